@@ -1,0 +1,10 @@
+#include "harness/commands.h"
+
+namespace r1b::harness {
+
+void add_gate_command(CLI::App& app, int& exit_code) {
+  (void)exit_code;
+  app.add_subcommand("gate", "(not built yet)");
+}
+
+}  // namespace r1b::harness
