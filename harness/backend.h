@@ -14,6 +14,10 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include <memory>
+
 #include "base/status.h"
 #include "tasks/task.h"
 
@@ -51,6 +55,11 @@ class Backend {
   virtual std::string model() const = 0;       // the model name stored with the run
   virtual Result<std::vector<Completion>> generate(const GenerationRequest& request) = 0;
 };
+
+// Builds the backend a suite names. `config` is the suite's "backend" object (see harness/suite.h);
+// `where` names its origin in errors. Types: "replay" (harness/replay_backend.h) and "openai"
+// (harness/http_backend.h).
+Result<std::unique_ptr<Backend>> make_backend(const nlohmann::json& config, const std::string& where);
 
 // A sample's seed: a fixed hash of (run seed, pack, task id, sample index), so a sample draws the
 // same randomness whether it is produced in the first run or after a resume.

@@ -5,12 +5,14 @@
 //   math500 — MATH-500 JSONL as published: problem, solution, answer, subject, level, unique_id
 //   aime    — AIME/AMC-style JSONL: problem, answer (plus optional id, url, solution, question);
 //             "025", 27.0 and 27 all mean the integer 27
-//   gpqa    — GPQA CSV: Question, Correct Answer, Incorrect Answer 1-3 (other columns kept as
-//             metadata); the four choices are shuffled by a permutation seeded from
-//             (shuffle_seed, Record ID), stored in task.meta.extra["permutation"]
+//   gpqa    — GPQA CSV: Question, Correct Answer, Incorrect Answer 1-3 (required), Record ID (the
+//             id, else the row number), Subdomain / High-level domain (meta.subject), Explanation
+//             (meta.extra); the four choices are shuffled by a permutation seeded from
+//             (shuffle_seed, id), stored in task.meta.extra["permutation"] (tasks/loaders/gpqa.cpp)
 //   auto    — chosen from the file: .csv is gpqa; JSONL is native when the first record has "kind",
 //             math500 when it has "unique_id", aime when it has "problem" and "answer"
-// Every failure is one InvalidInput/NotFound Status naming file:line and the field.
+// Every failure is one InvalidInput/NotFound (IOError if the OS refuses a read) Status naming
+// file:line and the field.
 // Blank lines are skipped. Duplicate ids are an error. Thread-safe (no shared state).
 #pragma once
 

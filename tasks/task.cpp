@@ -1,5 +1,6 @@
 #include "tasks/task.h"
 
+#include <climits>
 #include <set>
 
 namespace r1b::tasks {
@@ -62,6 +63,8 @@ Result<std::optional<int>> optional_int(const nlohmann::json& j, const char* fie
   auto it = j.find(field);
   if (it == j.end() || it->is_null()) return std::optional<int>();
   if (!it->is_number_integer()) return field_error(std::string("meta.") + field, "must be an integer");
+  const double value = it->get<double>();  // exact near the int bounds, and no wrap-around
+  if (value < INT_MIN || value > INT_MAX) return field_error(std::string("meta.") + field, "is out of range");
   return std::optional<int>(it->get<int>());
 }
 
@@ -126,9 +129,12 @@ Result<Task> task_from_json(const nlohmann::json& j) {
       auto answer = required_string(j, "answer");
       R1B_RETURN_IF_ERROR(answer);
       task.answer = *answer;
-      std::string format = j.value("answer_format", std::string("expression"));
-      if (format == "integer") task.answer_format = AnswerFormat::kInteger;
-      else if (format != "expression") return field_error("answer_format", "must be \"integer\" or \"expression\"");
+      auto format = j.find("answer_format");
+      const bool is_integer = format != j.end() && *format == "integer";
+      if (format != j.end() && !is_integer && *format != "expression") {
+        return field_error("answer_format", "must be \"integer\" or \"expression\"");
+      }
+      if (is_integer) task.answer_format = AnswerFormat::kInteger;
       break;
     }
     case TaskKind::kChoice: {

@@ -5,11 +5,16 @@
 // tasks. Deterministic, thread-safe, time-bounded; never throws and never aborts on model output:
 // a malformed completion is kWrong with a reason. A failure of the grader itself (a gold answer
 // it cannot read, a sandbox that cannot start) is kJudgeError: never scored as wrong, counted
-// separately, and re-gradable.
+// separately, and re-gradable. No signals or timers: every step is bounded by size limits
+// (tasks/verify/README.md). Symbolic comparisons (GiNaC, not thread-safe) take one internal
+// process-wide mutex; the exact and floating-point paths that settle most answers do not.
+// Rules for each kind: math integers integer_answer.h, math expressions expression_answer.h,
+// choices choice_answer.h, answer extraction extract.h (all in tasks/verify/).
 #pragma once
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +40,12 @@ struct VerifyResult {
 struct VerifyOptions {
   bool answer_after_think = true;  // when the completion has </think>, read the answer after it
   bool last_number_fallback = true;  // math: use the last number when no final answer is marked
+  // Per-sample style measures in VerifyResult::details (they never change the verdict):
+  //   "format":     {"ok", "reason"}                 R1-Zero format (format_reward.h)
+  //   "repetition": {"looping", "repeated_share", "tail_repeated_share"}   (repetition.h)
+  //   "language":   {"target", "share", "mixed", "words"}  reasoning vs the prompt (language_mix.h)
+  bool report_style = true;
+  bool think_opened_by_prompt = true;  // the R1 chat template ends the prompt with "<think>\n"
 };
 
 VerifyResult verify(const Task& task, std::string_view completion, const VerifyOptions& options = {});
