@@ -30,6 +30,7 @@ struct LoadedRun {
 
 tasks::VerifyOptions verify_options_for(const Suite& suite, const std::string& pack) {
   tasks::VerifyOptions options;
+  options.think_opened_by_prompt = suite.chat_format == tasks::ChatFormat::kR1;
   for (const SuitePack& p : suite.packs) {
     if (p.spec.name == pack) options.last_number_fallback = p.last_number_fallback;
   }
@@ -220,8 +221,7 @@ Result<RunOutcome> start_run(results::Store& store, const Suite& suite, const Ru
     auto pack = tasks::load_pack(sp.spec);
     R1B_RETURN_IF_ERROR(pack);
     size_t count = sp.limit > 0 ? std::min<size_t>(sp.limit, pack->tasks.size()) : pack->tasks.size();
-    tasks::VerifyOptions vopts;
-    vopts.last_number_fallback = sp.last_number_fallback;
+    const tasks::VerifyOptions vopts = verify_options_for(suite, sp.spec.name);
     for (size_t i = 0; i < count; ++i) run.tasks.push_back({sp.spec.name, pack->tasks[i], vopts});
   }
   auto backend = make_backend(suite.backend, "suite \"" + suite.name + "\" backend");

@@ -2,7 +2,9 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <string_view>
 
 #include "results/schema.h"
 
@@ -30,6 +32,32 @@ template <typename T>
 void bind_optional(SQLite::Statement& st, int index, const std::optional<T>& value) {
   if (value) st.bind(index, *value); else st.bind(index);
 }
+
+// The text of a column without a copy; valid until the statement steps or is reset.
+std::string_view text_view(const SQLite::Column& c) {
+  const char* text = c.getText();  // before getBytes(), as SQLite asks
+  return {text, static_cast<std::size_t>(c.getBytes())};
+}
+
+// `out` = at most max_bytes of `text`, backed off to a UTF-8 character boundary (reuses out's buffer).
+void assign_cut(std::string& out, std::string_view text, std::size_t max_bytes) {
+  std::size_t end = text.size();
+  if (end > max_bytes) {
+    end = max_bytes;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  }
+  out.assign(text.data(), end);
+}
+
+int64_t count_code_points(std::string_view text) {
+  return std::count_if(text.begin(), text.end(),
+                       [](char byte) { return (static_cast<unsigned char>(byte) & 0xC0) != 0x80; });
+}
+
+constexpr const char* kSampleQuery =
+    "SELECT pack, task_id, sample_idx, completion, extracted, verdict, correct, reward, reason, prompt_tokens, "
+    "completion_tokens, latency_ms, finish_reason, details_json FROM samples WHERE run_id = ? "
+    "ORDER BY pack, task_id, sample_idx";
 
 constexpr const char* kRunColumns =
     "run_id, name, suite_json, model, backend, template_name, template_text, git_sha, hardware, "
@@ -221,10 +249,7 @@ Status Store::add_samples(std::span<const SampleRow> samples) {
 Result<std::vector<SampleRow>> Store::samples(int64_t run_id) {
   std::lock_guard lock(mu_);
   return guarded("read samples", [&]() -> Result<std::vector<SampleRow>> {
-    SQLite::Statement st(*db_,
-        "SELECT pack, task_id, sample_idx, completion, extracted, verdict, correct, reward, reason, prompt_tokens, "
-        "completion_tokens, latency_ms, finish_reason, details_json FROM samples WHERE run_id = ? "
-        "ORDER BY pack, task_id, sample_idx");
+    SQLite::Statement st(*db_, kSampleQuery);
     st.bind(1, run_id);
     std::vector<SampleRow> out;
     while (st.executeStep()) {
@@ -247,6 +272,39 @@ Result<std::vector<SampleRow>> Store::samples(int64_t run_id) {
       out.push_back(std::move(s));
     }
     return out;
+  });
+}
+
+Status Store::for_each_sample(int64_t run_id, std::size_t max_text_bytes,
+                              const std::function<void(const StreamedSample&)>& fn) {
+  std::lock_guard lock(mu_);
+  return guarded("stream samples", [&]() -> Status {
+    SQLite::Statement st(*db_, kSampleQuery);
+    st.bind(1, run_id);
+    StreamedSample s;  // reused: its strings keep their buffers from row to row
+    SampleRow& r = s.row;
+    r.run_id = run_id;
+    while (st.executeStep()) {
+      r.pack.assign(text_view(st.getColumn(0)));
+      r.task_id.assign(text_view(st.getColumn(1)));
+      r.sample_idx = st.getColumn(2).getInt();
+      const std::string_view completion = text_view(st.getColumn(3));
+      assign_cut(r.completion, completion, max_text_bytes);
+      s.completion_bytes = static_cast<int64_t>(completion.size());
+      s.completion_chars = count_code_points(completion);
+      assign_cut(r.extracted, text_view(st.getColumn(4)), max_text_bytes);
+      r.verdict.assign(text_view(st.getColumn(5)));
+      r.correct = st.getColumn(6).getInt() != 0;
+      r.reward = st.getColumn(7).getDouble();
+      assign_cut(r.reason, text_view(st.getColumn(8)), max_text_bytes);
+      r.prompt_tokens = nullable_int(st.getColumn(9));
+      r.completion_tokens = nullable_int(st.getColumn(10));
+      r.latency_ms = st.getColumn(11).getDouble();
+      r.finish_reason.assign(text_view(st.getColumn(12)));
+      assign_cut(r.details_json, text_view(st.getColumn(13)), max_text_bytes);
+      fn(s);
+    }
+    return Status::ok();
   });
 }
 

@@ -15,7 +15,10 @@
 // access to the connection). Several processes may open the same file (SQLite locking).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -90,6 +93,18 @@ struct MetricRow {
 
 using SampleKey = std::tuple<std::string, std::string, int>;  // (pack, task_id, sample_idx)
 
+// A sample as Store::for_each_sample hands it over: the row with its long text fields cut, and
+// the size of the whole completion (so a reader can show a prefix yet count the full length).
+struct StreamedSample {
+  SampleRow row;                 // completion, extracted, reason, details_json cut (see for_each_sample)
+  int64_t completion_bytes = 0;  // bytes of the whole stored completion
+  int64_t completion_chars = 0;  // UTF-8 code points of the whole completion (bytes that are not
+                                 // continuation bytes 10xxxxxx, as harness::group_samples counts)
+};
+
+// max_text_bytes for for_each_sample: no field is cut.
+inline constexpr std::size_t kNoTextLimit = std::numeric_limits<std::size_t>::max();
+
 class Store {
  public:
   // Opens or creates the database at `path` (parent folders are created). Fails with a clear
@@ -111,7 +126,26 @@ class Store {
   // Inserts graded samples in one transaction. A row whose key already exists is an error
   // (a sample is graded once per run).
   Status add_samples(std::span<const SampleRow> samples);
+  // Every sample of the run, with every field in full, ordered by (pack, task_id, sample_idx).
+  // Holds the whole run in memory (completions included): prefer for_each_sample for large runs.
   Result<std::vector<SampleRow>> samples(int64_t run_id);
+
+  // Streams the run's samples, in the order of samples(), to `fn`, one at a time, without holding
+  // the run in memory. The text fields completion, extracted, reason and details_json are cut to
+  // at most max_text_bytes BYTES (not characters), backed off to a UTF-8 character boundary (so up
+  // to 3 bytes shorter; a cut details_json is no longer valid JSON); pass kNoTextLimit for full
+  // text. pack, task_id, verdict and finish_reason are never cut. completion_bytes and
+  // completion_chars always describe the whole completion.
+  // `fn` borrows the StreamedSample for the duration of the call only (the object is reused for
+  // the next row: copy what must outlive the call). Contract: `fn` runs on the calling thread
+  // while this Store's lock is held, so it must not call back into this Store (that deadlocks),
+  // and it blocks every other user of the Store until the pass ends; keep it short and non-throwing
+  // (a std::exception it throws ends the pass and is returned as an IOError).
+  // Returns OK after the last row (also when the run has no samples or does not exist), or an
+  // IOError when the database cannot be read; rows already handed to `fn` stay handed over.
+  Status for_each_sample(int64_t run_id, std::size_t max_text_bytes,
+                         const std::function<void(const StreamedSample&)>& fn);
+
   Result<std::set<SampleKey>> graded_keys(int64_t run_id);
   Result<int64_t> num_samples(int64_t run_id);
 
