@@ -240,6 +240,14 @@ Result<RunOutcome> resume_run(results::Store& store, int64_t run_id, const RunOp
   if (run->info.parent_run_id && run->info.status == "complete") {
     return Status::invalid_input("run " + std::to_string(run_id) + " is a complete regrade; nothing to resume");
   }
+  if (run->info.verifier_version != tasks::verifier_version()) {
+    // Never mix verdicts of two grading rule sets in one run.
+    return Status::invalid_input("run " + std::to_string(run_id) + " was graded by verifier " +
+                                 run->info.verifier_version + " but this r1bench grades with " +
+                                 std::string(tasks::verifier_version()) +
+                                 ": resume it with the r1bench that started it, then `r1bench regrade " +
+                                 std::to_string(run_id) + "`");
+  }
   auto backend = make_backend(run->suite.backend, "run " + std::to_string(run_id) + " backend");
   R1B_RETURN_IF_ERROR(backend);
   return execute(store, *run, **backend, options);

@@ -1,5 +1,6 @@
 // The r1bench command line end to end, as a user runs it: the bundled demo suite, regrade, the
 // gate's exit codes, and one clear error with a non-zero exit for bad input.
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -152,6 +153,19 @@ TEST(Cli, ReplayMissingATaskLeavesTheRunIncompleteAndResumable) {
   auto store = results::Store::open(db);
   EXPECT_EQ((*store)->run(1)->status, "incomplete");
   EXPECT_EQ(*(*store)->num_samples(1), 1);  // the one sample it could grade is kept
+}
+
+TEST(Cli, ResumeRefusesARunGradedByAnotherVerifierVersion) {
+  TempDir dir;
+  const std::string db = dir.file("r.db");
+  ASSERT_EQ(run_r1bench({"run", "--db", db, "--no-report"}).exit_code, 0);
+  {
+    SQLite::Database raw(db, SQLite::OPEN_READWRITE);
+    raw.exec("UPDATE runs SET verifier_version = 'r1b-verify-0', status = 'incomplete' WHERE run_id = 1");
+  }
+  auto r = run_r1bench({"run", "--resume", "1", "--db", db, "--no-report"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("r1b-verify-0"), std::string::npos) << r.err;
 }
 
 }  // namespace

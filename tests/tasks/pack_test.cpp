@@ -227,5 +227,21 @@ TEST_F(PackFileTest, EmptyOrBlankFileIsAnError) {
                   .find(": no tasks") != std::string::npos);
 }
 
+TEST(Pack, BundledDemoPacksOfEveryKindLoad) {
+  const std::string demo = std::string(R1B_SOURCE_DIR) + "/packs/demo/";
+  const std::vector<std::pair<std::string, TaskKind>> packs = {
+      {"math.jsonl", TaskKind::kMath}, {"choice.jsonl", TaskKind::kChoice},
+      {"code.jsonl", TaskKind::kCode}, {"patch.jsonl", TaskKind::kPatch}};
+  for (const auto& [file, kind] : packs) {
+    PackSpec spec;
+    spec.path = demo + file;
+    auto pack = load_pack(spec);
+    ASSERT_TRUE(pack.is_ok()) << pack.status().message();
+    EXPECT_EQ(pack->format, PackFormat::kNative);
+    ASSERT_FALSE(pack->tasks.empty()) << file;
+    for (const Task& t : pack->tasks) EXPECT_EQ(t.kind, kind) << file << " " << t.id;
+  }
+}
+
 }  // namespace
 }  // namespace r1b::tasks
