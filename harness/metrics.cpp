@@ -6,6 +6,8 @@
 #include <set>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 namespace r1b::harness {
 namespace {
 
@@ -22,6 +24,8 @@ struct ProblemStats {
   double mean_chars = 0.0;
   bool are_tokens_known = true;
   std::vector<double> tokens;  // one per sample when are_tokens_known
+  std::optional<double> mixed_rate;       // over the samples with a language measure
+  std::optional<double> off_language_share;
 };
 
 bool is_judge_error(const SampleOutcome& sample) { return sample.verdict == kJudgeErrorVerdict; }
@@ -98,6 +102,19 @@ ProblemStats summarize(const ProblemSamples& problem, const SameAnswer& same_ans
     }
   }
   stats.mean_chars = total_chars / static_cast<double>(problem.samples.size());
+  int num_measured = 0;
+  double num_mixed = 0.0;
+  double off_share = 0.0;
+  for (const SampleOutcome& sample : problem.samples) {
+    if (!sample.language_mixed || !sample.language_share) continue;
+    ++num_measured;
+    num_mixed += *sample.language_mixed ? 1.0 : 0.0;
+    off_share += 1.0 - *sample.language_share;
+  }
+  if (num_measured > 0) {
+    stats.mixed_rate = num_mixed / num_measured;
+    stats.off_language_share = off_share / num_measured;
+  }
   stats.is_cons_correct = majority_vote_correct(problem, same_answer);
   return stats;
 }
@@ -239,6 +256,31 @@ void append_group(GroupRows& out, const std::vector<const ProblemStats*>& group,
   std::vector<double> mean_chars;
   for (const ProblemStats* stats : group) mean_chars.push_back(stats->mean_chars);
   out.add_mean("mean_completion_chars", 0, mean_chars);
+
+  std::vector<double> mixed_rates;
+  std::vector<double> off_shares;
+  for (const ProblemStats* stats : group) {
+    if (!stats->mixed_rate) continue;
+    mixed_rates.push_back(*stats->mixed_rate);
+    off_shares.push_back(*stats->off_language_share);
+  }
+  if (!mixed_rates.empty()) {
+    out.add_mean("language_mixed_rate", 0, mixed_rates);
+    out.add_mean("mean_off_language_share", 0, off_shares);
+  }
+}
+
+// The verifier's language measure of one sample, from its details JSON (absent when not measured).
+void read_language(const std::string& details_json, SampleOutcome& sample) {
+  if (details_json.find("\"language\"") == std::string::npos) return;
+  const nlohmann::json details = nlohmann::json::parse(details_json, nullptr, /*allow_exceptions=*/false);
+  if (!details.is_object() || !details.contains("language")) return;
+  const nlohmann::json& language = details["language"];
+  if (language.is_object() && language.contains("mixed") && language["mixed"].is_boolean() &&
+      language.contains("share") && language["share"].is_number()) {
+    sample.language_mixed = language["mixed"].get<bool>();
+    sample.language_share = language["share"].get<double>();
+  }
 }
 
 }  // namespace
@@ -249,8 +291,10 @@ std::vector<ProblemSamples> group_samples(std::span<const results::SampleRow> ro
   for (const results::SampleRow& row : rows) {
     const auto [it, inserted] = index_of.try_emplace({row.pack, row.task_id}, problems.size());
     if (inserted) problems.push_back({row.pack, row.task_id, {}, {}});
-    problems[it->second].samples.push_back({row.sample_idx, row.correct, row.verdict, row.extracted,
-                                            row.completion_tokens, count_code_points(row.completion)});
+    SampleOutcome sample{row.sample_idx, row.correct, row.verdict, row.extracted,
+                         row.completion_tokens, count_code_points(row.completion), {}, {}};
+    read_language(row.details_json, sample);
+    problems[it->second].samples.push_back(std::move(sample));
   }
   for (ProblemSamples& problem : problems) {
     std::stable_sort(

@@ -10,7 +10,11 @@
 //                      num_problems is every problem of the group);
 //   mean_completion_tokens, median_completion_tokens  (only when every sample of the group has a
 //                      token count; a partly known group gets no token rows rather than a biased one);
-//   mean_completion_chars.
+//   mean_completion_chars;
+//   language_mixed_rate   share of samples whose reasoning mixes languages/scripts, and
+//   mean_off_language_share  mean share of reasoning words outside the prompt's language — both from
+//                      the verifier's per-sample language measure (the same one the R1
+//                      language-consistency reward uses); samples without it are left out.
 // Every metric but judge_errors carries a percentile bootstrap interval over problems in
 // ci_low/ci_high; num_problems is the number of problems the value was computed over.
 //
@@ -58,6 +62,8 @@ struct SampleOutcome {
   std::string extracted;                     // "" when no answer was extracted (does not vote)
   std::optional<int64_t> completion_tokens;  // null when the backend did not say
   int64_t completion_chars = 0;              // Unicode code points of the completion
+  std::optional<bool> language_mixed;         // verifier details "language"."mixed"; null when absent
+  std::optional<double> language_share;       // share of reasoning words in the prompt's language
 };
 
 struct ProblemSamples {

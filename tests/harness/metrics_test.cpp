@@ -13,7 +13,7 @@ using results::MetricRow;
 
 SampleOutcome sample(int sample_idx, bool correct, std::string extracted = "", std::string verdict = "") {
   if (verdict.empty()) verdict = correct ? "correct" : "wrong";
-  return {sample_idx, correct, verdict, std::move(extracted), std::nullopt, 0};
+  return {sample_idx, correct, verdict, std::move(extracted), std::nullopt, 0, std::nullopt, std::nullopt};
 }
 
 // A problem whose first `num_correct` of `n` samples are correct.
@@ -303,6 +303,38 @@ TEST(Metrics, GroupSamplesBuildsProblemsFromStoreRows) {
   EXPECT_EQ(problems[0].samples[0].extracted, "4");
   EXPECT_EQ(problems[0].samples[0].completion_tokens, 7);
   EXPECT_EQ(problems[0].samples[1].completion_chars, 5);  // code points, not bytes
+}
+
+TEST(Metrics, LanguageMixingComesFromTheVerifierMeasure) {
+  results::SampleRow a;
+  a.pack = "math";
+  a.task_id = "t";
+  a.sample_idx = 0;
+  a.verdict = "correct";
+  a.details_json = R"({"language": {"target": "Latin", "share": 0.5, "mixed": true, "words": 10}})";
+  results::SampleRow b = a;
+  b.sample_idx = 1;
+  b.details_json = R"({"language": {"target": "Latin", "share": 1.0, "mixed": false, "words": 12}})";
+  results::SampleRow unmeasured = a;
+  unmeasured.task_id = "u";
+  unmeasured.details_json = "{}";
+  std::vector<results::SampleRow> rows = {a, b};
+  std::vector<ProblemSamples> problems = group_samples(rows);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].samples[0].language_mixed, true);
+  EXPECT_DOUBLE_EQ(*problems[0].samples[0].language_share, 0.5);
+
+  const std::vector<MetricRow> metrics = metrics_or_die(problems, 2);
+  const MetricRow* mixed = find_row(metrics, "*", "", "language_mixed_rate", 0);
+  const MetricRow* off = find_row(metrics, "*", "", "mean_off_language_share", 0);
+  ASSERT_NE(mixed, nullptr);
+  ASSERT_NE(off, nullptr);
+  EXPECT_DOUBLE_EQ(mixed->value, 0.5);   // one of two responses mixes
+  EXPECT_DOUBLE_EQ(off->value, 0.25);    // (0.5 + 0.0) / 2 of the words are off-language
+
+  std::vector<results::SampleRow> none = {unmeasured};
+  const std::vector<MetricRow> without = metrics_or_die(group_samples(none), 1);
+  EXPECT_EQ(find_row(without, "*", "", "language_mixed_rate", 0), nullptr);
 }
 
 }  // namespace
