@@ -17,8 +17,9 @@
 //
 // Rows: ~2 KB completion (reasoning-like words, some LaTeX and non-ASCII, a \boxed{} answer),
 // extracted answer, verdict (~45% correct, ~1% judge_error), reason, token counts, latency,
-// details JSON; keys (pack, task_id, sample_idx) written in ascending order, as a runner with a
-// small concurrency window does. Run: build-bench/bench/store_bench --benchmark_min_time=2
+// verifier details JSON (format, repetition, language measure: ~5% mixed); keys (pack, task_id,
+// sample_idx) written in ascending order, as a runner with a small concurrency window does.
+// Run: build-bench/bench/store_bench --benchmark_min_time=2 (numbers: docs/performance.md)
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
@@ -146,7 +147,12 @@ SampleRow make_sample(int64_t run_id, const std::string& pack, const std::string
   s.completion_tokens = static_cast<int64_t>(s.completion.size() / 4 + (h >> 16) % 64);
   s.latency_ms = 1500.0 + static_cast<double>((h >> 24) % 1000);
   s.finish_reason = "stop";
-  s.details_json = R"({"limits_hit":[],"used":{"time_ms":3,"memory_kib":2048}})";
+  // As tasks::verify writes it with style details: format, repetition, language measure.
+  s.details_json = R"({"format":{"ok":true,"reason":""},"repetition":{"looping":false,"repeated_share":0.0)" +
+                   std::to_string((h >> 32) % 10) + R"(,"tail_repeated_share":0.0},"language":{"target":"en",)" +
+                   R"("share":0.9)" + std::to_string((h >> 36) % 10) + R"(,"mixed":)" +
+                   ((h >> 40) % 20 == 0 ? "true" : "false") + R"(,"words":)" + std::to_string(300 + (h >> 44) % 200) +
+                   "}}";
   return s;
 }
 
@@ -260,20 +266,26 @@ ReportFixture& report_fixture() {
   return fixture;
 }
 
-// The run's samples grouped per problem, streamed (ordered by pack, task_id, sample_idx).
+// The run's samples grouped per problem, streamed (ordered by pack, task_id, sample_idx): one
+// problem's rows at a time go through harness::group_samples, so the outcomes are exactly those of
+// load_problems while only one problem's text is held.
 std::vector<harness::ProblemSamples> stream_problems(Store& store, int64_t run_id) {
   std::vector<harness::ProblemSamples> problems;
+  std::vector<SampleRow> rows;  // the current problem's samples
+  auto flush = [&] {
+    for (harness::ProblemSamples& p : harness::group_samples(rows)) problems.push_back(std::move(p));
+    rows.clear();
+  };
   check(store.for_each_sample(run_id, results::kNoTextLimit,
                               [&](const results::StreamedSample& s) {
-                                const SampleRow& r = s.row;
-                                if (problems.empty() || problems.back().task_id != r.task_id ||
-                                    problems.back().pack != r.pack) {
-                                  problems.push_back({r.pack, r.task_id, {}, {}});
+                                if (!rows.empty() &&
+                                    (rows.back().task_id != s.row.task_id || rows.back().pack != s.row.pack)) {
+                                  flush();
                                 }
-                                problems.back().samples.push_back({r.sample_idx, r.correct, r.verdict, r.extracted,
-                                                                   r.completion_tokens, s.completion_chars});
+                                rows.push_back(s.row);
                               }),
         "for_each_sample");
+  flush();
   return problems;
 }
 

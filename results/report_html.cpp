@@ -87,12 +87,6 @@ std::string clip(std::string_view text, std::size_t max_bytes, bool* truncated =
   return std::string(text.substr(0, end));
 }
 
-std::size_t utf8_length(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
-}
-
 std::string html(std::string_view text) {
   std::string out;
   out.reserve(text.size() + text.size() / 8);
@@ -166,19 +160,25 @@ Result<std::size_t> collect_tasks(Store& store, int64_t run_id, std::size_t num_
   return tasks->size();
 }
 
-// One pass over a run's samples; only the per-problem counts, the first samples (up to
-// `cell_budget` bytes of completions per problem) and the lengths are kept.
+// One streamed pass over a run's samples; only the per-problem counts, the first samples (up to
+// `cell_budget` bytes of completions per problem) and the lengths are kept. The Store cuts each
+// text field at kMaxCompletionBytes on a UTF-8 boundary; clipping that prefix again at any
+// max_bytes <= kMaxCompletionBytes gives the same text as clipping the whole field, so the page is
+// the same as from full rows (sizes, "truncated" and lengths come from the whole completion).
 Status collect_samples(Store& store, int64_t run_id, std::size_t run_pos, std::size_t num_runs,
                        std::size_t cell_budget, Packs& packs) {
-  auto samples = store.samples(run_id);
-  R1B_RETURN_IF_ERROR(samples);
+  static_assert(kMaxFieldBytes <= kMaxCompletionBytes);
   PackPage* page = nullptr;
   Problem* problem = nullptr;
-  const std::string* pack = nullptr;
-  for (const SampleRow& s : *samples) {  // ordered by pack and task: look each problem up once
-    if (!problem || *pack != s.pack || problem->task_id != s.task_id) {
-      pack = &s.pack;
-      page = &packs[s.pack];
+  std::string pack;  // the pack of `page`
+  // Runs under the Store's lock: touches only `packs`, never the Store.
+  return store.for_each_sample(run_id, kMaxCompletionBytes, [&](const StreamedSample& streamed) {
+    const SampleRow& s = streamed.row;  // ordered by pack and task: look each problem up once
+    if (!problem || pack != s.pack || problem->task_id != s.task_id) {
+      if (!page || pack != s.pack) {
+        pack = s.pack;
+        page = &packs[s.pack];
+      }
       problem = &page->problem(s.task_id, num_runs);
     }
     RunCell& cell = problem->cells[run_pos];
@@ -186,19 +186,18 @@ Status collect_samples(Store& store, int64_t run_id, std::size_t run_pos, std::s
     cell.correct += s.correct ? 1 : 0;
     cell.judge_errors += s.verdict == "judge_error" ? 1 : 0;
     const std::size_t max_bytes = std::min(kMaxCompletionBytes, cell_budget);
+    const auto completion_bytes = static_cast<std::size_t>(streamed.completion_bytes);
     if (cell.shown.size() < kMaxShownSamples &&
-        cell.shown_bytes + std::min(s.completion.size(), max_bytes) <= cell_budget) {
+        cell.shown_bytes + std::min(completion_bytes, max_bytes) <= cell_budget) {
       ShownSample shown{s.sample_idx, s.verdict, clip(s.extracted, kMaxFieldBytes), clip(s.reason, kMaxFieldBytes),
-                        "", false, s.completion_tokens};
-      shown.completion = clip(s.completion, max_bytes, &shown.truncated);
+                        clip(s.completion, max_bytes), completion_bytes > max_bytes, s.completion_tokens};
       cell.shown_bytes += shown.completion.size();
       cell.shown.push_back(std::move(shown));
     }
     page->tokens_known = page->tokens_known && s.completion_tokens.has_value();
     page->token_lengths[run_pos].push_back(s.completion_tokens.value_or(0));
-    page->char_lengths[run_pos].push_back(static_cast<int64_t>(utf8_length(s.completion)));
-  }
-  return Status::ok();
+    page->char_lengths[run_pos].push_back(streamed.completion_chars);
+  });
 }
 
 std::string run_label(const RunInfo& r) { return "#" + std::to_string(r.run_id) + " " + r.name; }

@@ -20,9 +20,10 @@
 // \u003c, and the page script inserts it as text only. When the page script has run,
 // <body data-rendered="ok">.
 //
-// Cost: one pass over each run's samples, one run at a time (the Store hands a run's samples over
-// whole, so peak memory is about one run's samples plus the page); the page grows with problems x
-// runs and packs, not with samples.
+// Cost: one streamed pass over each run's samples (Store::for_each_sample, text cut at 4,000
+// bytes), so peak memory is the page plus a few numbers per sample (counts and lengths for the
+// histograms), not the samples' text; the page grows with problems x runs and packs, not with
+// samples. While a run is streamed the Store's lock is held (other users of the Store wait).
 //
 // Failures: an unknown run id is NotFound, a database error is passed on, a file that cannot be
 // written is IOError naming `path`. The page is written to `path`.tmp and renamed, so a failed

@@ -97,6 +97,12 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
   try {
     auto db = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     db->setBusyTimeout(10000);
+    // 16 KiB pages (new files only: an existing file keeps its page size). samples is a WITHOUT
+    // ROWID table, whose b-tree keeps at most ~1/4 of a page of a row inline: with the default
+    // 4 KiB pages every ~2 KB completion spilled into an overflow page (about 4.7 KB per row on
+    // disk), with 16 KiB pages it stays inline (about 2.4 KB per row); writes and full reads are
+    // about twice as fast (bench/store_bench.cpp, docs/performance.md). Must precede the switch to WAL.
+    db->exec("PRAGMA page_size=16384");
     db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
     SQLite::Transaction tx(*db);
     db->exec(kSchemaSql);

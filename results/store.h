@@ -132,10 +132,10 @@ class Store {
 
   // Streams the run's samples, in the order of samples(), to `fn`, one at a time, without holding
   // the run in memory. The text fields completion, extracted, reason and details_json are cut to
-  // at most max_text_bytes BYTES (not characters), backed off to a UTF-8 character boundary (so up
-  // to 3 bytes shorter; a cut details_json is no longer valid JSON); pass kNoTextLimit for full
-  // text. pack, task_id, verdict and finish_reason are never cut. completion_bytes and
-  // completion_chars always describe the whole completion.
+  // at most max_text_bytes BYTES (not characters), backed off to a UTF-8 character boundary
+  // (valid UTF-8 loses at most 3 more bytes; a cut details_json is no longer valid JSON); pass
+  // kNoTextLimit for full text. pack, task_id, verdict and finish_reason are never cut;
+  // completion_bytes and completion_chars always describe the whole completion.
   // `fn` borrows the StreamedSample for the duration of the call only (the object is reused for
   // the next row: copy what must outlive the call). Contract: `fn` runs on the calling thread
   // while this Store's lock is held, so it must not call back into this Store (that deadlocks),

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 #include "tasks/verify/exact_value.h"
@@ -24,6 +25,14 @@ struct Evaluator {
     if (!std::isfinite(v.real()) || !std::isfinite(v.imag())) return fail();
     scale = std::max(scale, std::abs(v));
     return v;
+  }
+
+  // b^e is never zero for a nonzero base: a result below the normal range underflowed, and a
+  // probe there stands on a value it cannot represent (2003^(2^(x-888888888)) would read as
+  // 2003^0 = 1 at every point). No evidence from such a point: fail.
+  Complex note_power(Complex base, Complex v) {
+    if (base != Complex(0) && std::abs(v) < std::numeric_limits<long double>::min()) return fail();
+    return note(v);
   }
 
   Complex eval(const Node& n) {
@@ -66,17 +75,17 @@ struct Evaluator {
             base *= base;
             if (!std::isfinite(std::abs(base)) && (m >> 1)) return fail();
           }
-          return note(r);
+          return note_power(b, r);
         }
         // Real odd roots of negative reals stay real: (-8)^(1/3) = -2.
         if (b.imag() == 0 && b.real() < 0 && e.imag() == 0) {
           long double inv = 1 / e.real();
           if (std::abs(inv - std::round(inv)) < 1e-12 && static_cast<long long>(std::round(inv)) % 2 != 0) {
-            return note(-std::pow(-b.real(), e.real()));
+            return note_power(b, -std::pow(-b.real(), e.real()));
           }
         }
         if (b == Complex(0)) return e.real() > 0 ? Complex(0) : fail();
-        return note(std::pow(b, e));
+        return note_power(b, std::pow(b, e));
       }
       case NodeKind::kFunction: return function(n);
       default:

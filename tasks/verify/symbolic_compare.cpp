@@ -37,6 +37,13 @@ class ToGinac {
  private:
   bool ok_ = true;
 
+  static bool has_number_above(const GiNaC::ex& e, long bound) {
+    for (auto it = e.preorder_begin(); it != e.preorder_end(); ++it) {
+      if (GiNaC::is_a<GiNaC::numeric>(*it) && GiNaC::abs(GiNaC::ex_to<GiNaC::numeric>(*it)) > bound) return true;
+    }
+    return false;
+  }
+
   GiNaC::ex fail() {
     ok_ = false;
     return 0;
@@ -105,6 +112,10 @@ class ToGinac {
       } else if (p > kMaxExpandedPower) {
         too_big_to_expand = true;  // compare by probing only
       }
+    } else if (has_number_above(exponent, kMaxProbedPower)) {
+      // expand() splits b^(x+k) into b^x * b^k and computes b^k exactly: 2^(x-888888888) would
+      // need ~10^9 bits. Such powers are compared by probing only.
+      too_big_to_expand = true;
     }
     return GiNaC::pow(base, exponent);
   }

@@ -117,6 +117,6 @@ bool same_answer(const Task& task, std::string_view a, std::string_view b) {
   return false;
 }
 
-std::string_view verifier_version() { return "r1b-verify-2"; }
+std::string_view verifier_version() { return "r1b-verify-3"; }
 
 }  // namespace r1b::tasks

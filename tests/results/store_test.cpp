@@ -178,6 +178,85 @@ TEST_F(StoreTest, SamplesRoundTripIncludingUnknownTokenCounts) {
   EXPECT_EQ(*store->num_samples(*id), 2);
 }
 
+TEST_F(StoreTest, StreamedSamplesMatchLoadedOnesInOrderWhenNothingIsCut) {
+  auto store = open_store();
+  auto id = store->create_run(sample_run());
+  auto other = store->create_run(sample_run());
+  std::vector<SampleRow> in = {sample(*id, "t2", 1), sample(*id, "t1", 1), sample(*id, "t2", 0),
+                               sample(*id, "t1", 0), sample(*other, "t1", 0)};
+  in[1].completion_tokens = std::nullopt;
+  ASSERT_TRUE(store->add_samples(in).is_ok());
+  auto loaded = store->samples(*id);
+  ASSERT_TRUE(loaded.is_ok());
+  std::vector<StreamedSample> streamed;
+  Status st = store->for_each_sample(*id, kNoTextLimit, [&](const StreamedSample& s) { streamed.push_back(s); });
+  ASSERT_TRUE(st.is_ok()) << st.message();
+  ASSERT_EQ(streamed.size(), 4u);  // the other run's sample is not handed over
+  for (std::size_t i = 0; i < streamed.size(); ++i) {
+    const SampleRow& a = (*loaded)[i];
+    const SampleRow& b = streamed[i].row;
+    EXPECT_EQ(b.run_id, a.run_id);
+    EXPECT_EQ(b.pack, a.pack);
+    EXPECT_EQ(b.task_id, a.task_id);
+    EXPECT_EQ(b.sample_idx, a.sample_idx);
+    EXPECT_EQ(b.completion, a.completion);
+    EXPECT_EQ(b.extracted, a.extracted);
+    EXPECT_EQ(b.verdict, a.verdict);
+    EXPECT_EQ(b.correct, a.correct);
+    EXPECT_DOUBLE_EQ(b.reward, a.reward);
+    EXPECT_EQ(b.reason, a.reason);
+    EXPECT_EQ(b.prompt_tokens, a.prompt_tokens);
+    EXPECT_EQ(b.completion_tokens, a.completion_tokens);
+    EXPECT_DOUBLE_EQ(b.latency_ms, a.latency_ms);
+    EXPECT_EQ(b.finish_reason, a.finish_reason);
+    EXPECT_EQ(b.details_json, a.details_json);
+    EXPECT_EQ(streamed[i].completion_bytes, static_cast<int64_t>(a.completion.size()));
+    EXPECT_EQ(streamed[i].completion_chars, static_cast<int64_t>(a.completion.size()));  // ASCII
+  }
+  EXPECT_EQ(streamed[0].row.task_id, "t1");
+  EXPECT_EQ(streamed[1].row.sample_idx, 1);
+  EXPECT_FALSE(streamed[1].row.completion_tokens.has_value());
+
+  int calls = 0;
+  ASSERT_TRUE(store->for_each_sample(99, kNoTextLimit, [&](const StreamedSample&) { ++calls; }).is_ok());
+  EXPECT_EQ(calls, 0);  // an unknown run has no samples
+}
+
+TEST_F(StoreTest, StreamedTextIsCutInBytesAtACharacterBoundaryAndFullSizesAreKept) {
+  auto store = open_store();
+  auto id = store->create_run(sample_run());
+  SampleRow row = sample(*id, "t1", 0);
+  row.completion = "ab\xE2\x9C\x93" "cd";  // a, b, U+2713 (3 bytes), c, d: 7 bytes, 5 characters
+  row.extracted = "\xC3\xA9\xC3\xA9";    // two 2-byte characters
+  row.reason = "abcdefgh";
+  row.details_json = R"({"k":1})";
+  SampleRow whole = sample(*id, "t2", 0);
+  whole.completion = "abcd";
+  std::vector<SampleRow> rows = {row, whole};
+  ASSERT_TRUE(store->add_samples(rows).is_ok());
+  std::vector<StreamedSample> out;
+  ASSERT_TRUE(store->for_each_sample(*id, 4, [&](const StreamedSample& s) { out.push_back(s); }).is_ok());
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].row.completion, "ab");  // byte 4 is inside U+2713: backed off to its start
+  EXPECT_EQ(out[0].completion_bytes, 7);
+  EXPECT_EQ(out[0].completion_chars, 5);
+  EXPECT_EQ(out[0].row.extracted, "\xC3\xA9\xC3\xA9");  // exactly 4 bytes: kept whole
+  EXPECT_EQ(out[0].row.reason, "abcd");
+  EXPECT_EQ(out[0].row.details_json, R"({"k")");
+  EXPECT_EQ(out[0].row.task_id, "t1");  // keys are never cut
+  EXPECT_EQ(out[0].row.verdict, "correct");
+  EXPECT_EQ(out[0].row.finish_reason, "stop");
+  EXPECT_EQ(out[1].row.completion, "abcd");  // the reused buffers carry nothing over
+  EXPECT_EQ(out[1].completion_bytes, 4);
+  EXPECT_EQ(out[1].row.reason, "");
+
+  std::vector<std::string> cut_at_3;
+  ASSERT_TRUE(store->for_each_sample(*id, 3, [&](const StreamedSample& s) {
+    cut_at_3.push_back(s.row.extracted);
+  }).is_ok());
+  EXPECT_EQ(cut_at_3[0], "\xC3\xA9");  // never half a character
+}
+
 TEST_F(StoreTest, DuplicateSampleKeyIsRejectedAndItsBatchIsNotWritten) {
   auto store = open_store();
   auto id = store->create_run(sample_run());

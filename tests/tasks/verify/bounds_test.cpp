@@ -116,6 +116,13 @@ TEST(VerifyBounds, HugeFloatExponentsAreNotEvaluatedInCln) {
   EXPECT_FALSE(timed_verify(math_task("e^{e^{e^{e^{x}}}}"), "\\boxed{e^{e^{e^{e^{x}}}}+1}").correct());
 }
 
+TEST(VerifyBounds, PowerOfASumWithAHugeConstantIsNotExpanded) {
+  // Found by the fuzzer: expand() split 2^(x-888888888) into 2^x * 2^-888888888, computed exactly.
+  EXPECT_FALSE(timed_verify(math_task("2003^{2^{x-888888888}}"), "\\boxed{01}").correct());
+  EXPECT_TRUE(timed_verify(math_task("2003^{2^{x-888888888}}"), "\\boxed{2003^{2^{x-888888888}}}").correct());
+  EXPECT_FALSE(timed_verify(math_task("2003^{2002^{200SSSeAxSpSS200SSSSSSS08-888888888}}"), "\\boxed{01}").correct());
+}
+
 TEST(VerifyBounds, CancellationAgainstHugeValuesIsNotEquality) {
   EXPECT_FALSE(timed_verify(math_task("(x+y+z)^{1000}"), "\\boxed{(x+y+z)^{1000}+1}").correct());
   EXPECT_FALSE(timed_verify(math_task("(x+y+z)^{1000}"), "\\boxed{(x+y+z)^{1000}+10^{-100}}").correct());

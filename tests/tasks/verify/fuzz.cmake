@@ -1,7 +1,7 @@
 # verify/: the libFuzzer target over extraction + parsing + comparison (verify_fuzzer.cpp), built
 # with clang from Debian when it is installed, and run by ctest for a bounded time:
 #   VerifyFuzz.Build               builds it (a ctest fixture, so a plain build stays fast)
-#   VerifyFuzz.BoundedRunNoCrash   60 s of fuzzing from the committed seeds; fails on a crash, a
+#   VerifyFuzz.BoundedRunNoCrash   60 s of fuzzing (fixed -seed=1, so CI is reproducible) from the committed seeds; fails on a crash, a
 #                                  sanitizer report, any input slower than 1 s, or RSS over 2 GB.
 find_program(R1B_CLANGXX NAMES clang++ clang++-16 clang++-15 clang++-14)
 if(NOT R1B_CLANGXX)
@@ -26,7 +26,7 @@ add_test(NAME VerifyFuzz.Build COMMAND ${CMAKE_COMMAND} --build ${CMAKE_BINARY_D
 set_tests_properties(VerifyFuzz.Build PROPERTIES FIXTURES_SETUP verify_fuzzer TIMEOUT 900)
 add_test(NAME VerifyFuzz.BoundedRunNoCrash
   COMMAND ${CMAKE_COMMAND} -E env ASAN_OPTIONS=detect_leaks=0
-          ${R1B_FUZZER} -max_total_time=60 -timeout=1 -rss_limit_mb=2048 -max_len=4096
+          ${R1B_FUZZER} -seed=1 -max_total_time=60 -timeout=1 -rss_limit_mb=2048 -max_len=4096
           -artifact_prefix=${CMAKE_CURRENT_BINARY_DIR}/verify_fuzz_
           ${CMAKE_CURRENT_BINARY_DIR}/verify_fuzz_corpus ${PROJECT_SOURCE_DIR}/tests/tasks/verify/fuzz_corpus)
 set_tests_properties(VerifyFuzz.BoundedRunNoCrash PROPERTIES FIXTURES_REQUIRED verify_fuzzer TIMEOUT 300)
