@@ -3,6 +3,14 @@
 //   BM_AddSamples/batch:N    Store::add_samples with N realistic rows per call (one transaction):
 //                            N = 64 is what the runner writes per task (n = 64), N = 1000 a bulk
 //                            import. Counter rows_per_s. Target: >= 100,000 rows/s.
+//                            The roofline is the folder's storage: write_KB_per_row is what SQLite
+//                            hands to write() per row (WAL frames, then the checkpoint's copy into
+//                            the database; /proc/self/io wchar), disk_MBps the sequential
+//                            write + fdatasync bandwidth of the same folder measured right after
+//                            (256 MiB), roofline_rows_per_s = disk_MBps / write_KB_per_row and
+//                            of_roofline = rows_per_s / roofline_rows_per_s. On tmpfs
+//                            (TMPDIR=/dev/shm) the storage is out of the way and rows_per_s is
+//                            the code's own ceiling.
 //   BM_MetricsAndReport/...  over one database of 1,000,192 samples (2 runs x 2 packs x 3,907
 //                            problems x n = 64; built once, outside the timed region): per run,
 //                            harness::compute_metrics (exact-equality SameAnswer, 1,000 bootstrap
@@ -21,13 +29,16 @@
 // sample_idx) written in ascending order, as a runner with a small concurrency window does.
 // Run: build-bench/bench/store_bench --benchmark_min_time=2 (numbers: docs/performance.md)
 #include <benchmark/benchmark.h>
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <random>
@@ -184,6 +195,33 @@ std::unique_ptr<Store> open_store(const std::string& path) {
   return std::move(store).value();
 }
 
+// Bytes this process has passed to write() so far (/proc/self/io "wchar"); 0 where unavailable.
+double bytes_written_so_far() {
+  std::ifstream io("/proc/self/io");
+  std::string key;
+  double value = 0;
+  while (io >> key >> value) {
+    if (key == "wchar:") return value;
+  }
+  return 0;
+}
+
+// Sequential write bandwidth of `dir` in bytes/s: 256 MiB in 1 MiB writes, then fdatasync.
+double write_bandwidth(const fs::path& dir) {
+  const fs::path path = dir / "bandwidth.bin";
+  const std::string block(1 << 20, 'x');
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return 0;
+  const auto start = std::chrono::steady_clock::now();
+  bool ok = true;
+  for (int i = 0; i < 256 && ok; ++i) ok = ::write(fd, block.data(), block.size()) == static_cast<ssize_t>(block.size());
+  ok = ok && ::fdatasync(fd) == 0;
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ::close(fd);
+  fs::remove(path);
+  return ok ? 256.0 * (1 << 20) / seconds : 0;
+}
+
 void BM_AddSamples(benchmark::State& state) {
   const auto batch = static_cast<int>(state.range(0));
   auto store = open_store(fresh_db_path("writes"));
@@ -195,6 +233,8 @@ void BM_AddSamples(benchmark::State& state) {
   }
   int64_t next_task = 0;
   int64_t num_rows = 0;
+  const double written_before = bytes_written_so_far();
+  const auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
     // Fresh keys: kSamplesPerTask samples per task id, the batch covering one task (64) or many (1000).
     for (int i = 0; i < batch; ++i) {
@@ -204,7 +244,20 @@ void BM_AddSamples(benchmark::State& state) {
     check(store->add_samples(rows), "add_samples");
     num_rows += batch;
   }
-  state.counters["rows_per_s"] = benchmark::Counter(static_cast<double>(num_rows), benchmark::Counter::kIsRate);
+  // Closing checkpoints the WAL into the database: that copy is part of each row's cost, and of the time.
+  store.reset();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double rows_per_s = static_cast<double>(num_rows) / seconds;
+  const double bytes_per_row = (bytes_written_so_far() - written_before) / static_cast<double>(num_rows);
+  const double disk_bytes_per_s = write_bandwidth(temp_dir().path());
+  state.counters["rows_per_s"] = rows_per_s;
+  state.counters["write_KB_per_row"] = bytes_per_row / 1e3;
+  state.counters["disk_MBps"] = disk_bytes_per_s / 1e6;
+  if (bytes_per_row > 0 && disk_bytes_per_s > 0) {
+    const double roofline_rows_per_s = disk_bytes_per_s / bytes_per_row;
+    state.counters["roofline_rows_per_s"] = roofline_rows_per_s;
+    state.counters["of_roofline"] = rows_per_s / roofline_rows_per_s;
+  }
 }
 BENCHMARK(BM_AddSamples)->ArgName("batch")->Arg(64)->Arg(1000)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
