@@ -12,6 +12,9 @@ that has them (CPU is enough) and writes everything under OUT (default tests/mod
                                       greedy continuation, full recompute each step, no KV cache)
   tokenizer_ids.json                  {"qwen3": [[ids]], "deepseek_v3": [[ids]]} for every line of
                                       tokenizer_corpus.jsonl, add_special_tokens=False
+  qwen2/, deepseek_v3/ tokenizer.json  a 512-token byte-level BPE trained by `tokenizers` on the
+  and tokenizer_config.json           corpus, with the R1 special tokens (ids 0-5), so the tiny
+                                      checkpoints can be served and run end to end
 
 Weights are drawn with a larger spread than transformers' init so the logits are far from ties; a
 seed is accepted only when every greedy step's top-1 beats top-2 by MIN_MARGIN, so a correct fp32
@@ -252,6 +255,34 @@ def make_tokenizer_ids(out_dir, tok_dir):
     print(f"tokenizer ids: {len(corpus)} lines x {len(result)} tokenizers")
 
 
+R1_SPECIAL_TOKENS = ["<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>", "<｜User｜>", "<｜Assistant｜>",
+                     "<think>", "</think>"]
+QWEN_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|"
+              r"\s*[\r\n]+|\s+(?!\S)|\s+")
+
+
+def make_tiny_tokenizer(out_dir, names):
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+    with open(os.path.join(out_dir, "tokenizer_corpus.jsonl"), encoding="utf-8") as f:
+        corpus = [json.loads(line) for line in f if line.strip()]
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Split(Regex(QWEN_SPLIT), behavior="isolated"),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=VOCAB, special_tokens=R1_SPECIAL_TOKENS, show_progress=False,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    tok.train_from_iterator(corpus * 4, trainer)
+    config = {"bos_token": R1_SPECIAL_TOKENS[0], "eos_token": R1_SPECIAL_TOKENS[1], "add_bos_token": True,
+              "model_max_length": 256, "tokenizer_class": "PreTrainedTokenizerFast"}
+    for name in names:
+        folder = os.path.join(out_dir, name)
+        tok.save(os.path.join(folder, "tokenizer.json"))
+        with open(os.path.join(folder, "tokenizer_config.json"), "w") as f:
+            json.dump(config, f, indent=2, ensure_ascii=False)
+    print(f"tiny tokenizer: {tok.get_vocab_size()} tokens -> {', '.join(names)}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     here = os.path.dirname(os.path.abspath(__file__))
@@ -267,6 +298,7 @@ def main():
             make_checkpoint(name, spec, args.out)
     if args.tokenizers:
         make_tokenizer_ids(args.out, args.tokenizers)
+    make_tiny_tokenizer(args.out, [n for n in ("qwen2", "deepseek_v3") if os.path.isdir(os.path.join(args.out, n))])
 
 
 if __name__ == "__main__":
