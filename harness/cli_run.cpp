@@ -40,6 +40,7 @@ struct RunFlags {
   // One-off suite pieces; each overrides the suite file's value when given.
   std::vector<std::string> packs;
   std::string format;
+  std::string repos_dir;
   std::optional<int> n;
   std::optional<double> temperature;
   std::optional<double> top_p;
@@ -54,7 +55,7 @@ struct RunFlags {
 
 bool has_one_off_flags(const RunFlags& f) {
   return !f.packs.empty() || f.n || f.temperature || f.top_p || f.max_tokens || f.seed || !f.template_name.empty() ||
-         !f.replay.empty() || !f.base_url.empty() || !f.format.empty();
+         !f.replay.empty() || !f.base_url.empty() || !f.format.empty() || !f.repos_dir.empty();
 }
 
 // Builds the suite JSON: the suite file (or the bundled demo when nothing is given), then flags.
@@ -77,6 +78,7 @@ Result<Suite> resolve_suite(const RunFlags& f) {
     for (const auto& p : f.packs) {
       nlohmann::json pj = {{"path", fs::absolute(p).string()}};
       if (!f.format.empty()) pj["format"] = f.format;
+      if (!f.repos_dir.empty()) pj["repos_dir"] = fs::absolute(f.repos_dir).string();
       j["packs"].push_back(pj);
     }
   }
@@ -163,7 +165,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
   run->add_option("--resume", f.resume, "continue run RUN: generate only the samples it has not graded");
   add_common_flags(run, f);
   run->add_option("--pack", f.packs, "pack file (repeatable); replaces the suite's packs");
-  run->add_option("--format", f.format, "pack format: auto, native, math500, aime, gpqa");
+  run->add_option("--format", f.format,
+                  "pack format: auto, native, math500, aime, gpqa, codeforces, code_contests, swebench");
+  run->add_option("--repos-dir", f.repos_dir, "swebench packs: folder with one clone per repository (owner__name)");
   run->add_option("--n", f.n, "samples per task")->check(CLI::Range(1, 100000));
   run->add_option("--temperature", f.temperature, "sampling temperature");
   run->add_option("--top-p", f.top_p, "nucleus sampling top-p");

@@ -51,7 +51,7 @@ Result<SuitePack> parse_pack(const nlohmann::json& j, size_t index, const std::s
   const std::string at = where + ": packs[" + std::to_string(index) + "]";
   if (!j.is_object()) return Status::invalid_input(at + ": must be an object with a \"path\"");
   R1B_RETURN_IF_ERROR(check_keys(j, {"path", "name", "format", "shuffle_seed", "source", "year",
-                                     "last_number_fallback", "limit"}, at, ""));
+                                     "last_number_fallback", "limit", "repos_dir"}, at, ""));
   SuitePack pack;
   if (!j.contains("path") || !j["path"].is_string()) return key_error(at, "path", "is required (the pack file)");
   pack.spec.path = resolve(base_dir, j["path"]);
@@ -59,8 +59,15 @@ Result<SuitePack> parse_pack(const nlohmann::json& j, size_t index, const std::s
                                                                : fs::path(pack.spec.path).stem().string();
   if (j.contains("format")) {
     auto format = j["format"].is_string() ? tasks::parse_format(j["format"].get<std::string>()) : std::nullopt;
-    if (!format) return key_error(at, "format", "must be one of auto, native, math500, aime, gpqa");
+    if (!format) {
+      return key_error(at, "format",
+                       "must be one of auto, native, math500, aime, gpqa, codeforces, code_contests, swebench");
+    }
     pack.spec.format = *format;
+  }
+  if (j.contains("repos_dir")) {
+    if (!j["repos_dir"].is_string()) return key_error(at, "repos_dir", "must be a folder path");
+    pack.spec.repos_dir = resolve(base_dir, j["repos_dir"]);
   }
   pack.spec.shuffle_seed = default_seed;
   R1B_RETURN_IF_ERROR(read_number<uint64_t>(j, "shuffle_seed", at, 0, UINT64_MAX, pack.spec.shuffle_seed));
@@ -149,6 +156,7 @@ nlohmann::json suite_to_json(const Suite& suite) {
                          {"limit", p.limit}};
     if (!p.spec.source.empty()) pj["source"] = p.spec.source;
     if (p.spec.year) pj["year"] = *p.spec.year;
+    if (!p.spec.repos_dir.empty()) pj["repos_dir"] = fs::absolute(p.spec.repos_dir).lexically_normal().string();
     j["packs"].push_back(pj);
   }
   j["backend"] = suite.backend;

@@ -6,8 +6,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tasks/loaders/competitive.h"
+#include "tasks/loaders/json_records.h"
 #include "tasks/loaders/jsonl_reader.h"
 #include "tasks/loaders/loaders.h"
+#include "tasks/loaders/swebench.h"
 
 namespace r1b::tasks {
 
@@ -18,13 +21,17 @@ std::string_view format_name(PackFormat format) {
     case PackFormat::kMath500: return "math500";
     case PackFormat::kAime: return "aime";
     case PackFormat::kGpqa: return "gpqa";
+    case PackFormat::kCodeforces: return "codeforces";
+    case PackFormat::kCodeContests: return "code_contests";
+    case PackFormat::kSwebench: return "swebench";
   }
   return "auto";
 }
 
 std::optional<PackFormat> parse_format(std::string_view name) {
-  for (PackFormat format :
-       {PackFormat::kAuto, PackFormat::kNative, PackFormat::kMath500, PackFormat::kAime, PackFormat::kGpqa}) {
+  for (PackFormat format : {PackFormat::kAuto, PackFormat::kNative, PackFormat::kMath500, PackFormat::kAime,
+                            PackFormat::kGpqa, PackFormat::kCodeforces, PackFormat::kCodeContests,
+                            PackFormat::kSwebench}) {
     if (format_name(format) == name) return format;
   }
   return std::nullopt;
@@ -38,16 +45,23 @@ bool has_csv_extension(const std::string& path) {
   return extension == ".csv";
 }
 
-// The JSONL format, from the keys of the first record (pack.h lists the rules).
-Result<PackFormat> detect_jsonl_format(const std::string& path, const JsonlRecord& first) {
-  const nlohmann::json& json = first.json;
+// The format, from the keys of the first record (pack.h lists the rules).
+Result<PackFormat> detect_format(const SourceRecords& records) {
+  const nlohmann::json& json = records.records.front().json;
   if (json.contains("kind")) return PackFormat::kNative;
+  if (json.contains("instance_id")) return PackFormat::kSwebench;
   if (json.contains("unique_id")) return PackFormat::kMath500;
+  auto tests = json.find("tests");
+  if (json.contains("problem") && tests != json.end()) {
+    if (tests->is_array()) return PackFormat::kCodeforces;
+    if (tests->is_object()) return PackFormat::kCodeContests;
+  }
   if ((json.contains("problem") || json.contains("question")) && json.contains("answer")) return PackFormat::kAime;
-  return at_line(Status::invalid_input("cannot tell the pack format: the first record has neither \"kind\" (native), "
-                                       "\"unique_id\" (math500) nor \"problem\" and \"answer\" (aime); "
-                                       "set the pack's format to native, math500, aime or gpqa"),
-                 path, first.line);
+  return records.at(Status::invalid_input("cannot tell the pack format: the first record has neither \"kind\" "
+                                          "(native), \"instance_id\" (swebench), \"unique_id\" (math500), "
+                                          "\"problem\" and \"tests\" (codeforces, code_contests) nor \"problem\" "
+                                          "and \"answer\" (aime); set the pack's format"),
+                    records.records.front());
 }
 
 RecordToTask record_converter(PackFormat format) {
@@ -56,22 +70,68 @@ RecordToTask record_converter(PackFormat format) {
     case PackFormat::kAime: return aime_task;
     case PackFormat::kAuto:
     case PackFormat::kNative:
-    case PackFormat::kGpqa: break;
+    case PackFormat::kGpqa:
+    case PackFormat::kCodeforces:
+    case PackFormat::kCodeContests:
+    case PackFormat::kSwebench: break;
   }
   return native_task;
 }
 
-Result<std::vector<Task>> load_tasks(const PackSpec& spec, PackFormat& format) {
+bool is_jsonl_only(PackFormat format) {
+  return format == PackFormat::kNative || format == PackFormat::kMath500 || format == PackFormat::kAime;
+}
+
+// The JSONL formats (native, math500, aime) through their per-line converters, once detected.
+Result<std::vector<Task>> jsonl_tasks(const SourceRecords& records, PackFormat format) {
+  if (records.is_array) {
+    return Status::invalid_input(records.path + ": is one JSON array, but " + std::string(format_name(format)) +
+                                 " packs are JSON Lines (one object per line); convert the file or set the "
+                                 "pack's format to codeforces, code_contests or swebench");
+  }
+  std::vector<JsonlRecord> lines;
+  lines.reserve(records.records.size());
+  for (const SourceRecord& record : records.records) lines.push_back({.json = record.json, .line = record.line});
+  return tasks_from_records(records.path, lines, record_converter(format));
+}
+
+Result<std::vector<Task>> load_tasks(const PackSpec& spec, const std::string& pack_name, PackFormat& format) {
   if (format == PackFormat::kAuto && has_csv_extension(spec.path)) format = PackFormat::kGpqa;
   if (format == PackFormat::kGpqa) return load_gpqa(spec);
-  auto records = read_jsonl(spec.path);
+  if (is_jsonl_only(format)) {
+    auto lines = read_jsonl(spec.path);
+    R1B_RETURN_IF_ERROR(lines);
+    return tasks_from_records(spec.path, *lines, record_converter(format));
+  }
+  auto records = read_json_records(spec.path);
   R1B_RETURN_IF_ERROR(records);
   if (format == PackFormat::kAuto) {
-    auto detected = detect_jsonl_format(spec.path, records->front());
+    auto detected = detect_format(*records);
     R1B_RETURN_IF_ERROR(detected);
     format = *detected;
   }
-  return tasks_from_records(spec.path, *records, record_converter(format));
+  switch (format) {
+    case PackFormat::kCodeforces:
+    case PackFormat::kCodeContests: return competitive_tasks(*records, pack_name, format);
+    case PackFormat::kSwebench: return swebench_tasks(*records, spec.repos_dir);
+    case PackFormat::kAuto:
+    case PackFormat::kNative:
+    case PackFormat::kMath500:
+    case PackFormat::kAime:
+    case PackFormat::kGpqa: break;
+  }
+  return jsonl_tasks(*records, format);
+}
+
+// A relative tests.repo of a native patch task, made absolute against the pack file's folder.
+void resolve_repo_path(Task& task, const std::string& pack_path) {
+  if (task.kind != TaskKind::kPatch || !task.tests.is_object()) return;
+  auto repo = task.tests.find("repo");
+  if (repo == task.tests.end() || !repo->is_string()) return;
+  const std::filesystem::path path = repo->get<std::string>();
+  if (path.empty() || path.is_absolute()) return;
+  const std::filesystem::path folder = std::filesystem::absolute(pack_path).parent_path();
+  *repo = (folder / path).lexically_normal().string();
 }
 
 }  // namespace
@@ -84,12 +144,13 @@ Result<Pack> load_pack(const PackSpec& spec) {
   }
   pack.path = spec.path;
   pack.format = spec.format;
-  auto tasks = load_tasks(spec, pack.format);
+  auto tasks = load_tasks(spec, pack.name, pack.format);
   R1B_RETURN_IF_ERROR(tasks);
   pack.tasks = std::move(tasks).value();
   for (Task& task : pack.tasks) {
     if (!spec.source.empty()) task.meta.source = spec.source;
     if (!task.meta.year) task.meta.year = spec.year;
+    if (pack.format == PackFormat::kNative) resolve_repo_path(task, spec.path);
   }
   return pack;
 }

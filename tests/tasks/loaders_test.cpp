@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <filesystem>
@@ -371,6 +372,205 @@ TEST_F(LoaderFileTest, GpqaWithoutRecordIdUsesTheRowNumberAndStoresItsShuffle) {
     EXPECT_EQ(task.choices.at(task.answer.at(0) - 'A'), "right");
     EXPECT_EQ(task.meta.extra.at("shuffle_seed"), 99u);
   }
+}
+
+
+// ---------------------------------------------------------------- competitive programming and SWE-bench
+
+size_t count_cases(const Pack& pack) {
+  size_t cases = 0;
+  for (const Task& task : pack.tasks) cases += task.tests.at("cases").size();
+  return cases;
+}
+
+TEST(RealDatasets, CodeforcesLoadsEveryRecordWithLimitsAndTags) {
+  const std::string file = dataset("competitive_programming/codeforces.json");
+  SKIP_IF_ABSENT(file);
+  const Pack pack = load_ok(spec_of(file));
+  EXPECT_EQ(pack.format, PackFormat::kCodeforces);
+  ASSERT_EQ(pack.tasks.size(), 408u);
+  EXPECT_EQ(count_cases(pack), 468u);
+  const Task& first = pack.tasks[0];
+  EXPECT_EQ(first.id, "codeforces-0");
+  EXPECT_EQ(first.kind, TaskKind::kCode);
+  EXPECT_EQ(first.meta.source, "Codeforces");
+  EXPECT_EQ(first.meta.subject, "implementation, sortings");
+  EXPECT_EQ(first.tests.at("time_limit_ms"), 1000);
+  EXPECT_EQ(first.tests.at("memory_limit_mb"), 256);
+  EXPECT_EQ(first.tests.at("checker").at("type"), "tokens");
+  EXPECT_EQ(first.tests.at("language"), "cpp");
+  EXPECT_EQ(pack.tasks[407].id, "codeforces-407");
+  std::set<int> time_limits;
+  for (const Task& task : pack.tasks) {
+    time_limits.insert(task.tests.at("time_limit_ms").get<int>());
+    EXPECT_FALSE(task.meta.subject.empty()) << task.id;
+  }
+  EXPECT_TRUE(time_limits.count(5000)) << "limits other than the first must be parsed too";
+}
+
+TEST(RealDatasets, CodeContestsLimitsComeFromSecondsNanosAndBytes) {
+  const std::string file = dataset("competitive_programming/code_contests.json");
+  SKIP_IF_ABSENT(file);
+  const Pack pack = load_ok(spec_of(file));
+  EXPECT_EQ(pack.format, PackFormat::kCodeContests);
+  ASSERT_EQ(pack.tasks.size(), 165u);
+  EXPECT_EQ(count_cases(pack), 1837u);
+  EXPECT_EQ(pack.tasks[0].id, "code_contests-0");
+  EXPECT_EQ(pack.tasks[0].meta.source, "CodeContests");
+  EXPECT_EQ(pack.tasks[0].tests.at("time_limit_ms"), 2000);    // {'seconds': 2, 'nanos': 0}
+  EXPECT_EQ(pack.tasks[0].tests.at("memory_limit_mb"), 512);   // 512000000 Bytes
+  std::set<int> time_limits;
+  for (const Task& task : pack.tasks) time_limits.insert(task.tests.at("time_limit_ms").get<int>());
+  EXPECT_TRUE(std::any_of(time_limits.begin(), time_limits.end(), [](int ms) { return ms % 1000 == 500; }))
+      << "'nanos': 500000000 must add half a second";
+}
+
+TEST(RealDatasets, SwebenchLiteNeedsReposDirThenGivesPatchTasks) {
+  const std::string file = dataset("swebench_lite/swe-bench-lite.json");
+  SKIP_IF_ABSENT(file);
+  auto without = load_pack(spec_of(file));
+  ASSERT_FALSE(without.is_ok());
+  EXPECT_EQ(without.status().message(),
+            file + ": SWE-bench tasks need the repositories: set the pack's repos_dir to a folder holding one "
+                   "clone per repository, named owner__name (e.g. django__django)");
+  PackSpec spec = spec_of(file);
+  spec.repos_dir = "/data/repos";
+  const Pack pack = load_ok(spec);
+  EXPECT_EQ(pack.format, PackFormat::kSwebench);
+  ASSERT_EQ(pack.tasks.size(), 300u);
+  std::map<std::string, int> per_repo;
+  for (const Task& task : pack.tasks) {
+    EXPECT_EQ(task.kind, TaskKind::kPatch);
+    EXPECT_TRUE(task.answer.starts_with("diff --git")) << task.id;
+    EXPECT_TRUE(task.tests.at("FAIL_TO_PASS").is_array()) << task.id;
+    EXPECT_FALSE(task.tests.at("FAIL_TO_PASS").empty()) << task.id;
+    EXPECT_TRUE(task.tests.at("PASS_TO_PASS").is_array()) << task.id;
+    EXPECT_EQ(task.tests.at("report"), "pytest");
+    EXPECT_TRUE(task.tests.at("test_command").get<std::string>().starts_with("python -m pytest -rA "));
+    ++per_repo[task.tests.at("repo").get<std::string>()];
+  }
+  EXPECT_EQ(per_repo["/data/repos/django__django"], 114);
+  EXPECT_EQ(per_repo["/data/repos/sympy__sympy"], 77);
+  const Task& django = *std::find_if(pack.tasks.begin(), pack.tasks.end(),
+                                     [](const Task& task) { return task.id == "django__django-15202"; });
+  EXPECT_EQ(django.tests.at("base_commit"), "4fd3044ca0135da903a70dfb66992293f529ecf1");
+  EXPECT_EQ(django.tests.at("test_command"),
+            "python -m pytest -rA tests/forms_tests/field_tests/test_urlfield.py");
+  EXPECT_EQ(django.tests.at("FAIL_TO_PASS").at(0),
+            "test_urlfield_clean_invalid (forms_tests.field_tests.test_urlfield.URLFieldTest)");
+  EXPECT_TRUE(django.prompt.starts_with("Repository: django/django\n\nURLField throws ValueError"));
+  EXPECT_EQ(django.meta.year, 2021);
+  EXPECT_EQ(django.meta.extra.at("version"), "4.1");
+}
+
+TEST_F(LoaderFileTest, CodeforcesLimitsDefaultWhenTheStatementHasNone) {
+  const Pack pack = load_ok(spec_of(write("cf.json", R"([{"problem":"Print 1.","tests":[{"input":"","output":"1"}]}])")));
+  ASSERT_EQ(pack.tasks.size(), 1u);
+  EXPECT_EQ(pack.tasks[0].id, "cf-0");
+  EXPECT_EQ(pack.tasks[0].tests.at("time_limit_ms"), 2000);
+  EXPECT_EQ(pack.tasks[0].tests.at("memory_limit_mb"), 256);
+  EXPECT_EQ(pack.tasks[0].meta.subject, "");
+}
+
+TEST_F(LoaderFileTest, CompetitiveErrorsNameFileRecordAndField) {
+  const std::string ok = R"({"problem":"p","tests":[{"input":"1","output":"1"}]})";
+  EXPECT_EQ(error_of("a.json", "[" + ok + R"(, {"problem":"p"}])", PackFormat::kCodeforces),
+            (dir_ / "a.json").string() + ": record 1: field \"tests\": missing (required)");
+  EXPECT_EQ(error_of("b.json", "[" + ok + "," + ok + R"(, {"problem":"p","tests":[{"input":"1","output":2}]}])",
+                     PackFormat::kCodeforces),
+            (dir_ / "b.json").string() + ": record 2: field \"tests[0].output\": must be a string");
+  EXPECT_EQ(error_of("c.json", R"([{"problem":"p","tests":{"inputs":["1","2"],"outputs":["1"]}}])",
+                     PackFormat::kCodeContests),
+            (dir_ / "c.json").string() +
+                ": record 0: field \"tests.outputs\": has 1 entries, tests.inputs has 2; they must pair up");
+  EXPECT_EQ(error_of("d.json", "[" + ok + ", 7]", PackFormat::kCodeforces),
+            (dir_ / "d.json").string() + ": record 1: expected a JSON object, got number; every array element must be one task");
+  EXPECT_TRUE(error_of("e.json", "[" + ok + ",", PackFormat::kAuto)
+                  .starts_with((dir_ / "e.json").string() + ": invalid JSON at byte"));
+  // The same format as JSONL names the line.
+  EXPECT_EQ(error_of("f.jsonl", ok + "\n\n" + R"({"problem":"p","tests":[]})" "\n", PackFormat::kCodeforces),
+            at("f.jsonl", 3) + "field \"tests\": must be a non-empty array of {\"input\", \"output\"} objects");
+}
+
+TEST_F(LoaderFileTest, SwebenchErrorsNameFileRecordAndField) {
+  const std::string fields = R"("repo":"o/r","base_commit":"c","patch":"p","test_patch":"t","problem_statement":"s")";
+  PackSpec spec = spec_of(write("s.json", R"([{"instance_id":"a",)" + fields +
+                                              R"(,"FAIL_TO_PASS":"[\"t1\"]","PASS_TO_PASS":"not json"}])"));
+  spec.repos_dir = "repos";
+  auto pack = load_pack(spec);
+  ASSERT_FALSE(pack.is_ok());
+  EXPECT_EQ(pack.status().message(),
+            spec.path + ": record 0: field \"PASS_TO_PASS\": is a string but not a JSON list of test names "
+                        "(e.g. \"[\\\"test_a\\\"]\")");
+  spec = spec_of(write("d.jsonl", R"({"instance_id":"a",)" + fields + R"(,"FAIL_TO_PASS":[],"PASS_TO_PASS":"[]"})" "\n" +
+                                      R"({"instance_id":"a",)" + fields + R"(,"FAIL_TO_PASS":[],"PASS_TO_PASS":[]})" "\n"));
+  spec.repos_dir = "repos";
+  pack = load_pack(spec);
+  ASSERT_FALSE(pack.is_ok());
+  EXPECT_EQ(pack.status().message(),
+            at("d.jsonl", 2) + "duplicate id \"a\" (first used by line 1); ids must be unique within a pack");
+}
+
+TEST_F(LoaderFileTest, SwebenchRepoFolderIsAbsoluteAndTestCommandNamesChangedPythonFiles) {
+  PackSpec spec = spec_of(write("s.json", R"([{"instance_id":"o__r-1","repo":"owner/name","base_commit":"c",)"
+                                          R"("patch":"p","test_patch":"--- a/t/x.py\n+++ b/t/x.py\n--- a/t/d.json\n+++ b/t/d.json\n)"
+                                          R"(--- a/t/old.py\n+++ /dev/null\n--- a/t/x.py\n+++ b/t/x.py\n--- /dev/null\n+++ b/t/y.py\n",)"
+                                          R"("problem_statement":"s","FAIL_TO_PASS":"[\"t/x.py::a\"]","PASS_TO_PASS":"[]"}])"));
+  spec.repos_dir = (dir_ / "repos" / "..").string() + "/repos";
+  const Pack pack = load_ok(spec);
+  ASSERT_EQ(pack.tasks.size(), 1u);
+  const Task& task = pack.tasks[0];
+  EXPECT_EQ(task.tests.at("repo"), (dir_ / "repos" / "owner__name").string());
+  EXPECT_EQ(task.tests.at("test_command"), "python -m pytest -rA t/x.py t/y.py");  // Python files, once each
+  EXPECT_EQ(task.tests.at("FAIL_TO_PASS"), nlohmann::json::array({"t/x.py::a"}));
+  EXPECT_EQ(task.answer, "p");
+}
+
+TEST_F(LoaderFileTest, NativePatchRepoIsResolvedAgainstThePackFolder) {
+  fs::create_directories(dir_ / "sub");
+  const std::string line = R"({"id":"p","kind":"patch","prompt":"fix","tests":{"repo":"repos/slugify","test_command":"t"}})";
+  const std::string absolute = R"({"id":"q","kind":"patch","prompt":"fix","tests":{"repo":"/abs/repo","test_command":"t"}})";
+  const Pack pack = load_ok(spec_of(write("sub/patch.jsonl", line + "\n" + absolute + "\n")));
+  ASSERT_EQ(pack.tasks.size(), 2u);
+  EXPECT_EQ(pack.tasks[0].tests.at("repo"), (fs::absolute(dir_) / "sub" / "repos" / "slugify").string());
+  EXPECT_EQ(pack.tasks[1].tests.at("repo"), "/abs/repo");
+}
+
+TEST_F(LoaderFileTest, JsonlFormatsDetectedInAJsonArrayAreRefused) {
+  EXPECT_EQ(error_of("a.json", R"([{"problem":"p","answer":"1"}])", PackFormat::kAuto),
+            (dir_ / "a.json").string() + ": is one JSON array, but aime packs are JSON Lines (one object per line); "
+                                         "convert the file or set the pack's format to codeforces, code_contests or swebench");
+}
+
+// ---------------------------------------------------------------- bundled Codeforces-style pack
+
+TEST(BundledCfPack, LoadsTwentyRatedProblemsEachWithAPassingAndAFailingSolution) {
+  const fs::path root = fs::path(R1B_SOURCE_DIR) / "packs" / "cf";
+  const Pack pack = load_ok(spec_of((root / "problems.jsonl").string()));
+  EXPECT_EQ(pack.format, PackFormat::kNative);
+  ASSERT_GE(pack.tasks.size(), 20u);
+  std::map<std::string, int> checkers;
+  for (const Task& task : pack.tasks) {
+    EXPECT_EQ(task.kind, TaskKind::kCode) << task.id;
+    EXPECT_EQ(task.meta.source, "r1bench-cf") << task.id;
+    ASSERT_TRUE(task.meta.rating.has_value()) << task.id;
+    EXPECT_GE(*task.meta.rating, 800) << task.id;
+    EXPECT_LE(*task.meta.rating, 2400) << task.id;
+    EXPECT_FALSE(task.meta.subject.empty()) << task.id;
+    const size_t num_cases = task.tests.at("cases").size();
+    EXPECT_GE(num_cases, 4u) << task.id;
+    EXPECT_LE(num_cases, 10u) << task.id;
+    ++checkers[task.tests.at("checker").at("type").get<std::string>()];
+    const fs::path solutions = root / "solutions" / task.id;
+    EXPECT_TRUE(fs::exists(solutions / "ok.cpp") || fs::exists(solutions / "ok.py")) << task.id;
+    bool has_failing = false;
+    for (const char* name : {"wa.cpp", "wa.py", "tle.cpp", "tle.py", "re.cpp", "mle.cpp"}) {
+      has_failing = has_failing || fs::exists(solutions / name);
+    }
+    EXPECT_TRUE(has_failing) << task.id << " has no failing solution";
+  }
+  EXPECT_GE(checkers["program"], 3);
+  EXPECT_GE(checkers["float"], 1);
 }
 
 }  // namespace

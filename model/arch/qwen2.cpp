@@ -1,0 +1,242 @@
+// Qwen2ForCausalLM and LlamaForCausalLM: dense decoder with grouped-query attention, RoPE,
+// RMSNorm and a SwiGLU MLP.
+//
+// Config keys: vocab_size, hidden_size, intermediate_size, num_hidden_layers, num_attention_heads,
+// num_key_value_heads (default: num_attention_heads), head_dim (default hidden/heads), rms_norm_eps,
+// max_position_embeddings, rope (see rope.h), tie_word_embeddings (default false), Llama's
+// attention_bias and mlp_bias (default false), eos_token_id; Qwen2's use_sliding_window must be
+// false.
+// Weights (prefix model.layers.<l>.): self_attn.{q,k,v}_proj.{weight,bias} (bias: Qwen2 always,
+// Llama when attention_bias), self_attn.o_proj.{weight,bias} (bias: Llama when attention_bias),
+// input_layernorm.weight, post_attention_layernorm.weight, mlp.{gate,up,down}_proj.{weight,bias};
+// model.embed_tokens.weight, model.norm.weight, lm_head.weight (absent when tied).
+#include <cmath>
+
+#include "model/arch/architecture.h"
+#include "model/config_reader.h"
+#include "model/rope.h"
+
+namespace r1b::model {
+
+namespace {
+
+struct Qwen2Config {
+  ModelInfo info;
+  int64_t intermediate_size = 0;
+  int64_t num_heads = 0;
+  int64_t num_kv_heads = 0;
+  int64_t head_dim = 0;
+  float rms_norm_eps = 1e-6f;
+  bool qkv_bias = false;
+  bool o_bias = false;
+  bool mlp_bias = false;
+  bool tie_word_embeddings = false;
+  RopeConfig rope;
+};
+
+struct Qwen2Layer {
+  Tensor input_norm;
+  Linear q_proj, k_proj, v_proj, o_proj;
+  Tensor post_attention_norm;
+  Mlp mlp;
+};
+
+class Qwen2Model final : public CausalLm {
+ public:
+  Qwen2Model(Qwen2Config config, Backend& backend) : config_(std::move(config)), backend_(backend) {
+    rope_ = make_rope_table(config_.rope, config_.head_dim, config_.info.max_position_embeddings, false);
+  }
+
+  const ModelInfo& info() const override { return config_.info; }
+  KvLayout kv_layout() const override {
+    const int64_t row = config_.num_kv_heads * config_.head_dim;
+    return KvLayout{config_.info.num_layers, row, row};
+  }
+  Tensor forward(const ForwardBatch& batch, KvCache& cache) override;
+  ForwardCost cost(std::span<const SeqWork> batch, const CostOptions& options) const override;
+
+  Status load(WeightLoader& weights);
+
+ private:
+  Qwen2Config config_;
+  Backend& backend_;
+  RopeTable rope_;
+  Tensor embed_tokens_;
+  Tensor final_norm_;
+  Tensor lm_head_;
+  std::vector<Qwen2Layer> layers_;
+};
+
+ForwardCost qwen2_cost(const Qwen2Config& config, std::span<const SeqWork> batch, const CostOptions& options) {
+  const auto hidden = static_cast<double>(config.info.hidden_size);
+  const auto q_width = static_cast<double>(config.num_heads * config.head_dim);
+  const auto kv_width = static_cast<double>(config.num_kv_heads * config.head_dim);
+  const auto ffn = static_cast<double>(config.intermediate_size);
+  const auto layers = static_cast<double>(config.info.num_layers);
+  const double layer_params = hidden * q_width + 2 * hidden * kv_width + q_width * hidden + 3 * hidden * ffn;
+  const double head_params = static_cast<double>(config.info.vocab_size) * hidden;
+  const auto tokens = static_cast<double>(total_new_tokens(batch));
+  const auto logit_rows = static_cast<double>(batch.size() * options.logit_rows_per_seq);
+
+  ForwardCost cost;
+  cost.matmul_flops = 2 * tokens * layers * layer_params + 2 * logit_rows * head_params;
+  cost.weight_bytes = (layers * layer_params + head_params) * static_cast<double>(options.weight_bytes_per_element);
+  const double kv_row_bytes = 2 * kv_width * static_cast<double>(options.kv_bytes_per_element);
+  for (const SeqWork& work : batch) {
+    cost.attention_flops += 2 * q_width * 2 * causal_pairs(work) * layers;  // q·k and p·v
+    cost.kv_read_bytes += static_cast<double>(work.context_len) * kv_row_bytes * layers;
+  }
+  cost.kv_write_bytes = tokens * kv_row_bytes * layers;
+  return cost;
+}
+
+ForwardCost Qwen2Model::cost(std::span<const SeqWork> batch, const CostOptions& options) const {
+  return qwen2_cost(config_, batch, options);
+}
+
+Status Qwen2Model::load(WeightLoader& weights) {
+  R1B_RETURN_IF_ERROR(require_ops(backend_, {OpKind::kEmbedding, OpKind::kMatmul, OpKind::kRmsNorm, OpKind::kRope,
+                                             OpKind::kAdd, OpKind::kSiluMul, OpKind::kWriteKv, OpKind::kAttention}));
+  const int64_t hidden = config_.info.hidden_size;
+  const int64_t vocab = config_.info.vocab_size;
+  Result<Tensor> embed = weights.load("model.embed_tokens.weight", {vocab, hidden});
+  R1B_RETURN_IF_ERROR(embed);
+  embed_tokens_ = *embed;
+  Result<Tensor> norm = weights.load("model.norm.weight", {hidden});
+  R1B_RETURN_IF_ERROR(norm);
+  final_norm_ = *norm;
+  if (config_.tie_word_embeddings) {
+    lm_head_ = embed_tokens_;
+  } else {
+    Result<Tensor> head = weights.load("lm_head.weight", {vocab, hidden});
+    R1B_RETURN_IF_ERROR(head);
+    lm_head_ = *head;
+  }
+  const int64_t q_width = config_.num_heads * config_.head_dim;
+  const int64_t kv_width = config_.num_kv_heads * config_.head_dim;
+  for (int64_t l = 0; l < config_.info.num_layers; ++l) {
+    const std::string prefix = "model.layers." + std::to_string(l) + ".";
+    Qwen2Layer layer;
+    Result<Tensor> input_norm = weights.load(prefix + "input_layernorm.weight", {hidden});
+    R1B_RETURN_IF_ERROR(input_norm);
+    layer.input_norm = *input_norm;
+    Result<Tensor> post_norm = weights.load(prefix + "post_attention_layernorm.weight", {hidden});
+    R1B_RETURN_IF_ERROR(post_norm);
+    layer.post_attention_norm = *post_norm;
+    Result<Linear> q = load_linear(weights, prefix + "self_attn.q_proj", q_width, hidden, config_.qkv_bias);
+    R1B_RETURN_IF_ERROR(q);
+    Result<Linear> k = load_linear(weights, prefix + "self_attn.k_proj", kv_width, hidden, config_.qkv_bias);
+    R1B_RETURN_IF_ERROR(k);
+    Result<Linear> v = load_linear(weights, prefix + "self_attn.v_proj", kv_width, hidden, config_.qkv_bias);
+    R1B_RETURN_IF_ERROR(v);
+    Result<Linear> o = load_linear(weights, prefix + "self_attn.o_proj", hidden, q_width, config_.o_bias);
+    R1B_RETURN_IF_ERROR(o);
+    Result<Mlp> mlp = load_mlp(weights, prefix + "mlp", hidden, config_.intermediate_size, config_.mlp_bias);
+    R1B_RETURN_IF_ERROR(mlp);
+    layer.q_proj = *q;
+    layer.k_proj = *k;
+    layer.v_proj = *v;
+    layer.o_proj = *o;
+    layer.mlp = *mlp;
+    layers_.push_back(std::move(layer));
+  }
+  return Status::ok();
+}
+
+Tensor Qwen2Model::forward(const ForwardBatch& batch, KvCache& cache) {
+  const auto tokens = static_cast<int64_t>(batch.token_ids.size());
+  const int64_t hidden = config_.info.hidden_size;
+  const AttentionParams attention{config_.num_heads,
+                                  config_.num_kv_heads,
+                                  config_.head_dim,
+                                  config_.head_dim,
+                                  /*v_in_k=*/false,
+                                  static_cast<float>(1.0 / std::sqrt(static_cast<double>(config_.head_dim))),
+                                  cache.block_size};
+  Tensor x = backend_.alloc({tokens, hidden}, DType::kF32);
+  backend_.embedding(embed_tokens_, batch.token_ids, x);
+  record(batch, -1, "embed", x);
+  for (size_t index = 0; index < layers_.size(); ++index) {
+    const Qwen2Layer& layer = layers_[index];
+    const int l = static_cast<int>(index);
+    Tensor h = run_rmsnorm(backend_, x, layer.input_norm, config_.rms_norm_eps);
+    Tensor q = run_linear(backend_, layer.q_proj, h).view({tokens, config_.num_heads, config_.head_dim});
+    Tensor k = run_linear(backend_, layer.k_proj, h).view({tokens, config_.num_kv_heads, config_.head_dim});
+    Tensor v = run_linear(backend_, layer.v_proj, h);
+    backend_.rope(q, batch.positions, rope_, 0);
+    backend_.rope(k, batch.positions, rope_, 0);
+    record(batch, l, "q", q);
+    record(batch, l, "k", k);
+    record(batch, l, "v", v);
+    backend_.write_kv(k.view({tokens, k.row_size()}), batch.slots, cache.k[index]);
+    backend_.write_kv(v, batch.slots, cache.v[index]);
+    Tensor attn = backend_.alloc({tokens, config_.num_heads, config_.head_dim}, DType::kF32);
+    backend_.attention(q, cache.k[index], cache.v[index], batch.seqs, attention, attn);
+    record(batch, l, "attn", attn);
+    Tensor attn_out = run_linear(backend_, layer.o_proj, attn.view({tokens, config_.num_heads * config_.head_dim}));
+    record(batch, l, "attn_out", attn_out);
+    backend_.add(x, attn_out, x);
+    Tensor mlp_in = run_rmsnorm(backend_, x, layer.post_attention_norm, config_.rms_norm_eps);
+    Tensor mlp_out = run_mlp(backend_, layer.mlp, mlp_in);
+    record(batch, l, "mlp_out", mlp_out);
+    backend_.add(x, mlp_out, x);
+    record(batch, l, "residual", x);
+  }
+  Tensor normed = run_rmsnorm(backend_, x, final_norm_, config_.rms_norm_eps);
+  record(batch, -1, "final_norm", normed);
+  return run_logits(backend_, normed, lm_head_, batch);
+}
+
+class Qwen2Spec final : public ArchSpec {
+ public:
+  explicit Qwen2Spec(Qwen2Config config) : config_(std::move(config)) {}
+  ForwardCost cost(std::span<const SeqWork> batch, const CostOptions& options) const override {
+    return qwen2_cost(config_, batch, options);
+  }
+  Result<std::unique_ptr<CausalLm>> build(WeightLoader& weights, Backend& backend) const override {
+    auto model = std::make_unique<Qwen2Model>(config_, backend);
+    R1B_RETURN_IF_ERROR(model->load(weights));
+    return std::unique_ptr<CausalLm>(std::move(model));
+  }
+
+ private:
+  Qwen2Config config_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ArchSpec>> parse_qwen2(const nlohmann::json& json, const std::string& where,
+                                              const std::string& architecture) {
+  ConfigReader reader(json, where);
+  Qwen2Config config;
+  config.info.architecture = architecture;
+  config.info.vocab_size = reader.integer("vocab_size");
+  config.info.hidden_size = reader.integer("hidden_size");
+  config.info.num_layers = reader.integer("num_hidden_layers");
+  config.info.max_position_embeddings = reader.integer_or("max_position_embeddings", 0);
+  config.info.eos_token_ids = read_eos_ids(json);
+  config.intermediate_size = reader.integer("intermediate_size");
+  config.num_heads = reader.integer("num_attention_heads");
+  config.num_kv_heads = reader.integer_or("num_key_value_heads", config.num_heads);
+  if (config.num_heads <= 0 || config.num_kv_heads <= 0 || config.num_heads % config.num_kv_heads != 0) {
+    reader.fail("num_key_value_heads", "must be positive and divide num_attention_heads");
+  }
+  config.head_dim = reader.integer_or("head_dim", config.num_heads > 0 ? config.info.hidden_size / config.num_heads : 0);
+  config.rms_norm_eps = static_cast<float>(reader.number_or("rms_norm_eps", 1e-6));
+  config.tie_word_embeddings = reader.boolean_or("tie_word_embeddings", false);
+  const bool is_qwen2 = architecture == "Qwen2ForCausalLM";
+  const bool attention_bias = reader.boolean_or("attention_bias", false);
+  config.qkv_bias = is_qwen2 || attention_bias;
+  config.o_bias = !is_qwen2 && attention_bias;
+  config.mlp_bias = !is_qwen2 && reader.boolean_or("mlp_bias", false);
+  if (reader.boolean_or("use_sliding_window", false)) {
+    reader.fail("use_sliding_window", "is true; sliding-window attention is not supported (full attention only)");
+  }
+  R1B_RETURN_IF_ERROR(reader.status());
+  Result<RopeConfig> rope = parse_rope_config(json, where);
+  R1B_RETURN_IF_ERROR(rope);
+  config.rope = *rope;
+  return std::unique_ptr<ArchSpec>(std::make_unique<Qwen2Spec>(std::move(config)));
+}
+
+}  // namespace r1b::model

@@ -1,0 +1,24 @@
+#include "model/backend.h"
+
+namespace r1b::model {
+
+std::string_view op_name(OpKind op) {
+  switch (op) {
+    case OpKind::kEmbedding: return "embedding";
+    case OpKind::kMatmul: return "matmul";
+    case OpKind::kHeadMatmul: return "head_matmul";
+    case OpKind::kRmsNorm: return "rmsnorm";
+    case OpKind::kRope: return "rope";
+    case OpKind::kAdd: return "add";
+    case OpKind::kSiluMul: return "silu_mul";
+    case OpKind::kCopyColumns: return "copy_columns";
+    case OpKind::kWriteKv: return "write_kv";
+    case OpKind::kCopyKvRows: return "copy_kv_rows";
+    case OpKind::kAttention: return "attention";
+    case OpKind::kMoeRoute: return "moe_route";
+    case OpKind::kMoeExperts: return "moe_experts";
+  }
+  return "unknown";
+}
+
+}  // namespace r1b::model

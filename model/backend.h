@@ -1,0 +1,139 @@
+// Backend: the op interface that the model graphs (model/arch/*.cpp) are written against.
+//
+// One backend per device kind: CpuBackend (model/cpu_backend.h) is the fp32 reference and the
+// spec; a CUDA backend (kernels/) implements the same ops. Before a model is built every op it
+// will run is checked with supports(); an unsupported op, shape or dtype is a load-time error,
+// never a wrong answer. Per-step index data (token ids, positions, KV slots, block tables) is passed
+// as host spans; a device backend copies it up itself.
+//
+// Conventions: all activations are row-major fp32 ([T, ...] with T the step's tokens, see the
+// dimension legend in dtype.h); `out` tensors are allocated by the caller with the stated shape;
+// an op may be given `out` equal to an input only where its contract says "in place allowed".
+// Shapes are checked with R1B_CHECK (a mismatch is a bug in model code, not user input).
+//
+// Thread-safety: a backend runs one op at a time (callers serialise); ops may use many threads
+// internally.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/tensor.h"
+
+namespace r1b::model {
+
+enum class OpKind {
+  kEmbedding, kMatmul, kHeadMatmul, kRmsNorm, kRope, kAdd, kSiluMul, kCopyColumns,
+  kWriteKv, kCopyKvRows, kAttention, kMoeRoute, kMoeExperts,
+};
+
+// "matmul", "attention", ... (for messages).
+std::string_view op_name(OpKind op);
+
+// "Do you support this op on this dtype with this (main operand) shape?"
+struct OpQuery {
+  OpKind op;
+  DType dtype = DType::kF32;
+  std::vector<int64_t> shape;
+};
+
+// Rotary embedding table: one inverse frequency per rotated pair, and the factor that cos and sin
+// are multiplied by (YaRN's attention factor; 1 otherwise).
+struct RopeTable {
+  std::vector<float> inv_freq;   // [rot_dim / 2]
+  float attention_factor = 1.0f;
+  bool interleaved = false;      // pairs (2i, 2i+1) (DeepSeek) instead of (i, i + rot_dim/2) (Llama)
+};
+
+// One sequence's slice of a step for attention.
+struct AttentionSeq {
+  int64_t q_begin = 0;            // first row of the step's [T, ...] tensors
+  int64_t num_q = 0;              // rows of this sequence in the step (its new tokens)
+  int64_t context_len = 0;        // tokens in the cache after this step (new ones included);
+                                  // new token i sits at position context_len - num_q + i
+  std::vector<int32_t> block_table;  // KV block ids, in position order
+};
+
+struct AttentionParams {
+  int64_t num_heads = 0;
+  int64_t num_kv_heads = 0;       // num_heads must be a multiple
+  int64_t k_dim = 0;              // per head, of q and of cached keys
+  int64_t v_dim = 0;              // per head, of cached values and of out
+  bool v_in_k = false;            // values are the first v_dim entries of each key row (MLA latent)
+  float scale = 1.0f;             // softmax(q·k × scale)
+  int64_t block_size = 0;         // tokens per KV block
+};
+
+enum class RouterScoring { kSoftmax, kSigmoid };
+enum class GroupScore { kNone, kMax, kTop2Sum };
+
+struct RouterParams {
+  RouterScoring scoring = RouterScoring::kSoftmax;
+  int64_t top_k = 1;
+  int64_t num_groups = 1;         // experts split into num_groups equal groups
+  int64_t top_groups = 1;         // groups kept before the top-k (GroupScore::kNone keeps all)
+  GroupScore group_score = GroupScore::kNone;
+  bool normalize = false;         // divide the top-k weights by their sum (+1e-20)
+  float scaling_factor = 1.0f;    // routed_scaling_factor, applied last
+};
+
+// Stacked expert weights (SwiGLU): gate, up [E, F, D]; down [E, D, F].
+struct ExpertWeights {
+  Tensor gate;
+  Tensor up;
+  Tensor down;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+  virtual bool supports(const OpQuery& query) const = 0;
+
+  // A zero-filled tensor owned by the returned handle(s).
+  virtual Tensor alloc(std::vector<int64_t> shape, DType dtype) = 0;
+  // Copies host fp32 values into `dst` (numel must match).
+  virtual void upload(std::span<const float> values, Tensor& dst) = 0;
+  // Copies `src` (fp32) to the host.
+  virtual std::vector<float> download(const Tensor& src) = 0;
+
+  // out[t, :] = table[token_ids[t], :]. table [V, D], out [T, D].
+  virtual void embedding(const Tensor& table, std::span<const int32_t> token_ids, Tensor& out) = 0;
+  // out = x · weightᵀ (+ bias). x [R, I], weight [O, I], bias [O] or empty, out [R, O].
+  virtual void matmul(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor& out) = 0;
+  // Per head: out[t, h, :] = weight[h] · x[t, h, :]. x [T, H, I], weight [H, O, I], out [T, H, O].
+  virtual void head_matmul(const Tensor& x, const Tensor& weight, Tensor& out) = 0;
+  // RMSNorm over the last axis of x [R, D] viewed as rows of `weight`'s length. In place allowed.
+  virtual void rmsnorm(const Tensor& x, const Tensor& weight, float eps, Tensor& out) = 0;
+  // Rotates columns [rot_offset, rot_offset + 2·inv_freq.size()) of every head of x [T, H, Dh]
+  // in place, token t at positions[t].
+  virtual void rope(Tensor& x, std::span<const int32_t> positions, const RopeTable& table, int64_t rot_offset) = 0;
+  // out = a + b (same shapes). In place allowed.
+  virtual void add(const Tensor& a, const Tensor& b, Tensor& out) = 0;
+  // out = silu(gate) ⊙ up. gate, up, out [R, F].
+  virtual void silu_mul(const Tensor& gate, const Tensor& up, Tensor& out) = 0;
+  // dst[r, dst_col + j] = src[r, src_col + j] for j < width; src [R, Cs], dst [R, Cd].
+  virtual void copy_columns(const Tensor& src, int64_t src_col, Tensor& dst, int64_t dst_col, int64_t width) = 0;
+  // cache[slots[t], :] = rows[t, :]. rows [T, C], cache [num_slots, C].
+  virtual void write_kv(const Tensor& rows, std::span<const int32_t> slots, Tensor& cache) = 0;
+  // cache[dst_slot + i, :] = cache[src_slot + i, :] for i < count (copy-on-write of a KV block).
+  virtual void copy_kv_rows(Tensor& cache, int64_t src_slot, int64_t dst_slot, int64_t count) = 0;
+  // Causal attention of q [T, H, k_dim] over each sequence's cached keys/values (paged through its
+  // block table; slot = block × block_size + offset). k_cache [slots, KH·k_dim]; v_cache
+  // [slots, KH·v_dim] or empty when params.v_in_k. out [T, H, v_dim].
+  virtual void attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cache,
+                         std::span<const AttentionSeq> seqs, const AttentionParams& params, Tensor& out) = 0;
+  // Expert choice per token from router logits [T, E]: expert_ids (I32) and weights (F32), both
+  // [T, top_k]. correction_bias [E] (or empty) shifts the scores used for selection only.
+  virtual void moe_route(const Tensor& router_logits, const Tensor& correction_bias, const RouterParams& params,
+                         Tensor& expert_ids, Tensor& expert_weights) = 0;
+  // out[t] = Σ_k weights[t, k] · down_e(silu(gate_e · x[t]) ⊙ up_e · x[t]), e = expert_ids[t, k].
+  // x, out [T, D]. Overwrites out.
+  virtual void moe_experts(const Tensor& x, const Tensor& expert_ids, const Tensor& expert_weights,
+                           const ExpertWeights& experts, Tensor& out) = 0;
+};
+
+}  // namespace r1b::model

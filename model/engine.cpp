@@ -1,0 +1,138 @@
+#include "model/engine.h"
+
+#include <algorithm>
+#include <memory>
+
+namespace r1b::model {
+
+std::string_view finish_reason_name(FinishReason reason) {
+  switch (reason) {
+    case FinishReason::kNone: return "none";
+    case FinishReason::kStopToken: return "stop_token";
+    case FinishReason::kStopString: return "stop_string";
+    case FinishReason::kLength: return "length";
+  }
+  return "none";
+}
+
+Engine::Engine(CausalLm& model, Backend& backend, EngineOptions options)
+    : model_(model),
+      options_(std::move(options)),
+      allocator_(options_.num_kv_blocks, options_.block_size),
+      runner_(model, backend, options_.num_kv_blocks, options_.block_size) {}
+
+Status Engine::validate(std::span<const GenerationRequest> requests) const {
+  const int64_t vocab = model_.info().vocab_size;
+  for (size_t r = 0; r < requests.size(); ++r) {
+    const GenerationRequest& request = requests[r];
+    const std::string where = "generation request " + std::to_string(r) + ": ";
+    if (request.prompt.empty()) return Status::invalid_input(where + "the prompt is empty");
+    for (int32_t token : request.prompt) {
+      if (token < 0 || token >= vocab) {
+        return Status::invalid_input(where + "token id " + std::to_string(token) + " is outside the vocabulary [0, " +
+                                     std::to_string(vocab) + ")");
+      }
+    }
+    if (request.num_samples < 1) return Status::invalid_input(where + "num_samples must be at least 1");
+    if (request.params.max_tokens < 1) return Status::invalid_input(where + "max_tokens must be at least 1");
+    if (!request.params.stop_strings.empty() && !options_.detokenize) {
+      return Status::invalid_input(where + "stop strings need EngineOptions::detokenize");
+    }
+  }
+  return Status::ok();
+}
+
+void Engine::append_token(Sequence& seq, int32_t token) const {
+  seq.tokens.push_back(token);
+  const GenerationParams& params = *seq.params;
+  if (std::find(params.stop_token_ids.begin(), params.stop_token_ids.end(), token) != params.stop_token_ids.end()) {
+    seq.finish_reason = FinishReason::kStopToken;
+    return;
+  }
+  if (!params.stop_strings.empty()) {
+    const std::string text =
+        options_.detokenize(std::span<const int32_t>(seq.tokens).subspan(static_cast<size_t>(seq.num_prompt_tokens)));
+    for (const std::string& stop : params.stop_strings) {
+      if (!stop.empty() && text.find(stop) != std::string::npos) {
+        seq.finish_reason = FinishReason::kStopString;
+        return;
+      }
+    }
+  }
+  if (seq.num_generated() >= params.max_tokens) seq.finish_reason = FinishReason::kLength;
+}
+
+Result<std::vector<std::vector<SampleOutput>>> Engine::generate(std::span<const GenerationRequest> requests) {
+  R1B_RETURN_IF_ERROR(validate(requests));
+  std::vector<std::unique_ptr<Sequence>> sequences;
+  Scheduler scheduler(allocator_, options_.scheduler);
+  for (size_t r = 0; r < requests.size(); ++r) {
+    std::vector<Sequence*> group;
+    for (int64_t i = 0; i < requests[r].num_samples; ++i) {
+      auto seq = std::make_unique<Sequence>();
+      seq->id = static_cast<int64_t>(sequences.size());
+      seq->request_index = static_cast<int64_t>(r);
+      seq->sample_index = requests[r].first_sample_index + i;
+      seq->params = &requests[r].params;
+      seq->tokens = requests[r].prompt;
+      seq->num_prompt_tokens = static_cast<int64_t>(requests[r].prompt.size());
+      seq->rng = SampleRng(sample_seed(requests[r].params.sampling.seed, seq->sample_index));
+      group.push_back(seq.get());
+      sequences.push_back(std::move(seq));
+    }
+    scheduler.add_group(std::move(group));
+  }
+
+  Status failure;
+  while (scheduler.has_work()) {
+    Result<StepPlan> plan = scheduler.schedule();
+    if (!plan.is_ok()) {
+      failure = plan.status();
+      break;
+    }
+    std::vector<SeqWork> work;
+    for (const ScheduledSeq& entry : plan->seqs) {
+      work.push_back(SeqWork{entry.num_new_tokens, entry.seq->num_cached + entry.num_new_tokens});
+    }
+    const ForwardCost cost = model_.cost(work, CostOptions{});
+    stats_.cost.matmul_flops += cost.matmul_flops;
+    stats_.cost.attention_flops += cost.attention_flops;
+    stats_.cost.weight_bytes += cost.weight_bytes;
+    stats_.cost.kv_read_bytes += cost.kv_read_bytes;
+    stats_.cost.kv_write_bytes += cost.kv_write_bytes;
+    (plan->is_prefill ? stats_.prefill_steps : stats_.decode_steps) += 1;
+    (plan->is_prefill ? stats_.prefill_tokens : stats_.decode_tokens) += total_new_tokens(work);
+
+    const std::vector<SampledToken> sampled = runner_.run(*plan);
+    scheduler.complete(*plan);
+    for (const SampledToken& next : sampled) {
+      append_token(*next.seq, next.token);
+      if (options_.on_token) {
+        const Sequence& seq = *next.seq;
+        options_.on_token(seq.request_index,
+                          seq.sample_index - requests[static_cast<size_t>(seq.request_index)].first_sample_index,
+                          next.token);
+      }
+      if (next.seq->finished()) scheduler.finish(next.seq);
+    }
+  }
+  if (!failure.is_ok()) {
+    for (const std::unique_ptr<Sequence>& seq : sequences) {
+      if (!seq->block_table.empty()) scheduler.finish(seq.get());
+    }
+    return failure;
+  }
+
+  std::vector<std::vector<SampleOutput>> results(requests.size());
+  for (const std::unique_ptr<Sequence>& seq : sequences) {
+    SampleOutput output;
+    output.tokens.assign(seq->tokens.begin() + seq->num_prompt_tokens, seq->tokens.end());
+    output.finish_reason = seq->finish_reason;
+    output.prompt_tokens = seq->num_prompt_tokens;
+    output.completion_tokens = seq->num_generated();
+    results[seq->request_index].push_back(std::move(output));
+  }
+  return results;
+}
+
+}  // namespace r1b::model

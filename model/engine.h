@@ -1,0 +1,97 @@
+// Engine: batched generation with the in-tree model — the entry point the harness's in-tree
+// backend and the GRPO rollouts call.
+//
+// generate() takes several requests (a prompt, n samples, sampling parameters and limits) and runs
+// them together: the Scheduler plans steps, the ModelRunner executes them, the engine appends
+// tokens and checks stop conditions. The n samples of a request share one prefill and its KV
+// blocks; full prompt blocks computed earlier (in this or an earlier generate() call on the same
+// engine) are reused when a later prompt starts with the same tokens (see block_allocator.h). Sample i of a request is seeded with sample_seed(params.sampling.seed, first_sample_index +
+// i), so a run is reproducible: the same request gives the same tokens whatever else is batched with
+// it, and a request for one sample with first_sample_index = i gives sample i's tokens.
+//
+// Stop conditions, checked after each token in this order: a token in stop_token_ids
+// (kStopToken; the token is kept), a stop string inside detokenize(generated tokens) (kStopString;
+// needs EngineOptions::detokenize, which keeps model/ independent of the tokenizer), max_tokens
+// (kLength).
+//
+// Errors: InvalidInput for an empty prompt, a token id outside the vocabulary, n < 1, max_tokens < 1
+// or stop strings without a detokenize callback (naming the request index); Unavailable when the
+// KV cache is too small (see scheduler.h). No partial results on error.
+//
+// Ownership: borrows the model and backend (must outlive the engine). Thread-safety: one
+// generate() at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "model/block_allocator.h"
+#include "model/causal_lm.h"
+#include "model/model_runner.h"
+#include "model/scheduler.h"
+#include "model/sequence.h"
+
+namespace r1b::model {
+
+struct GenerationRequest {
+  std::vector<int32_t> prompt;
+  int64_t num_samples = 1;
+  int64_t first_sample_index = 0;  // samples are numbered from here (sample i alone reproduces it)
+  GenerationParams params;
+};
+
+struct SampleOutput {
+  std::vector<int32_t> tokens;  // generated tokens only
+  FinishReason finish_reason = FinishReason::kNone;
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+};
+
+struct EngineOptions {
+  int64_t num_kv_blocks = 512;
+  int64_t block_size = 16;
+  SchedulerOptions scheduler;
+  // Text of generated tokens, for stop strings (may be empty when no request uses them).
+  std::function<std::string(std::span<const int32_t>)> detokenize;
+  // Called with (request index, sample index within the request, token) after each generated
+  // token is appended, stop tokens included, on the thread running generate() (for streaming).
+  // May be empty.
+  std::function<void(int64_t, int64_t, int32_t)> on_token;
+};
+
+// Counters of the engine's lifetime, for throughput reporting.
+struct EngineStats {
+  int64_t prefill_steps = 0;
+  int64_t decode_steps = 0;
+  int64_t prefill_tokens = 0;
+  int64_t decode_tokens = 0;
+  ForwardCost cost;  // summed over steps (CostOptions defaults)
+};
+
+class Engine {
+ public:
+  Engine(CausalLm& model, Backend& backend, EngineOptions options);
+
+  // result[r][i]: sample i of requests[r].
+  Result<std::vector<std::vector<SampleOutput>>> generate(std::span<const GenerationRequest> requests);
+
+  const BlockAllocator& allocator() const { return allocator_; }
+  const EngineStats& stats() const { return stats_; }
+
+ private:
+  Status validate(std::span<const GenerationRequest> requests) const;
+  // Appends `token` to `seq` and sets its finish reason when a stop condition holds.
+  void append_token(Sequence& seq, int32_t token) const;
+
+  CausalLm& model_;
+  EngineOptions options_;
+  BlockAllocator allocator_;
+  ModelRunner runner_;
+  EngineStats stats_;
+};
+
+}  // namespace r1b::model

@@ -1,0 +1,112 @@
+#include "model/layers.h"
+
+namespace r1b::model {
+
+Result<std::vector<float>> WeightLoader::read(const std::string& name, const std::vector<int64_t>& shape) const {
+  return checkpoint_.read_fp32(name, shape);
+}
+
+Tensor WeightLoader::upload(const std::vector<float>& values, const std::vector<int64_t>& shape) {
+  Tensor tensor = backend_.alloc(shape, DType::kF32);
+  backend_.upload(values, tensor);
+  return tensor;
+}
+
+Result<Tensor> WeightLoader::load(const std::string& name, const std::vector<int64_t>& shape) {
+  Result<std::vector<float>> values = read(name, shape);
+  R1B_RETURN_IF_ERROR(values);
+  return upload(*values, shape);
+}
+
+Result<Tensor> WeightLoader::load_stacked(const std::vector<std::string>& names, const std::vector<int64_t>& shape) {
+  std::vector<float> stacked;
+  for (const std::string& name : names) {
+    Result<std::vector<float>> values = read(name, shape);
+    R1B_RETURN_IF_ERROR(values);
+    stacked.insert(stacked.end(), values->begin(), values->end());
+  }
+  std::vector<int64_t> full = {static_cast<int64_t>(names.size())};
+  full.insert(full.end(), shape.begin(), shape.end());
+  return upload(stacked, full);
+}
+
+Result<Linear> load_linear(WeightLoader& weights, const std::string& prefix, int64_t out, int64_t in, bool with_bias) {
+  Linear linear;
+  Result<Tensor> weight = weights.load(prefix + ".weight", {out, in});
+  R1B_RETURN_IF_ERROR(weight);
+  linear.weight = *weight;
+  if (with_bias) {
+    Result<Tensor> bias = weights.load(prefix + ".bias", {out});
+    R1B_RETURN_IF_ERROR(bias);
+    linear.bias = *bias;
+  }
+  return linear;
+}
+
+Result<Mlp> load_mlp(WeightLoader& weights, const std::string& prefix, int64_t hidden, int64_t ffn, bool with_bias) {
+  Result<Linear> gate = load_linear(weights, prefix + ".gate_proj", ffn, hidden, with_bias);
+  R1B_RETURN_IF_ERROR(gate);
+  Result<Linear> up = load_linear(weights, prefix + ".up_proj", ffn, hidden, with_bias);
+  R1B_RETURN_IF_ERROR(up);
+  Result<Linear> down = load_linear(weights, prefix + ".down_proj", hidden, ffn, with_bias);
+  R1B_RETURN_IF_ERROR(down);
+  return Mlp{*gate, *up, *down};
+}
+
+Status require_ops(const Backend& backend, std::initializer_list<OpKind> ops) {
+  for (OpKind op : ops) {
+    if (!backend.supports(OpQuery{op, DType::kF32, {}})) {
+      return Status::invalid_input("backend '" + backend.name() + "' does not support op " +
+                                   std::string(op_name(op)) + " on F32; use the cpu backend");
+    }
+  }
+  return Status::ok();
+}
+
+Tensor run_linear(Backend& backend, const Linear& linear, const Tensor& x) {
+  Tensor out = backend.alloc({x.dim(0), linear.weight.dim(0)}, DType::kF32);
+  backend.matmul(x, linear.weight, linear.bias, out);
+  return out;
+}
+
+Tensor run_mlp(Backend& backend, const Mlp& mlp, const Tensor& x) {
+  Tensor gate = run_linear(backend, mlp.gate, x);
+  Tensor up = run_linear(backend, mlp.up, x);
+  backend.silu_mul(gate, up, gate);
+  return run_linear(backend, mlp.down, gate);
+}
+
+Tensor run_rmsnorm(Backend& backend, const Tensor& x, const Tensor& weight, float eps) {
+  Tensor out = backend.alloc(x.shape(), DType::kF32);
+  backend.rmsnorm(x, weight, eps, out);
+  return out;
+}
+
+Tensor run_logits(Backend& backend, const Tensor& hidden, const Tensor& lm_head, const ForwardBatch& batch) {
+  // Gathering rows of the hidden states is an embedding lookup with the hidden states as table.
+  Tensor rows = backend.alloc({static_cast<int64_t>(batch.logit_rows.size()), hidden.dim(1)}, DType::kF32);
+  backend.embedding(hidden, batch.logit_rows, rows);
+  Tensor logits = backend.alloc({rows.dim(0), lm_head.dim(0)}, DType::kF32);
+  backend.matmul(rows, lm_head, Tensor(), logits);
+  record(batch, -1, "logits", logits);
+  return logits;
+}
+
+void record(const ForwardBatch& batch, int layer, std::string_view name, const Tensor& value) {
+  if (batch.observer != nullptr) batch.observer->on_activation(layer, name, value);
+}
+
+std::vector<int32_t> read_eos_ids(const nlohmann::json& config) {
+  std::vector<int32_t> ids;
+  if (!config.contains("eos_token_id")) return ids;
+  const nlohmann::json& eos = config["eos_token_id"];
+  if (eos.is_number_integer()) ids.push_back(eos.get<int32_t>());
+  if (eos.is_array()) {
+    for (const nlohmann::json& id : eos) {
+      if (id.is_number_integer()) ids.push_back(id.get<int32_t>());
+    }
+  }
+  return ids;
+}
+
+}  // namespace r1b::model

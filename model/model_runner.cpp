@@ -1,0 +1,79 @@
+#include "model/model_runner.h"
+
+#include <string>
+
+namespace r1b::model {
+
+namespace {
+
+// Appends sequence `seq`'s rows [num_cached, num_cached + num_new) to `batch`.
+void add_rows(ForwardBatch& batch, const Sequence& seq, int64_t num_new, int64_t block_size) {
+  AttentionSeq span;
+  span.q_begin = static_cast<int64_t>(batch.token_ids.size());
+  span.num_q = num_new;
+  span.context_len = seq.num_cached + num_new;
+  span.block_table = seq.block_table;
+  for (int64_t i = 0; i < num_new; ++i) {
+    const int64_t position = seq.num_cached + i;
+    batch.token_ids.push_back(seq.tokens[position]);
+    batch.positions.push_back(static_cast<int32_t>(position));
+    batch.slots.push_back(static_cast<int32_t>(seq.block_table[position / block_size] * block_size +
+                                               position % block_size));
+  }
+  batch.seqs.push_back(std::move(span));
+}
+
+}  // namespace
+
+ModelRunner::ModelRunner(CausalLm& model, Backend& backend, int64_t num_blocks, int64_t block_size)
+    : model_(model), backend_(backend), cache_(allocate_kv_cache(backend, model.kv_layout(), num_blocks, block_size)) {}
+
+std::vector<SampledToken> ModelRunner::run(const StepPlan& plan) {
+  std::vector<SampledToken> sampled;
+  if (plan.empty()) return sampled;
+  const int64_t block_size = cache_.block_size;
+  for (const BlockCopy& copy : plan.copies) {
+    for (size_t l = 0; l < cache_.k.size(); ++l) {
+      backend_.copy_kv_rows(cache_.k[l], copy.src_block * block_size, copy.dst_block * block_size, copy.num_tokens);
+      if (!cache_.v[l].empty()) {
+        backend_.copy_kv_rows(cache_.v[l], copy.src_block * block_size, copy.dst_block * block_size, copy.num_tokens);
+      }
+    }
+  }
+  ForwardBatch batch;
+  for (const ScheduledSeq& entry : plan.seqs) {
+    add_rows(batch, *entry.seq, entry.num_new_tokens, block_size);
+    batch.logit_rows.push_back(static_cast<int32_t>(batch.token_ids.size() - 1));
+  }
+  const std::vector<float> logits = backend_.download(model_.forward(batch, cache_));
+  const int64_t vocab = model_.info().vocab_size;
+  for (size_t row = 0; row < plan.seqs.size(); ++row) {
+    const std::span<const float> row_logits(logits.data() + row * vocab, vocab);
+    for (Sequence* seq : plan.seqs[row].samplers) {
+      sampled.push_back(SampledToken{seq, sample_token(row_logits, seq->params->sampling, seq->rng)});
+    }
+  }
+  return sampled;
+}
+
+Result<std::vector<float>> prompt_logits(CausalLm& model, Backend& backend, std::span<const int32_t> tokens) {
+  if (tokens.empty()) return Status::invalid_input("prompt_logits: the prompt is empty");
+  const int64_t vocab = model.info().vocab_size;
+  for (int32_t token : tokens) {
+    if (token < 0 || token >= vocab) {
+      return Status::invalid_input("prompt_logits: token id " + std::to_string(token) + " is outside the vocabulary [0, " +
+                                   std::to_string(vocab) + ")");
+    }
+  }
+  const auto num_tokens = static_cast<int64_t>(tokens.size());
+  KvCache cache = allocate_kv_cache(backend, model.kv_layout(), 1, num_tokens);
+  Sequence seq;
+  seq.tokens.assign(tokens.begin(), tokens.end());
+  seq.block_table = {0};
+  ForwardBatch batch;
+  add_rows(batch, seq, num_tokens, num_tokens);
+  for (int64_t row = 0; row < num_tokens; ++row) batch.logit_rows.push_back(static_cast<int32_t>(row));
+  return backend.download(model.forward(batch, cache));
+}
+
+}  // namespace r1b::model

@@ -1,0 +1,41 @@
+// MoeBlock: a mixture-of-experts feed-forward block with optional shared experts (private to
+// model/; used by arch/deepseek_v3.cpp, shared by any future MoE architecture).
+//
+// Weights under "<prefix>": gate.weight [E, D] (router), gate.e_score_correction_bias [E] when
+// asked for, experts either per expert (experts.<e>.{gate,up,down}_proj.weight) or fused as
+// transformers 5 saves them (experts.gate_up_proj [E, 2F, D], experts.down_proj [E, D, F]), and
+// shared_experts.{gate,up,down}_proj with intermediate size F × num_shared_experts. Errors are the
+// checkpoint's (missing tensor, shape mismatch).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "base/status.h"
+#include "model/layers.h"
+
+namespace r1b::model {
+
+struct MoeShape {
+  int64_t hidden = 0;
+  int64_t num_experts = 0;
+  int64_t expert_ffn = 0;
+  int64_t num_shared_experts = 0;
+  bool with_correction_bias = false;
+};
+
+struct Moe {
+  Tensor router;           // [E, D]
+  Tensor correction_bias;  // [E] or empty
+  ExpertWeights experts;
+  std::optional<Mlp> shared;
+};
+
+Result<Moe> load_moe(WeightLoader& weights, const std::string& prefix, const MoeShape& shape);
+
+// Routed experts (weighted by `router`'s choice) plus shared experts, for h [T, D]; records
+// (layer, "router_logits").
+Tensor run_moe(Backend& backend, const Moe& moe, const RouterParams& router, const Tensor& h, const ForwardBatch& batch,
+               int layer);
+
+}  // namespace r1b::model

@@ -1,0 +1,16 @@
+// Capacities upwards: an item can be taken again and again.
+#include <algorithm>
+#include <cstdio>
+#include <vector>
+int main() {
+  int n, capacity;
+  std::scanf("%d %d", &n, &capacity);
+  std::vector<long long> best(capacity + 1, 0);
+  for (int i = 0; i < n; ++i) {
+    int w;
+    long long v;
+    std::scanf("%d %lld", &w, &v);
+    for (int c = w; c <= capacity; ++c) best[c] = std::max(best[c], best[c - w] + v);
+  }
+  std::printf("%lld\n", best[capacity]);
+}

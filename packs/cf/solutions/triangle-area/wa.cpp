@@ -1,0 +1,9 @@
+// Halves the cross product in integers: loses .5.
+#include <cstdio>
+#include <cstdlib>
+int main() {
+  long long x1, y1, x2, y2, x3, y3;
+  std::scanf("%lld %lld %lld %lld %lld %lld", &x1, &y1, &x2, &y2, &x3, &y3);
+  long long area = std::llabs((x2 - x1) * (y3 - y1) - (x3 - x1) * (y2 - y1)) / 2;
+  std::printf("%lld\n", area);
+}

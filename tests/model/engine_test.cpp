@@ -1,0 +1,240 @@
+// Generation on tiny random checkpoints (one dense GQA model, one MLA + MoE model): batching,
+// KV sharing and seeding never change a sequence's result.
+#include "model/engine.h"
+
+#include <gtest/gtest.h>
+
+#include "model/cpu_backend.h"
+#include "model/model_runner.h"
+#include "test_checkpoints.h"
+
+namespace r1b::model {
+namespace {
+
+class EngineTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    const auto dir = testing::fresh_dir();
+    testing::write_random_checkpoint(
+        dir, GetParam() == "qwen2" ? testing::tiny_qwen2_config() : testing::tiny_deepseek_v3_config(), 11);
+    Result<std::unique_ptr<CausalLm>> model = load_causal_lm(dir, backend_);
+    ASSERT_TRUE(model.is_ok()) << model.status().message();
+    model_ = std::move(model).value();
+  }
+
+  static std::vector<int32_t> prompt(int length, int32_t start) {
+    std::vector<int32_t> tokens;
+    for (int i = 0; i < length; ++i) tokens.push_back((start + 7 * i) % 60 + 3);
+    return tokens;
+  }
+
+  static GenerationRequest request(std::vector<int32_t> tokens, int64_t num_samples, float temperature,
+                                   uint64_t seed, int64_t max_tokens = 8) {
+    GenerationRequest out;
+    out.prompt = std::move(tokens);
+    out.num_samples = num_samples;
+    out.params.sampling = SamplingParams{temperature, 0.95f, 0, seed};
+    out.params.max_tokens = max_tokens;
+    return out;
+  }
+
+  std::vector<std::vector<SampleOutput>> generate(const std::vector<GenerationRequest>& requests,
+                                                  EngineOptions options = {}) {
+    if (options.num_kv_blocks == EngineOptions{}.num_kv_blocks) {
+      options.num_kv_blocks = 64;
+      options.block_size = 4;  // small blocks: prompts end mid-block, so shared blocks get copied
+    }
+    Engine engine(*model_, backend_, std::move(options));
+    Result<std::vector<std::vector<SampleOutput>>> outputs = engine.generate(requests);
+    EXPECT_TRUE(outputs.is_ok()) << outputs.status().message();
+    EXPECT_EQ(engine.allocator().num_free(), engine.allocator().num_blocks()) << "KV blocks leaked";
+    return outputs.is_ok() ? std::move(outputs).value() : std::vector<std::vector<SampleOutput>>{};
+  }
+
+  CpuBackend backend_{2};
+  std::unique_ptr<CausalLm> model_;
+};
+
+// The decode logits of a batch of sequences are bit-identical to a full recompute of each sequence
+// alone (every row is computed in a fixed order, independent of the other rows).
+TEST_P(EngineTest, BatchedDecodeLogitsEqualOneSequenceAtATime) {
+  const int64_t block_size = 4;
+  KvCache cache = allocate_kv_cache(backend_, model_->kv_layout(), 16, block_size);
+  std::vector<std::vector<int32_t>> sequences = {prompt(5, 1), prompt(9, 2), prompt(2, 3)};
+  std::vector<std::vector<int32_t>> tables = {{3, 7}, {0, 9, 4}, {12}};
+  std::vector<int64_t> cached(3, 0);
+  const int64_t vocab = model_->info().vocab_size;
+  for (int step = 0; step < 3; ++step) {
+    ForwardBatch batch;
+    for (size_t s = 0; s < sequences.size(); ++s) {
+      const auto length = static_cast<int64_t>(sequences[s].size());
+      AttentionSeq span{static_cast<int64_t>(batch.token_ids.size()), length - cached[s], length, tables[s]};
+      for (int64_t p = cached[s]; p < length; ++p) {
+        batch.token_ids.push_back(sequences[s][p]);
+        batch.positions.push_back(static_cast<int32_t>(p));
+        batch.slots.push_back(static_cast<int32_t>(tables[s][p / block_size] * block_size + p % block_size));
+      }
+      batch.seqs.push_back(span);
+      batch.logit_rows.push_back(static_cast<int32_t>(batch.token_ids.size() - 1));
+      cached[s] = length;
+    }
+    const std::vector<float> logits = backend_.download(model_->forward(batch, cache));
+    for (size_t s = 0; s < sequences.size(); ++s) {
+      Result<std::vector<float>> alone = prompt_logits(*model_, backend_, sequences[s]);
+      ASSERT_TRUE(alone.is_ok());
+      const std::vector<float> last(alone->end() - vocab, alone->end());
+      const std::vector<float> batched(logits.begin() + static_cast<int64_t>(s) * vocab,
+                                       logits.begin() + static_cast<int64_t>(s + 1) * vocab);
+      for (int64_t v = 0; v < vocab; ++v) {
+        ASSERT_EQ(batched[v], last[v]) << "step " << step << " seq " << s << " vocab " << v;
+      }
+      sequences[s].push_back(static_cast<int32_t>((s + step) % 50 + 3));
+    }
+  }
+}
+
+TEST_P(EngineTest, SamplesSharingPrefillEqualSeparateRuns) {
+  const std::vector<std::vector<SampleOutput>> shared = generate({request(prompt(6, 4), 4, 0.9f, 9)});
+  ASSERT_EQ(shared.size(), 1u);
+  ASSERT_EQ(shared[0].size(), 4u);
+  for (int64_t i = 0; i < 4; ++i) {
+    GenerationRequest alone = request(prompt(6, 4), 1, 0.9f, 9);
+    alone.first_sample_index = i;
+    const std::vector<std::vector<SampleOutput>> separate = generate({alone});
+    EXPECT_EQ(shared[0][i].tokens, separate[0][0].tokens) << "sample " << i;
+  }
+  // The samples really differ (the test would prove little otherwise).
+  EXPECT_NE(shared[0][0].tokens, shared[0][1].tokens);
+}
+
+TEST_P(EngineTest, SeededSamplingIsReproducibleWhateverTheBatch) {
+  const GenerationRequest target = request(prompt(7, 5), 2, 0.7f, 123);
+  const std::vector<std::vector<SampleOutput>> alone = generate({target});
+  const std::vector<std::vector<SampleOutput>> batched =
+      generate({request(prompt(3, 6), 3, 1.0f, 5), target, request(prompt(11, 7), 1, 0.0f, 0)});
+  EXPECT_EQ(alone[0][0].tokens, batched[1][0].tokens);
+  EXPECT_EQ(alone[0][1].tokens, batched[1][1].tokens);
+  EXPECT_EQ(generate({target})[0][1].tokens, alone[0][1].tokens);
+}
+
+TEST_P(EngineTest, GreedyBatchEqualsGreedyAlone) {
+  const std::vector<std::vector<SampleOutput>> batched =
+      generate({request(prompt(4, 1), 1, 0.0f, 0, 12), request(prompt(13, 2), 2, 0.0f, 0, 12)});
+  EXPECT_EQ(batched[0][0].tokens, generate({request(prompt(4, 1), 1, 0.0f, 0, 12)})[0][0].tokens);
+  EXPECT_EQ(batched[1][0].tokens, batched[1][1].tokens);
+  EXPECT_EQ(batched[1][0].tokens, generate({request(prompt(13, 2), 1, 0.0f, 0, 12)})[0][0].tokens);
+}
+
+TEST_P(EngineTest, StopTokenStopStringAndLengthEndSamples) {
+  const std::vector<int32_t> greedy = generate({request(prompt(5, 3), 1, 0.0f, 0, 6)})[0][0].tokens;
+  ASSERT_EQ(greedy.size(), 6u);
+
+  GenerationRequest by_token = request(prompt(5, 3), 1, 0.0f, 0, 6);
+  by_token.params.stop_token_ids = {greedy[2]};
+  const SampleOutput token_out = generate({by_token})[0][0];
+  const auto first_stop = std::find(greedy.begin(), greedy.end(), greedy[2]) - greedy.begin();
+  EXPECT_EQ(token_out.finish_reason, FinishReason::kStopToken);
+  EXPECT_EQ(token_out.completion_tokens, first_stop + 1);
+  EXPECT_EQ(token_out.prompt_tokens, 5);
+
+  // Detokenize as "<id>," so the stop string "<id of token 1>," ends at token 1 or earlier.
+  EngineOptions options;
+  options.num_kv_blocks = 64;
+  options.block_size = 4;
+  options.detokenize = [](std::span<const int32_t> tokens) {
+    std::string text;
+    for (int32_t token : tokens) text += "<" + std::to_string(token) + ">";
+    return text;
+  };
+  GenerationRequest by_string = request(prompt(5, 3), 1, 0.0f, 0, 6);
+  by_string.params.stop_strings = {"<" + std::to_string(greedy[1]) + ">"};
+  const SampleOutput string_out = generate({by_string}, options)[0][0];
+  EXPECT_EQ(string_out.finish_reason, FinishReason::kStopString);
+  EXPECT_LE(string_out.completion_tokens, 2);
+
+  EXPECT_EQ(generate({request(prompt(5, 3), 1, 0.0f, 0, 6)})[0][0].finish_reason, FinishReason::kLength);
+}
+
+TEST_P(EngineTest, TooSmallCacheIsAnErrorAndFreesEverything) {
+  EngineOptions options;
+  options.num_kv_blocks = 2;
+  options.block_size = 4;
+  Engine engine(*model_, backend_, options);
+  Result<std::vector<std::vector<SampleOutput>>> outputs = engine.generate(std::vector{request(prompt(12, 1), 1, 0.0f, 0)});
+  ASSERT_FALSE(outputs.is_ok());
+  EXPECT_EQ(outputs.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(outputs.status().message().find("raise num_kv_blocks"), std::string::npos);
+  EXPECT_EQ(engine.allocator().num_free(), 2);
+}
+
+TEST_P(EngineTest, DecodeThatOutgrowsTheCacheFailsCleanly) {
+  EngineOptions options;
+  options.num_kv_blocks = 3;
+  options.block_size = 4;
+  Engine engine(*model_, backend_, options);
+  Result<std::vector<std::vector<SampleOutput>>> outputs =
+      engine.generate(std::vector{request(prompt(6, 1), 2, 1.0f, 1, 20)});
+  ASSERT_FALSE(outputs.is_ok());
+  EXPECT_EQ(outputs.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(engine.allocator().num_free(), 3);
+}
+
+TEST_P(EngineTest, TokenOutsideTheVocabularyIsRejected) {
+  Engine engine(*model_, backend_, EngineOptions{});
+  Result<std::vector<std::vector<SampleOutput>>> outputs = engine.generate(std::vector{request({1, 999}, 1, 0.0f, 0)});
+  ASSERT_FALSE(outputs.is_ok());
+  EXPECT_NE(outputs.status().message().find("generation request 0: token id 999"), std::string::npos);
+}
+
+TEST_P(EngineTest, RepeatedPromptPrefixIsReusedWithIdenticalResults) {
+  EngineOptions options;
+  options.num_kv_blocks = 32;
+  options.block_size = 4;
+  std::vector<int32_t> longer = prompt(10, 2);
+  longer.push_back(9);
+  longer.push_back(17);
+  const std::vector<GenerationRequest> first = {request(prompt(10, 2), 2, 0.8f, 4)};
+  const std::vector<GenerationRequest> second = {request(longer, 2, 0.8f, 4)};
+
+  Engine engine(*model_, backend_, options);
+  ASSERT_TRUE(engine.generate(first).is_ok());
+  const int64_t prefill_before = engine.stats().prefill_tokens;
+  Result<std::vector<std::vector<SampleOutput>>> reused = engine.generate(second);
+  ASSERT_TRUE(reused.is_ok()) << reused.status().message();
+  // The 12-token prompt shares two full 4-token blocks with the first one: 4 tokens prefilled.
+  EXPECT_EQ(engine.stats().prefill_tokens - prefill_before, 4);
+  EXPECT_EQ(engine.allocator().num_free(), 32);
+
+  Engine fresh(*model_, backend_, options);
+  Result<std::vector<std::vector<SampleOutput>>> computed = fresh.generate(second);
+  ASSERT_TRUE(computed.is_ok());
+  EXPECT_EQ((*reused)[0][0].tokens, (*computed)[0][0].tokens);
+  EXPECT_EQ((*reused)[0][1].tokens, (*computed)[0][1].tokens);
+}
+
+class RecordingObserver : public ActivationObserver {
+ public:
+  void on_activation(int layer, std::string_view name, const Tensor& value) override {
+    seen.emplace_back(layer, std::string(name), value.numel());
+  }
+  std::vector<std::tuple<int, std::string, int64_t>> seen;
+};
+
+TEST_P(EngineTest, ObserverSeesEveryLayersNamedActivations) {
+  KvCache cache = allocate_kv_cache(backend_, model_->kv_layout(), 1, 4);
+  RecordingObserver observer;
+  ForwardBatch batch{{5, 6, 7}, {0, 1, 2}, {0, 1, 2}, {AttentionSeq{0, 3, 3, {0}}}, {2}, &observer};
+  model_->forward(batch, cache);
+  const int64_t hidden = model_->info().hidden_size;
+  for (int layer = 0; layer < model_->info().num_layers; ++layer) {
+    EXPECT_NE(std::find(observer.seen.begin(), observer.seen.end(), std::make_tuple(layer, std::string("attn_out"), 3 * hidden)),
+              observer.seen.end())
+        << "layer " << layer;
+  }
+  EXPECT_EQ(observer.seen.back(), std::make_tuple(-1, std::string("logits"), model_->info().vocab_size));
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, EngineTest, ::testing::Values("qwen2", "deepseek_v3"));
+
+}  // namespace
+}  // namespace r1b::model
