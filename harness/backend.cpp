@@ -1,5 +1,6 @@
 #include "harness/backend.h"
 
+#include "harness/engine_backend.h"
 #include "harness/http_backend.h"
 #include "harness/replay_backend.h"
 
@@ -7,12 +8,13 @@ namespace r1b::harness {
 
 Result<std::unique_ptr<Backend>> make_backend(const nlohmann::json& config, const std::string& where) {
   if (!config.is_object() || !config.contains("type") || !config["type"].is_string()) {
-    return Status::invalid_input(where + ": \"backend\" must be an object with a \"type\" (replay or openai)");
+    return Status::invalid_input(where + ": \"backend\" must be an object with a \"type\" (replay, openai or engine)");
   }
   const std::string type = config["type"];
   if (type == "replay") return make_replay_backend(config, where);
   if (type == "openai") return make_http_backend(config, where);
-  return Status::invalid_input(where + ": backend type \"" + type + "\" is unknown (use replay or openai)");
+  if (type == "engine") return make_engine_backend(config, where);
+  return Status::invalid_input(where + ": backend type \"" + type + "\" is unknown (use replay, openai or engine)");
 }
 
 namespace {

@@ -57,8 +57,8 @@ class Backend {
 };
 
 // Builds the backend a suite names. `config` is the suite's "backend" object (see harness/suite.h);
-// `where` names its origin in errors. Types: "replay" (harness/replay_backend.h) and "openai"
-// (harness/http_backend.h).
+// `where` names its origin in errors. Types: "replay" (harness/replay_backend.h), "openai"
+// (harness/http_backend.h) and "engine" (the in-tree engine, harness/engine_backend.h).
 Result<std::unique_ptr<Backend>> make_backend(const nlohmann::json& config, const std::string& where);
 
 // A sample's seed: a fixed hash of (run seed, pack, task id, sample index), so a sample draws the

@@ -55,7 +55,7 @@ struct RunFlags {
 
 bool has_one_off_flags(const RunFlags& f) {
   return !f.packs.empty() || f.n || f.temperature || f.top_p || f.max_tokens || f.seed || !f.template_name.empty() ||
-         !f.replay.empty() || !f.base_url.empty() || !f.format.empty() || !f.repos_dir.empty();
+         !f.replay.empty() || !f.base_url.empty() || !f.model.empty() || !f.format.empty() || !f.repos_dir.empty();
 }
 
 // Builds the suite JSON: the suite file (or the bundled demo when nothing is given), then flags.
@@ -95,6 +95,8 @@ Result<Suite> resolve_suite(const RunFlags& f) {
     j["backend"] = {{"type", "openai"}, {"base_url", f.base_url}, {"model", f.model.empty() ? "default" : f.model}};
     if (!f.endpoint.empty()) j["backend"]["endpoint"] = f.endpoint;
     if (f.concurrency > 0) j["backend"]["concurrency"] = f.concurrency;
+  } else if (!f.model.empty()) {
+    j["backend"] = {{"type", "engine"}, {"model", fs::absolute(f.model).string()}};
   }
   return parse_suite(j, where, base_dir);
 }
@@ -176,7 +178,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
   run->add_option("--template", f.template_name, "chat format: r1, qwen2, llama3, plain");
   run->add_option("--replay", f.replay, "grade saved generations (JSONL) instead of generating");
   run->add_option("--base-url", f.base_url, "OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1");
-  run->add_option("--model", f.model, "model name sent to the server");
+  run->add_option("--model", f.model,
+                  "checkpoint folder for the in-tree engine; with --base-url, the model name sent to the server");
   run->add_option("--endpoint", f.endpoint, "completions (default) or chat");
   run->callback([flags, &exit_code] {
     const RunFlags& f = *flags;

@@ -11,5 +11,6 @@ void add_run_command(CLI::App& app, int& exit_code);      // run, regrade
 void add_report_command(CLI::App& app, int& exit_code);   // report
 void add_gate_command(CLI::App& app, int& exit_code);     // gate
 void add_verify_command(CLI::App& app, int& exit_code);   // verify
+void add_serve_command(CLI::App& app, int& exit_code);    // serve
 
 }  // namespace r1b::harness

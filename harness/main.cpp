@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   r1b::harness::add_report_command(app, exit_code);
   r1b::harness::add_gate_command(app, exit_code);
   r1b::harness::add_verify_command(app, exit_code);
+  r1b::harness::add_serve_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -71,6 +71,10 @@ CommandResult run_r1bench(const std::vector<std::string>& args) {
 
 int spawn_r1bench(const std::vector<std::string>& args) { return spawn(args, "/dev/null", "/dev/null"); }
 
+int spawn_r1bench(const std::vector<std::string>& args, const std::string& stdout_path) {
+  return spawn(args, stdout_path, "/dev/null");
+}
+
 LoopbackServer::LoopbackServer(AnswerFn answer, int delay_ms) {
   server_.Post("/v1/completions", [this, answer, delay_ms](const httplib::Request& req, httplib::Response& res) {
     ++requests_;

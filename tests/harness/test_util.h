@@ -37,8 +37,10 @@ struct CommandResult {
 // Runs the r1bench binary under test with `args`, capturing stdout and stderr.
 CommandResult run_r1bench(const std::vector<std::string>& args);
 
-// Starts the r1bench binary without waiting; returns its pid (stdout/stderr to /dev/null).
+// Starts the r1bench binary without waiting; returns its pid (stdout/stderr to /dev/null, or
+// stdout to `stdout_path` when given).
 int spawn_r1bench(const std::vector<std::string>& args);
+int spawn_r1bench(const std::vector<std::string>& args, const std::string& stdout_path);
 
 // An OpenAI-compatible /v1/completions server on 127.0.0.1 whose answer depends only on the
 // request's prompt and seed (via `answer`), optionally slowed by `delay_ms` per request.

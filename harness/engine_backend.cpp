@@ -1,0 +1,87 @@
+#include "harness/engine_backend.h"
+
+#include <chrono>
+#include <filesystem>
+
+#include "harness/engine_generator.h"
+
+namespace r1b::harness {
+namespace {
+
+class EngineBackend final : public Backend {
+ public:
+  EngineBackend(std::unique_ptr<EngineGenerator> generator, std::string dir)
+      : generator_(std::move(generator)), dir_(std::move(dir)) {}
+
+  std::string name() const override { return "engine:" + dir_; }
+  std::string model() const override { return generator_->model_name(); }
+
+  Result<std::vector<Completion>> generate(const GenerationRequest& request) override {
+    std::vector<TextRequest> requests;
+    for (int idx : request.sample_indices) {
+      TextRequest r;
+      r.prompt = request.prompt;
+      r.temperature = request.sampling.temperature;
+      r.top_p = request.sampling.top_p;
+      r.max_tokens = request.sampling.max_tokens;
+      r.seed = sample_seed(request.sampling.seed, request.pack, request.task->id, idx);
+      requests.push_back(std::move(r));
+    }
+    const auto start = std::chrono::steady_clock::now();
+    auto results = generator_->generate_all(requests);
+    if (!results.is_ok()) {
+      return results.status().with_context("engine: task " + request.task->id);
+    }
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    std::vector<Completion> out;
+    for (std::size_t i = 0; i < results->size(); ++i) {
+      const TextChoice& choice = (*results)[i].choices.at(0);
+      out.push_back({request.sample_indices[i], choice.text, (*results)[i].prompt_tokens, choice.completion_tokens, ms,
+                     choice.finish_reason});
+    }
+    return out;
+  }
+
+ private:
+  std::unique_ptr<EngineGenerator> generator_;
+  std::string dir_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Backend>> make_engine_backend(const nlohmann::json& config, const std::string& where) {
+  for (const auto& [key, value] : config.items()) {
+    if (key != "type" && key != "model" && key != "threads" && key != "chat_format" && key != "max_context" &&
+        key != "max_num_seqs") {
+      return Status::invalid_input(where + ": unknown key \"" + key + "\" in the engine backend");
+    }
+  }
+  if (!config.contains("model") || !config["model"].is_string()) {
+    return Status::invalid_input(where + ": the engine backend needs \"model\": a checkpoint folder");
+  }
+  EngineGeneratorOptions options;
+  auto integer = [&](const char* key, auto& out) -> Status {
+    if (!config.contains(key)) return Status::ok();
+    if (!config[key].is_number_integer() || config[key].get<int64_t>() < 0) {
+      return Status::invalid_input(where + ": \"" + key + "\" must be a non-negative integer");
+    }
+    out = config[key].get<std::remove_reference_t<decltype(out)>>();
+    return Status::ok();
+  };
+  R1B_RETURN_IF_ERROR(integer("threads", options.threads));
+  R1B_RETURN_IF_ERROR(integer("max_context", options.max_context));
+  R1B_RETURN_IF_ERROR(integer("max_num_seqs", options.max_num_seqs));
+  if (config.contains("chat_format")) {
+    if (!config["chat_format"].is_string()) return Status::invalid_input(where + ": \"chat_format\" must be a string");
+    options.chat_format = config["chat_format"];
+  }
+  const std::string dir = config["model"];
+  if (!std::filesystem::is_directory(dir)) {
+    return Status::not_found(where + ": model folder " + dir + " does not exist");
+  }
+  auto generator = EngineGenerator::load(dir, options);
+  if (!generator.is_ok()) return generator.status().with_context(where);
+  return std::unique_ptr<Backend>(new EngineBackend(std::move(*generator), dir));
+}
+
+}  // namespace r1b::harness

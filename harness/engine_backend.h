@@ -1,0 +1,25 @@
+// Engine backend: completions from the in-tree engine (harness/engine_generator.h), loaded from a
+// Hugging Face checkpoint folder — `r1bench run --model DIR`.
+//
+// Config (the suite's "backend" object; unknown keys are InvalidInput errors naming `where`):
+//   {"type": "engine",
+//    "model": "checkpoints/R1-Distill-Qwen-1.5B",   // required: the checkpoint folder
+//    "threads": 0,                                  // CPU backend threads (0: all)
+//    "chat_format": "",                             // "" picks from the tokenizer (model/chat_format.h)
+//    "max_context": 0,                              // KV cache tokens per sequence (0: the model's, <= 8192)
+//    "max_num_seqs": 64}                            // sequences batched at once
+// The harness's rendered prompt (its --template) is what the engine continues; pick the template of
+// the model's family (r1 for R1 and R1-Distill checkpoints). Every sample is its own request seeded
+// with sample_seed(run seed, pack, task id, sample index), so a resumed run draws the same tokens;
+// the samples of all concurrent tasks are batched into the same engine steps.
+// The model loads when the backend is made (errors name the folder and the file).
+// Thread-safe: generate() may be called from any number of threads.
+#pragma once
+
+#include "harness/backend.h"
+
+namespace r1b::harness {
+
+Result<std::unique_ptr<Backend>> make_engine_backend(const nlohmann::json& config, const std::string& where);
+
+}  // namespace r1b::harness

@@ -1,0 +1,246 @@
+// `r1bench serve` on 127.0.0.1 with the tiny Qwen2 fixture checkpoint (tests/model/fixtures/qwen2,
+// random weights, a 512-token tokenizer with the R1 special tokens): the harness's HTTP backend,
+// a plain curl request, streaming, seeded sampling, and OpenAI-style errors that leave the server
+// running. One server process is shared by the suite.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "harness/http_backend.h"
+#include "test_util.h"
+
+namespace r1b::harness {
+namespace {
+
+using nlohmann::json;
+using r1b::testing::TempDir;
+
+const std::string kFixture = std::string(R1B_SOURCE_DIR) + "/tests/model/fixtures/qwen2";
+
+class ServeTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    const std::string out = dir_->file("serve.out");
+    pid_ = r1b::testing::spawn_r1bench({"serve", "--model", kFixture, "--port", "0", "--threads", "2"}, out);
+    // The first stdout line names the bound port: "serving qwen2 (chat format r1) on http://127.0.0.1:P/v1".
+    for (int i = 0; i < 600 && base_url_.empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::ifstream in(out);
+      std::string line;
+      if (std::getline(in, line)) {
+        const auto at = line.find("http://");
+        if (at != std::string::npos) base_url_ = line.substr(at);
+      }
+    }
+  }
+  static void TearDownTestSuite() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+    delete dir_;
+  }
+  void SetUp() override { ASSERT_FALSE(base_url_.empty()) << "r1bench serve did not print its address"; }
+
+  // POST `body` to `path` under /v1; returns (status, parsed JSON or the raw text as a string).
+  static std::pair<int, json> post(const std::string& path, const std::string& body) {
+    const std::string host_port = base_url_.substr(0, base_url_.size() - 3);  // strip "/v1"
+    httplib::Client client(host_port);
+    client.set_read_timeout(120, 0);
+    auto res = client.Post("/v1" + path, body, "application/json");
+    if (!res) return {-1, json()};
+    json parsed = json::parse(res->body, nullptr, false);
+    return {res->status, parsed.is_discarded() ? json(res->body) : parsed};
+  }
+
+  static int pid_;
+  static std::string base_url_;
+  static TempDir* dir_;
+};
+
+int ServeTest::pid_ = -1;
+std::string ServeTest::base_url_;
+TempDir* ServeTest::dir_ = nullptr;
+
+TEST_F(ServeTest, CompletionsAnswerWithUsageAndLengthFinish) {
+  auto [status, body] = post("/completions", R"({"prompt": "Hello world", "max_tokens": 6, "temperature": 0})");
+  ASSERT_EQ(status, 200) << body.dump();
+  EXPECT_EQ(body["object"], "text_completion");
+  ASSERT_EQ(body["choices"].size(), 1u);
+  EXPECT_TRUE(body["choices"][0]["text"].is_string());
+  EXPECT_GT(body["usage"]["prompt_tokens"].get<int>(), 0);
+  EXPECT_LE(body["usage"]["completion_tokens"].get<int>(), 6);
+  if (body["usage"]["completion_tokens"].get<int>() == 6) {
+    EXPECT_EQ(body["choices"][0]["finish_reason"], "length");
+  }
+}
+
+TEST_F(ServeTest, GreedyIsDeterministicAndSeedsReproduceSamples) {
+  const std::string greedy = R"({"prompt": "1 + 1 =", "max_tokens": 8, "temperature": 0})";
+  EXPECT_EQ(post("/completions", greedy).second["choices"], post("/completions", greedy).second["choices"]);
+  const std::string sampled = R"({"prompt": "Let x", "max_tokens": 12, "temperature": 1.0, "n": 3, "seed": 7})";
+  auto first = post("/completions", sampled).second;
+  auto second = post("/completions", sampled).second;
+  ASSERT_EQ(first["choices"].size(), 3u);
+  EXPECT_EQ(first["choices"], second["choices"]);
+}
+
+TEST_F(ServeTest, ChatCompletionsUseTheCheckpointsChatFormat) {
+  auto [status, body] = post("/chat/completions",
+                             R"({"messages": [{"role": "user", "content": "What is 2+2?"}], "max_tokens": 5})");
+  ASSERT_EQ(status, 200) << body.dump();
+  EXPECT_EQ(body["object"], "chat.completion");
+  EXPECT_EQ(body["choices"][0]["message"]["role"], "assistant");
+  // The R1 prompt: BOS, <｜User｜>, the question, <｜Assistant｜>, <think>, "\n" — more than 5 tokens.
+  EXPECT_GT(body["usage"]["prompt_tokens"].get<int>(), 5);
+}
+
+TEST_F(ServeTest, StreamingSendsEventsThenDone) {
+  const std::string host_port = base_url_.substr(0, base_url_.size() - 3);
+  httplib::Client client(host_port);
+  auto res = client.Post("/v1/completions", R"({"prompt": "abc", "max_tokens": 10, "temperature": 0, "stream": true})",
+                         "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_NE(res->get_header_value("Content-Type").find("text/event-stream"), std::string::npos);
+  std::istringstream lines(res->body);
+  std::string line, streamed;
+  int events = 0;
+  bool done = false;
+  while (std::getline(lines, line)) {
+    if (line.rfind("data: ", 0) != 0) continue;
+    const std::string data = line.substr(6);
+    if (data == "[DONE]") {
+      done = true;
+      continue;
+    }
+    json chunk = json::parse(data);
+    streamed += chunk["choices"][0]["text"].get<std::string>();
+    ++events;
+  }
+  EXPECT_TRUE(done);
+  EXPECT_GE(events, 2);
+  // The streamed pieces add up to the non-streamed greedy answer.
+  auto whole = post("/completions", R"({"prompt": "abc", "max_tokens": 10, "temperature": 0})").second;
+  EXPECT_EQ(streamed, whole["choices"][0]["text"].get<std::string>());
+}
+
+TEST_F(ServeTest, BadRequestsGetOpenAIErrorsAndTheServerKeepsRunning) {
+  struct Case {
+    std::string path, body, param;
+  };
+  const Case cases[] = {
+      {"/completions", "{not json", ""},
+      {"/completions", R"({"max_tokens": 4})", "prompt"},
+      {"/completions", R"({"prompt": "x", "n": 0})", "n"},
+      {"/completions", R"({"prompt": "x", "temperature": 9})", "temperature"},
+      {"/completions", R"({"prompt": "x", "top_p": 0})", "top_p"},
+      {"/completions", R"({"prompt": "x", "max_tokens": -3})", "max_tokens"},
+      {"/completions", R"({"prompt": "x", "stop": [1, 2]})", "stop"},
+      {"/completions", R"({"prompt": [1, 2, 3]})", "prompt"},
+      {"/chat/completions", R"({"messages": [{"role": "robot", "content": "hi"}]})", "messages[0].role"},
+      {"/chat/completions", R"({"messages": []})", "messages"},
+  };
+  for (const Case& c : cases) {
+    auto [status, body] = post(c.path, c.body);
+    EXPECT_EQ(status, 400) << c.body;
+    ASSERT_TRUE(body.is_object() && body.contains("error")) << c.body << " -> " << body.dump();
+    EXPECT_EQ(body["error"]["type"], "invalid_request_error") << c.body;
+    EXPECT_FALSE(body["error"]["message"].get<std::string>().empty());
+    if (!c.param.empty()) {
+      EXPECT_EQ(body["error"]["param"], c.param) << c.body;
+    }
+  }
+  auto [missing_status, missing] = post("/nowhere", "{}");
+  EXPECT_EQ(missing_status, 404);
+  EXPECT_TRUE(missing.contains("error"));
+  // Still serving.
+  EXPECT_EQ(post("/completions", R"({"prompt": "ok", "max_tokens": 2})").first, 200);
+}
+
+TEST_F(ServeTest, PlainCurlRequestIsAnswered) {
+  if (std::system("command -v curl > /dev/null 2>&1") != 0) GTEST_SKIP() << "curl is not installed";
+  const std::string cmd = "curl -s -S --max-time 60 -H 'Content-Type: application/json' -d "
+                          "'{\"prompt\": \"Hi\", \"max_tokens\": 3}' " + base_url_ + "/completions";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string out;
+  char buf[4096];
+  while (std::size_t got = fread(buf, 1, sizeof buf, pipe)) out.append(buf, got);
+  ASSERT_EQ(pclose(pipe), 0) << out;
+  json body = json::parse(out, nullptr, false);
+  ASSERT_FALSE(body.is_discarded()) << out;
+  EXPECT_EQ(body["choices"].size(), 1u);
+}
+
+TEST_F(ServeTest, HarnessHttpBackendGeneratesThroughTheServer) {
+  auto backend = make_http_backend({{"base_url", base_url_}, {"model", "qwen2"}, {"request_n", 1}}, "test");
+  ASSERT_TRUE(backend.is_ok()) << backend.status().message();
+  tasks::Task task;
+  task.id = "t1";
+  task.kind = tasks::TaskKind::kMath;
+  task.prompt = "What is 1+1?";
+  task.answer = "2";
+  GenerationRequest request;
+  request.pack = "demo";
+  request.task = &task;
+  request.prompt = "<｜begin▁of▁sentence｜><｜User｜>What is 1+1?<｜Assistant｜><think>\n";
+  request.sample_indices = {0, 1, 2};
+  request.sampling.max_tokens = 8;
+  request.sampling.seed = 3;
+  auto first = (*backend)->generate(request);
+  ASSERT_TRUE(first.is_ok()) << first.status().message();
+  ASSERT_EQ(first->size(), 3u);
+  auto again = (*backend)->generate(request);
+  ASSERT_TRUE(again.is_ok());
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ((*first)[i].text, (*again)[i].text) << "sample " << i << " is not reproducible";
+    EXPECT_GT((*first)[i].completion_tokens.value_or(0), 0);
+  }
+}
+
+}  // namespace
+}  // namespace r1b::harness
+
+namespace r1b::harness {
+namespace {
+
+// `r1bench run --model DIR`: the in-tree engine as the run's backend; every sample is generated,
+// graded and stored, and the run's stored seed makes a second run draw the same completions.
+TEST(EngineBackendTest, RunWithModelFolderCompletesAndIsReproducible) {
+  r1b::testing::TempDir dir;
+  const std::string pack = std::string(R1B_SOURCE_DIR) + "/packs/demo/math.jsonl";
+  std::vector<std::string> args = {"run", "--model", kFixture, "--pack", pack, "--n", "3", "--max-tokens", "6",
+                                   "--temperature", "0.8", "--seed", "5", "--no-report", "--json",
+                                   "--db", dir.file("a.db")};
+  auto first = r1b::testing::run_r1bench(args);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto out = nlohmann::json::parse(first.out);
+  EXPECT_EQ(out["status"], "complete");
+  EXPECT_EQ(out["samples_total"], 36);  // 12 demo problems x 3 samples
+  EXPECT_EQ(out["samples_graded_now"], 36);
+  EXPECT_GT(out["completion_tokens"].get<int64_t>(), 0);
+  args.back() = dir.file("b.db");
+  auto second = r1b::testing::run_r1bench(args);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(nlohmann::json::parse(second.out)["summary"], out["summary"]);
+}
+
+TEST(EngineBackendTest, MissingModelFolderIsOneClearError) {
+  r1b::testing::TempDir dir;
+  auto result = r1b::testing::run_r1bench({"run", "--model", dir.file("no-such-model"), "--pack",
+                                           std::string(R1B_SOURCE_DIR) + "/packs/demo/math.jsonl", "--db",
+                                           dir.file("r.db")});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("no-such-model"), std::string::npos) << result.err;
+}
+
+}  // namespace
+}  // namespace r1b::harness
