@@ -20,6 +20,7 @@ struct GradedCounts {
 // What one problem contributes to every metric; computed once per problem.
 struct ProblemStats {
   GradedCounts counts;
+  bool has_answers = true;
   bool is_cons_correct = false;
   double mean_chars = 0.0;
   bool are_tokens_known = true;
@@ -115,7 +116,8 @@ ProblemStats summarize(const ProblemSamples& problem, const SameAnswer& same_ans
     stats.mixed_rate = num_mixed / num_measured;
     stats.off_language_share = off_share / num_measured;
   }
-  stats.is_cons_correct = majority_vote_correct(problem, same_answer);
+  stats.has_answers = problem.has_answers;
+  stats.is_cons_correct = problem.has_answers && majority_vote_correct(problem, same_answer);
   return stats;
 }
 
@@ -236,7 +238,7 @@ void append_group(GroupRows& out, const std::vector<const ProblemStats*>& group,
 
   std::vector<double> votes;
   for (const ProblemStats* stats : group) {
-    if (stats->counts.num_graded > 0) votes.push_back(stats->is_cons_correct ? 1.0 : 0.0);
+    if (stats->counts.num_graded > 0 && stats->has_answers) votes.push_back(stats->is_cons_correct ? 1.0 : 0.0);
   }
   out.add_mean("cons@k", n, votes);
 

@@ -5,7 +5,8 @@
 // "level=3", "year=2024") within the whole run and within every pack:
 //   pass@k (k = 1..n)  mean over problems of the unbiased estimator 1 − C(n_i−c_i, k)/C(n_i, k)
 //                      (pass@1 = mean of c_i/n_i, the R1 protocol);
-//   cons@k (k = n)     majority vote over the extracted answers (rule below);
+//   cons@k (k = n)     majority vote over the extracted answers (rule below); math and choice
+//                      problems only (ProblemSamples::has_answers);
 //   judge_errors       number of samples whose verdict is "judge_error" (a count: no interval;
 //                      num_problems is every problem of the group);
 //   mean_completion_tokens, median_completion_tokens  (only when every sample of the group has a
@@ -71,6 +72,9 @@ struct ProblemSamples {
   std::string task_id;
   std::map<std::string, std::string> slices;  // e.g. {"subject": "Algebra", "level": "3"}
   std::vector<SampleOutcome> samples;
+  // False for code and patch tasks: judged by their tests, they have no answer to vote on, so
+  // they are left out of cons@k (a group of them reports no cons@k at all).
+  bool has_answers = true;
 };
 
 // True when answers `a` and `b` of `problem` are the same answer (the verifier's equivalence,

@@ -317,6 +317,7 @@ Result<std::vector<results::MetricRow>> update_metrics(results::Store& store, in
       return Status::internal("run " + std::to_string(run_id) + " has samples of unknown task " + p.task_id);
     }
     const tasks::TaskMeta& meta = it->second->meta;
+    p.has_answers = it->second->kind == tasks::TaskKind::kMath || it->second->kind == tasks::TaskKind::kChoice;
     if (!meta.subject.empty()) p.slices["subject"] = meta.subject;
     if (meta.level) p.slices["level"] = std::to_string(*meta.level);
     if (meta.year) p.slices["year"] = std::to_string(*meta.year);

@@ -8,6 +8,7 @@
 #include "tasks/verify/integer_answer.h"
 #include "tasks/verify/language_mix.h"
 #include "tasks/verify/latex_text.h"
+#include "tasks/verify/program_answer.h"
 #include "tasks/verify/repetition.h"
 
 namespace r1b::tasks {
@@ -50,12 +51,9 @@ VerifyResult grade(const Task& task, std::string_view completion, const VerifyOp
     case TaskKind::kChoice:
       return verifier::grade_choice(task, completion, options);
     case TaskKind::kCode:
-    case TaskKind::kPatch: {
-      VerifyResult result;
-      result.verdict = Verdict::kJudgeError;
-      result.reason = "code judging needs the sandbox (not built yet)";
-      return result;
-    }
+      return verifier::grade_code(task, completion);
+    case TaskKind::kPatch:
+      return verifier::grade_patch(task, completion);
   }
   VerifyResult result;
   result.verdict = Verdict::kJudgeError;
@@ -117,6 +115,6 @@ bool same_answer(const Task& task, std::string_view a, std::string_view b) {
   return false;
 }
 
-std::string_view verifier_version() { return "r1b-verify-3"; }
+std::string_view verifier_version() { return "r1b-verify-4"; }
 
 }  // namespace r1b::tasks

@@ -33,11 +33,11 @@ TEST(Cli, DemoSuiteRunsWithNoSuiteArguments) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("demo-math"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("demo-choice"), std::string::npos);
-  EXPECT_NE(r.err.find("72/72 samples"), std::string::npos) << r.err;  // progress line
+  EXPECT_NE(r.err.find("88/88 samples"), std::string::npos) << r.err;  // progress line
   EXPECT_TRUE(std::filesystem::exists(dir.file("report.html")));
   auto store = results::Store::open(dir.file("r.db"));
   ASSERT_TRUE(store.is_ok());
-  EXPECT_EQ(*(*store)->num_samples(1), 72);
+  EXPECT_EQ(*(*store)->num_samples(1), 88);
   auto run = (*store)->run(1);
   EXPECT_EQ(run->status, "complete");
   EXPECT_EQ(run->template_name, "r1");
@@ -53,7 +53,7 @@ TEST(Cli, JsonOutputIsMachineReadable) {
   auto j = nlohmann::json::parse(r.out, nullptr, false);
   ASSERT_FALSE(j.is_discarded()) << r.out;
   EXPECT_EQ(j["status"], "complete");
-  EXPECT_EQ(j["samples_total"], 72);
+  EXPECT_EQ(j["samples_total"], 88);
 }
 
 TEST(Cli, RegradeMakesANewRunWithTheSameScores) {
@@ -65,7 +65,7 @@ TEST(Cli, RegradeMakesANewRunWithTheSameScores) {
   auto regraded = (*store)->run(2);
   ASSERT_TRUE(regraded.is_ok());
   EXPECT_EQ(regraded->parent_run_id, 1);
-  EXPECT_EQ(*(*store)->num_samples(2), 72);
+  EXPECT_EQ(*(*store)->num_samples(2), 88);
   EXPECT_DOUBLE_EQ(pass_at_1(dir.file("r.db"), 2, "demo-math"), pass_at_1(dir.file("r.db"), 1, "demo-math"));
 }
 
@@ -77,7 +77,7 @@ std::string degraded_generations(const TempDir& dir, int broken) {
   int math_seen = 0;
   while (std::getline(in, line)) {
     auto j = nlohmann::json::parse(line);
-    if (j["pack"] == "demo-math" && math_seen++ < broken) {
+    if (j.value("pack", "") == "demo-math" && math_seen++ < broken) {
       for (auto& c : j["completions"]) c = "</think>\nThe answer is $\\boxed{0}$.";
     }
     out << j.dump() << "\n";

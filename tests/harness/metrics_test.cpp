@@ -339,3 +339,27 @@ TEST(Metrics, LanguageMixingComesFromTheVerifierMeasure) {
 
 }  // namespace
 }  // namespace r1b::harness
+
+namespace r1b::harness {
+namespace {
+
+TEST(Metrics, CodeAndPatchProblemsHaveNoConsensusVote) {
+  ProblemSamples math = problem("mixed", "m1", 4, 3);
+  for (SampleOutcome& s : math.samples) s.extracted = "7";
+  ProblemSamples code = problem("mixed", "c1", 4, 1);
+  for (SampleOutcome& s : code.samples) s.extracted = "cpp";
+  code.has_answers = false;
+  const std::vector<ProblemSamples> both = {math, code};
+  const auto rows = metrics_or_die(both, 4);
+  const MetricRow* cons = find_row(rows, "mixed", "", "cons@k", 4);
+  ASSERT_NE(cons, nullptr);
+  EXPECT_EQ(cons->num_problems, 1);  // only the math problem voted
+  const MetricRow* pass1 = find_row(rows, "mixed", "", "pass@k", 1);
+  ASSERT_NE(pass1, nullptr);
+  EXPECT_EQ(pass1->num_problems, 2);
+  const std::vector<ProblemSamples> only_code = {code};
+  EXPECT_EQ(find_row(metrics_or_die(only_code, 4), "mixed", "", "cons@k", 4), nullptr);
+}
+
+}  // namespace
+}  // namespace r1b::harness

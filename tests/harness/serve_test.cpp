@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "harness/http_backend.h"
+#include "results/store.h"
 #include "test_util.h"
 
 namespace r1b::harness {
@@ -230,7 +231,18 @@ TEST(EngineBackendTest, RunWithModelFolderCompletesAndIsReproducible) {
   args.back() = dir.file("b.db");
   auto second = r1b::testing::run_r1bench(args);
   ASSERT_EQ(second.exit_code, 0) << second.err;
-  EXPECT_EQ(nlohmann::json::parse(second.out)["summary"], out["summary"]);
+  auto a = results::Store::open(dir.file("a.db"));
+  auto b = results::Store::open(dir.file("b.db"));
+  ASSERT_TRUE(a.is_ok() && b.is_ok());
+  auto rows_a = (*a)->samples(1);
+  auto rows_b = (*b)->samples(1);
+  ASSERT_TRUE(rows_a.is_ok() && rows_b.is_ok());
+  ASSERT_EQ(rows_a->size(), 36u);
+  ASSERT_EQ(rows_b->size(), 36u);
+  for (std::size_t i = 0; i < rows_a->size(); ++i) {
+    EXPECT_EQ((*rows_a)[i].completion, (*rows_b)[i].completion) << (*rows_a)[i].task_id;
+    EXPECT_EQ((*rows_a)[i].completion_tokens, (*rows_b)[i].completion_tokens);
+  }
 }
 
 TEST(EngineBackendTest, MissingModelFolderIsOneClearError) {

@@ -8,7 +8,9 @@ if(NOT R1B_CLANGXX)
   message(STATUS "r1bench: clang++ not found — the verifier fuzz test is left out (apt-get install clang)")
   return()
 endif()
-pkg_check_modules(R1B_FUZZ_DEPS REQUIRED re2 ginac gmpxx icu-uc)
+pkg_check_modules(R1B_FUZZ_DEPS REQUIRED re2 ginac gmpxx icu-uc libseccomp tinyxml2 libcrypto)
+# Code and patch grading (verify/program_answer.cpp) links the sandbox library as built by the
+# project (not instrumented: the fuzzer's inputs are math and choice completions).
 file(GLOB R1B_VERIFY_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tasks/verify/*.cpp)
 set(R1B_FUZZER ${CMAKE_CURRENT_BINARY_DIR}/verify_fuzzer_bin/verify_fuzzer)
 file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/verify_fuzzer_bin)
@@ -17,8 +19,9 @@ add_custom_command(
   COMMAND ${R1B_CLANGXX} -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined
           -I${PROJECT_SOURCE_DIR} ${R1B_FUZZ_DEPS_CFLAGS}
           ${PROJECT_SOURCE_DIR}/tests/tasks/verify/verify_fuzzer.cpp ${R1B_VERIFY_SOURCES}
-          ${PROJECT_SOURCE_DIR}/tasks/task.cpp ${R1B_FUZZ_DEPS_LDFLAGS} -o ${R1B_FUZZER}
-  DEPENDS ${PROJECT_SOURCE_DIR}/tests/tasks/verify/verify_fuzzer.cpp ${R1B_VERIFY_SOURCES}
+          ${PROJECT_SOURCE_DIR}/tasks/task.cpp $<TARGET_FILE:r1b_sandbox> -lboost_filesystem
+          ${R1B_FUZZ_DEPS_LDFLAGS} -o ${R1B_FUZZER}
+  DEPENDS ${PROJECT_SOURCE_DIR}/tests/tasks/verify/verify_fuzzer.cpp ${R1B_VERIFY_SOURCES} r1b_sandbox
   COMMENT "Building the verifier fuzzer with clang (libFuzzer + ASan + UBSan)"
   VERBATIM)
 add_custom_target(verify_fuzzer DEPENDS ${R1B_FUZZER})

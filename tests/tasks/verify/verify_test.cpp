@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "sandbox/sandbox.h"
+
 namespace r1b::tasks {
 namespace {
 
@@ -253,15 +255,40 @@ TEST(VerifyChoice, BadGoldLetterIsAJudgeError) {
 
 // --- other kinds --------------------------------------------------------------------------------
 
-TEST(VerifyDispatch, CodeAndPatchAreJudgeErrorsUntilTheSandboxExists) {
+TEST(VerifyDispatch, MalformedCodeOrPatchTestsAreAJudgeErrorNamingTheField) {
   Task t;
   t.id = "cf-1";
   t.kind = TaskKind::kCode;
+  t.tests = nlohmann::json::object();
   auto r = verify(t, "```cpp\nint main(){}\n```");
   EXPECT_EQ(r.verdict, Verdict::kJudgeError);
-  EXPECT_EQ(r.reason, "code judging needs the sandbox (not built yet)");
+  EXPECT_NE(r.reason.find("cases"), std::string::npos) << r.reason;
   t.kind = TaskKind::kPatch;
-  EXPECT_EQ(verify(t, "diff").verdict, Verdict::kJudgeError);
+  r = verify(t, "```diff\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n```");
+  EXPECT_EQ(r.verdict, Verdict::kJudgeError);
+  EXPECT_NE(r.reason.find("cf-1"), std::string::npos) << r.reason;
+}
+
+TEST(VerifyDispatch, CodeTasksAreJudgedInTheSandbox) {
+  if (Status s = sandbox::check_sandbox_available(); !s.is_ok()) GTEST_SKIP() << s.message();
+  Task t;
+  t.id = "a-plus-b";
+  t.kind = TaskKind::kCode;
+  t.tests = nlohmann::json::parse(R"({"language": "cpp", "time_limit_ms": 1000, "memory_limit_mb": 256,
+      "checker": {"type": "tokens"}, "cases": [{"input": "1 2\n", "output": "3\n"}, {"input": "-5 5\n", "output": "0\n"}]})");
+  const std::string ok = "<think>add them</think>\n```cpp\n#include <iostream>\nint main(){long long a,b;std::cin>>a>>b;std::cout<<a+b;}\n```";
+  auto r = verify(t, ok);
+  EXPECT_EQ(r.verdict, Verdict::kCorrect) << r.reason;
+  EXPECT_EQ(r.reward, 1.0);
+  EXPECT_EQ(r.details["judge"], "accepted");
+  const std::string wrong = "```python\na, b = map(int, input().split())\nprint(a - b)\n```";
+  r = verify(t, wrong);
+  EXPECT_EQ(r.verdict, Verdict::kWrong) << r.reason;
+  EXPECT_EQ(r.details["failed_test"], 0);
+  r = verify(t, "```cpp\nint main( {\n```");
+  EXPECT_EQ(r.verdict, Verdict::kCompileError);
+  r = verify(t, "I would add the two numbers.");
+  EXPECT_EQ(r.verdict, Verdict::kWrong);
 }
 
 TEST(VerifyExpression, BoxedFractionMatchesTheGold) {
