@@ -54,6 +54,11 @@ class Backend {
   virtual std::string name() const = 0;        // stored with the run, e.g. "replay:gens.jsonl"
   virtual std::string model() const = 0;       // the model name stored with the run
   virtual Result<std::vector<Completion>> generate(const GenerationRequest& request) = 0;
+  // What the backend's own engine measured so far, for the run's notes and output: the in-tree
+  // engine gives {"prompt_tokens", "generated_tokens", "busy_s", "generated_tokens_per_s",
+  // "prompt_tokens_per_s", "model_flops", "model_bytes", "achieved_gflops", "achieved_gbps"}
+  // (model FLOPs and bytes of model/cost.h). Null for backends that do not know.
+  virtual nlohmann::json engine_stats() const { return nullptr; }
 };
 
 // Builds the backend a suite names. `config` is the suite's "backend" object (see harness/suite.h);

@@ -120,6 +120,7 @@ int finish(results::Store& store, const Result<RunOutcome>& outcome, const RunFl
                           {"completion_tokens", outcome->completion_tokens},
                           {"db", f.db}};
     if (summary.is_ok()) out["summary"] = *summary;
+    if (!outcome->engine_stats.is_null()) out["engine"] = outcome->engine_stats;
     if (!outcome->first_error.empty()) out["first_error"] = outcome->first_error;
     std::cout << out.dump(2) << "\n";
   } else if (outcome->status == "complete") {
@@ -127,6 +128,13 @@ int finish(results::Store& store, const Result<RunOutcome>& outcome, const RunFl
     if (table.is_ok()) std::cout << *table;
     std::cout << fmt::format("run {} complete: {} samples ({} graded now) in {:.1f}s; results in {}\n", outcome->run_id,
                              outcome->samples_total, outcome->samples_graded_now, outcome->wall_s, f.db);
+    if (const nlohmann::json& e = outcome->engine_stats; !e.is_null()) {
+      std::cout << fmt::format("engine: {:.1f} generated tok/s, {:.1f} prompt tok/s, {:.2f} model GFLOP/s, {:.2f} GB/s "
+                               "(over {:.1f}s of engine time)\n",
+                               e["generated_tokens_per_s"].get<double>(), e["prompt_tokens_per_s"].get<double>(),
+                               e["achieved_gflops"].get<double>(), e["achieved_gbps"].get<double>(),
+                               e["busy_s"].get<double>());
+    }
   }
   if (!f.no_report && outcome->status == "complete") {
     Status s = results::write_report_html(store, {}, f.report);

@@ -42,6 +42,20 @@ class EngineBackend final : public Backend {
     return out;
   }
 
+  nlohmann::json engine_stats() const override {
+    const EngineThroughput t = generator_->throughput();
+    const double busy = t.busy_seconds > 0 ? t.busy_seconds : 1.0;
+    return {{"prompt_tokens", t.prompt_tokens},
+            {"generated_tokens", t.generated_tokens},
+            {"busy_s", t.busy_seconds},
+            {"generated_tokens_per_s", t.generated_tokens / busy},
+            {"prompt_tokens_per_s", t.prompt_tokens / busy},
+            {"model_flops", t.flops},
+            {"model_bytes", t.bytes},
+            {"achieved_gflops", t.flops / busy / 1e9},
+            {"achieved_gbps", t.bytes / busy / 1e9}};
+  }
+
  private:
   std::unique_ptr<EngineGenerator> generator_;
   std::string dir_;

@@ -183,6 +183,7 @@ void EngineGenerator::run_batch(std::deque<Pending*>& batch) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const model::EngineStats& after = engine_->stats();
 
+  int64_t generated_tokens = 0;  // every sampled token (decode_tokens leaves out each prefill's first)
   for (std::size_t r = 0; r < batch.size(); ++r) {
     Pending& p = *batch[r];
     if (!outputs.is_ok()) {
@@ -193,6 +194,7 @@ void EngineGenerator::run_batch(std::deque<Pending*>& batch) {
     for (std::size_t i = 0; i < (*outputs)[r].size(); ++i) {
       const model::SampleOutput& out = (*outputs)[r][i];
       result.prompt_tokens = out.prompt_tokens;
+      generated_tokens += out.completion_tokens;
       std::vector<int32_t> tokens = out.tokens;
       if (out.finish_reason == model::FinishReason::kStopToken && !tokens.empty()) tokens.pop_back();
       std::string text = tokenizer_->decode(tokens);
@@ -212,7 +214,7 @@ void EngineGenerator::run_batch(std::deque<Pending*>& batch) {
   std::lock_guard lock(mu_);
   for (Pending* p : batch) p->done = true;
   throughput_.prompt_tokens += after.prefill_tokens - before.prefill_tokens;
-  throughput_.generated_tokens += after.decode_tokens - before.decode_tokens;
+  throughput_.generated_tokens += generated_tokens;
   throughput_.busy_seconds += seconds;
   throughput_.flops += after.cost.flops() - before.cost.flops();
   throughput_.bytes += after.cost.bytes() - before.cost.bytes();

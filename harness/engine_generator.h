@@ -44,8 +44,8 @@ struct EngineGeneratorOptions {
 
 // Throughput counters over the generator's lifetime (for progress lines and MFU).
 struct EngineThroughput {
-  int64_t prompt_tokens = 0;
-  int64_t generated_tokens = 0;
+  int64_t prompt_tokens = 0;       // prefilled (a prompt shared by n samples counts once)
+  int64_t generated_tokens = 0;    // sampled
   double busy_seconds = 0;         // wall time inside Engine::generate
   double flops = 0;                // model FLOPs of those steps (model/cost.h)
   double bytes = 0;                // bytes the steps had to move

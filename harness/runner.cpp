@@ -9,6 +9,7 @@
 #include "harness/hardware.h"
 #include "harness/metrics.h"
 #include "harness/progress.h"
+#include "harness/rating.h"
 #include "tasks/verify/verify.h"
 
 namespace r1b::harness {
@@ -180,6 +181,8 @@ Result<RunOutcome> execute(results::Store& store, const LoadedRun& run, Backend&
                             {"completion_tokens_per_s", outcome.wall_s > 0 ? outcome.completion_tokens / outcome.wall_s : 0.0},
                             {"finished_at", utc_now_iso8601()}};
   if (!first_error.empty()) session["first_error"] = first_error;
+  outcome.engine_stats = backend.engine_stats();
+  if (!outcome.engine_stats.is_null()) session["engine"] = outcome.engine_stats;
   notes["sessions"].push_back(session);
   R1B_RETURN_IF_ERROR(store.finish_run(run_id, outcome.status, notes.dump()));
   if (outcome.status == "complete") {
@@ -303,6 +306,37 @@ Result<RunOutcome> regrade_run(results::Store& store, int64_t run_id, const RunO
   return execute(store, run, backend, options);
 }
 
+namespace {
+
+// "codeforces_rating" of every pack with rated code problems (harness/rating.h): the rating at
+// which the expected number of solved problems matches the run's pass@1 on them, with its
+// bootstrap interval. A rating at a bound (all or none solved) is still stored: the interval
+// shows it touching the bound.
+Result<std::vector<results::MetricRow>> codeforces_ratings(
+    int64_t run_id, std::span<const ProblemSamples> problems, int n,
+    const std::map<std::pair<std::string, std::string>, const tasks::Task*>& task_of, const BootstrapOptions& bootstrap) {
+  auto scores = problem_scores(problems, n);
+  R1B_RETURN_IF_ERROR(scores);
+  std::map<std::string, std::vector<RatedProblem>> by_pack;
+  for (const ProblemScore& score : *scores) {
+    const tasks::Task& task = *task_of.at({score.pack, score.task_id});
+    if (task.kind != tasks::TaskKind::kCode || !task.meta.rating) continue;
+    by_pack[score.pack].push_back({static_cast<double>(*task.meta.rating), score.score});
+  }
+  std::vector<results::MetricRow> rows;
+  for (const auto& [pack, rated] : by_pack) {
+    RatingOptions options;
+    options.bootstrap = bootstrap;
+    auto estimate = estimate_rating(rated, options);
+    R1B_RETURN_IF_ERROR(estimate.status().with_context("pack " + pack + ": codeforces rating"));
+    rows.push_back({run_id, pack, "", "codeforces_rating", 0, estimate->rating, estimate->ci_low, estimate->ci_high,
+                    estimate->num_rated});
+  }
+  return rows;
+}
+
+}  // namespace
+
 Result<std::vector<results::MetricRow>> update_metrics(results::Store& store, int64_t run_id) {
   auto run = load_run(store, run_id);
   R1B_RETURN_IF_ERROR(run);
@@ -329,6 +363,9 @@ Result<std::vector<results::MetricRow>> update_metrics(results::Store& store, in
   metric_options.bootstrap.seed = static_cast<uint64_t>(run->info.seed);
   auto metrics = compute_metrics(run_id, problems, run->suite.n, same, metric_options);
   R1B_RETURN_IF_ERROR(metrics);
+  auto ratings = codeforces_ratings(run_id, problems, run->suite.n, task_of, metric_options.bootstrap);
+  R1B_RETURN_IF_ERROR(ratings);
+  metrics->insert(metrics->end(), ratings->begin(), ratings->end());
   R1B_RETURN_IF_ERROR(store.put_metrics(run_id, *metrics));
   return metrics;
 }

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "base/status.h"
 #include "harness/metrics.h"
 #include "harness/suite.h"
@@ -39,6 +41,7 @@ struct RunOutcome {
   std::string first_error;
   double wall_s = 0.0;
   int64_t completion_tokens = 0;   // generated in this call (when the backend reports tokens)
+  nlohmann::json engine_stats;     // Backend::engine_stats() at the end (null when unknown)
   std::vector<results::MetricRow> metrics;
 };
 

@@ -45,6 +45,8 @@ void add_metric(PackSummary& p, const MetricRow& m) {
     p.judge_errors = m.value;
   } else if (m.metric == "mean_completion_tokens") {
     p.mean_completion_tokens = m.value;
+  } else if (m.metric == "codeforces_rating") {
+    p.codeforces_rating = value_of(m);
   }
 }
 
@@ -136,6 +138,15 @@ Result<std::string> summary_markdown(Store& store, std::span<const int64_t> run_
                          md_cell(r.run.model));
     }
   }
+  for (const RunSummary& r : *runs) {
+    for (const PackSummary& p : r.packs) {
+      if (!p.codeforces_rating) continue;
+      const MetricValue& v = *p.codeforces_rating;
+      out += fmt::format("\nrun {} {}: Codeforces rating estimate {:.0f}", r.run.run_id, md_cell(p.pack), v.value);
+      if (v.ci_low && v.ci_high) out += fmt::format(" (95% CI [{:.0f}, {:.0f}])", *v.ci_low, *v.ci_high);
+      out += "\n";
+    }
+  }
   return out;
 }
 
@@ -155,7 +166,8 @@ Result<nlohmann::json> summary_json(Store& store, std::span<const int64_t> run_i
                        {"pass@n", json_of(p.pass_at_n)},
                        {"cons@n", std::move(cons)},
                        {"judge_errors", json_of(p.judge_errors)},
-                       {"mean_completion_tokens", json_of(p.mean_completion_tokens)}});
+                       {"mean_completion_tokens", json_of(p.mean_completion_tokens)},
+                       {"codeforces_rating", json_of(p.codeforces_rating)}});
     }
     out["runs"].push_back({{"run_id", r.run.run_id},
                            {"name", r.run.name},

@@ -43,6 +43,7 @@ struct PackSummary {
   int cons_k = 0;                            // that k (0 if no cons@k row)
   std::optional<double> judge_errors;        // count of judge_error samples
   std::optional<double> mean_completion_tokens;
+  std::optional<MetricValue> codeforces_rating;  // packs of rated code problems (harness/rating.h)
   std::vector<std::pair<int, double>> pass_curve;  // (k, pass@k) for every stored k, by k
 };
 

@@ -44,9 +44,11 @@ struct Expected {
 };
 
 // Runs the pack with the replay file and returns its samples, keyed by task id and sample index.
+// `summary` receives the run's JSON summary.
 std::map<std::string, std::vector<results::SampleRow>> run_pack(const r1b::testing::TempDir& dir,
                                                                 const fs::path& pack,
-                                                                const std::map<std::string, Expected>& expected) {
+                                                                const std::map<std::string, Expected>& expected,
+                                                                json* summary = nullptr) {
   std::size_t n = 0;
   for (const auto& [id, e] : expected) n = std::max(n, e.completions.size());
   std::ofstream replay(dir.file("replay.jsonl"));
@@ -60,6 +62,7 @@ std::map<std::string, std::vector<results::SampleRow>> run_pack(const r1b::testi
                                                  "--n", std::to_string(n), "--db", dir.file("r.db"), "--no-report",
                                                  "--json"});
   EXPECT_EQ(result.exit_code, 0) << result.err;
+  if (summary != nullptr && result.exit_code == 0) *summary = json::parse(result.out)["summary"];
   std::map<std::string, std::vector<results::SampleRow>> by_task;
   auto store = results::Store::open(dir.file("r.db"));
   if (!store.is_ok()) return by_task;
@@ -93,7 +96,20 @@ TEST(PacksEndToEnd, CodeforcesPackGradesEverySolutionAsItsNameSays) {
   }
   ASSERT_GE(expected.size(), 20u);
   r1b::testing::TempDir dir;
-  const auto samples = run_pack(dir, kSource / "packs/cf/problems.jsonl", expected);
+  json summary;
+  const auto samples = run_pack(dir, kSource / "packs/cf/problems.jsonl", expected, &summary);
+  // The pack's problems are rated: the run gets a Codeforces rating estimate with an interval.
+  bool has_rating = false;
+  for (const json& pack : summary["runs"][0]["packs"]) {
+    if (pack["pack"] != "problems") continue;
+    ASSERT_TRUE(pack["codeforces_rating"].is_object()) << pack.dump();
+    const double rating = pack["codeforces_rating"]["value"];
+    EXPECT_GT(rating, 0.0);
+    EXPECT_LT(rating, 4000.0);
+    EXPECT_LE(pack["codeforces_rating"]["ci_low"].get<double>(), rating);
+    has_rating = true;
+  }
+  EXPECT_TRUE(has_rating) << summary.dump();
   int graded = 0;
   for (const auto& [id, e] : expected) {
     const auto it = samples.find(id);

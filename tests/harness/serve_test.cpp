@@ -228,6 +228,11 @@ TEST(EngineBackendTest, RunWithModelFolderCompletesAndIsReproducible) {
   EXPECT_EQ(out["samples_total"], 36);  // 12 demo problems x 3 samples
   EXPECT_EQ(out["samples_graded_now"], 36);
   EXPECT_GT(out["completion_tokens"].get<int64_t>(), 0);
+  // The engine's own accounting comes back with the run.
+  ASSERT_TRUE(out["engine"].is_object()) << first.out;
+  EXPECT_EQ(out["engine"]["generated_tokens"], out["completion_tokens"]);
+  EXPECT_GT(out["engine"]["model_flops"].get<double>(), 0.0);
+  EXPECT_GT(out["engine"]["achieved_gflops"].get<double>(), 0.0);
   args.back() = dir.file("b.db");
   auto second = r1b::testing::run_r1bench(args);
   ASSERT_EQ(second.exit_code, 0) << second.err;
