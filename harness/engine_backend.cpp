@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <iostream>
 
 #include "harness/engine_generator.h"
 
@@ -95,6 +96,8 @@ Result<std::unique_ptr<Backend>> make_engine_backend(const nlohmann::json& confi
   }
   auto generator = EngineGenerator::load(dir, options);
   if (!generator.is_ok()) return generator.status().with_context(where);
+  // Said once per run: the checkpoint's Jinja chat template differs from the format the engine uses.
+  if (!(*generator)->template_warning().empty()) std::cerr << "r1bench: " << (*generator)->template_warning() << "\n";
   return std::unique_ptr<Backend>(new EngineBackend(std::move(*generator), dir));
 }
 

@@ -12,7 +12,8 @@
 // the model's family (r1 for R1 and R1-Distill checkpoints). Every sample is its own request seeded
 // with sample_seed(run seed, pack, task id, sample index), so a resumed run draws the same tokens;
 // the samples of all concurrent tasks are batched into the same engine steps.
-// The model loads when the backend is made (errors name the folder and the file).
+// The model loads when the backend is made (errors name the folder and the file); a chat-template
+// warning (model/chat_format.h) is printed once on stderr then.
 // Thread-safe: generate() may be called from any number of threads.
 #pragma once
 

@@ -6,8 +6,11 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -257,6 +260,74 @@ TEST(EngineBackendTest, MissingModelFolderIsOneClearError) {
                                            dir.file("r.db")});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.err.find("no-such-model"), std::string::npos) << result.err;
+}
+
+}  // namespace
+}  // namespace r1b::harness
+
+namespace r1b::harness {
+namespace {
+
+// A copy of the tiny Llama fixture (one model.safetensors) in `dir`, for breaking it.
+std::string copy_fixture(const r1b::testing::TempDir& dir) {
+  const std::filesystem::path to = std::filesystem::path(dir.path()) / "llama";
+  std::filesystem::copy(std::string(R1B_SOURCE_DIR) + "/tests/model/fixtures/llama", to);
+  std::filesystem::copy_file(std::filesystem::path(kFixture) / "tokenizer.json", to / "tokenizer.json");
+  std::filesystem::copy_file(std::filesystem::path(kFixture) / "tokenizer_config.json", to / "tokenizer_config.json");
+  return to.string();
+}
+
+// `r1bench run --model` on `model`: exit 2 and exactly one line on stderr, which is returned.
+std::string one_line_error(const r1b::testing::TempDir& dir, const std::string& model) {
+  auto result = r1b::testing::run_r1bench({"run", "--model", model, "--pack",
+                                           std::string(R1B_SOURCE_DIR) + "/packs/demo/math.jsonl", "--db",
+                                           dir.file("r.db"), "--no-report"});
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  return result.err;
+}
+
+TEST(EngineBackendTest, UnknownArchitectureNamesItAndTheSupportedOnes) {
+  r1b::testing::TempDir dir;
+  const std::string model = copy_fixture(dir);
+  std::ifstream in(model + "/config.json");
+  nlohmann::json config = nlohmann::json::parse(in);
+  config["architectures"] = {"MambaForCausalLM"};
+  std::ofstream(model + "/config.json") << config.dump();
+  const std::string err = one_line_error(dir, model);
+  EXPECT_NE(err.find("MambaForCausalLM"), std::string::npos) << err;
+  EXPECT_NE(err.find("Qwen2ForCausalLM"), std::string::npos) << err;
+}
+
+TEST(EngineBackendTest, TruncatedWeightsFileIsOneClearError) {
+  r1b::testing::TempDir dir;
+  const std::string model = copy_fixture(dir);
+  const std::string weights = model + "/model.safetensors";
+  std::filesystem::resize_file(weights, std::filesystem::file_size(weights) / 2);
+  const std::string err = one_line_error(dir, model);
+  EXPECT_NE(err.find("model.safetensors"), std::string::npos) << err;
+}
+
+TEST(EngineBackendTest, MissingTensorIsNamed) {
+  r1b::testing::TempDir dir;
+  const std::string model = copy_fixture(dir);
+  // Drop one entry from the safetensors header; the data stays, so only the tensor is missing.
+  const std::string weights = model + "/model.safetensors";
+  std::ifstream in(weights, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  uint64_t header_len = 0;
+  std::memcpy(&header_len, bytes.data(), 8);
+  nlohmann::json header = nlohmann::json::parse(bytes.substr(8, header_len));
+  const std::string dropped = "model.layers.1.mlp.down_proj.weight";
+  ASSERT_TRUE(header.contains(dropped));
+  header.erase(dropped);
+  std::string text = header.dump();
+  text.resize(header_len, ' ');  // same length: the data offsets stay valid
+  std::memcpy(bytes.data() + 8, text.data(), header_len);
+  std::ofstream(weights, std::ios::binary) << bytes;
+  const std::string err = one_line_error(dir, model);
+  EXPECT_NE(err.find(dropped), std::string::npos) << err;
 }
 
 }  // namespace
