@@ -1,0 +1,169 @@
+// The one header through which plain C++ (model/cuda_backend.cpp) reaches the CUDA kernels and
+// cuBLAS: functions over device pointers, int64 sizes and opaque stream / cuBLAS handles, so no
+// caller ever includes a CUDA header (STYLE rule 7). Start here; kernels/README.md lists the files.
+//
+// Conventions: every pointer argument is device memory unless its name ends in `_host`; every op
+// is asynchronous on `stream` (a cudaStream_t, nullptr for the legacy default stream) and may
+// reuse nothing after it returns (scratch it needs is allocated and freed stream-ordered inside).
+// Activations are fp32, row-major; weight operands are fp32 or bf16 (WeightType), accumulated in
+// fp32. Sizes are element counts. Each op's semantics mirror model::CpuBackend's op of the same
+// name (model/cpu_backend.cpp is the spec).
+//
+// Errors: a failed CUDA or cuBLAS call is a broken invariant here (bad launch, device fault, out
+// of device memory): it prints the call, its error string and file:line, then aborts. Callers
+// check shapes before calling. device_count() is the exception: it never aborts and answers 0
+// without a driver or GPU.
+//
+// Thread-safety: functions are thread-safe as CUDA is; a stream or cuBLAS handle must be used by
+// one thread at a time.
+#pragma once
+
+#include <cstdint>
+
+namespace r1b::kernels {
+
+using Stream = void*;      // cudaStream_t
+using BlasHandle = void*;  // cublasHandle_t
+
+// Element type of a weight operand (activations are always fp32).
+enum class WeightType { kF32, kBF16 };
+
+// ---- devices, streams, memory (memory.cu) ----
+
+// Visible CUDA devices; 0 when there is no driver or GPU (never aborts).
+int device_count();
+// A new blocking stream on the current device; destroy_stream() after its last use.
+Stream create_stream();
+void destroy_stream(Stream stream);
+// Waits until all work queued on `stream` has finished.
+void synchronize(Stream stream);
+// `bytes` (≥ 1 allocated) of zero-filled device memory, allocated stream-ordered on `stream`.
+void* device_alloc(int64_t bytes, Stream stream);
+// Frees memory from device_alloc() ordered after all earlier work of every blocking stream
+// (stream-ordered on the legacy default stream), so it is safe from any owner's destructor.
+void device_free(void* ptr);
+// Host → device; the host buffer may be reused as soon as the call returns.
+void copy_to_device(void* dst, const void* src_host, int64_t bytes, Stream stream);
+// Device → host; returns once the bytes are on the host (synchronizes `stream`).
+void copy_to_host(void* dst_host, const void* src, int64_t bytes, Stream stream);
+// Device → device; the two ranges must not overlap.
+void copy_on_device(void* dst, const void* src, int64_t bytes, Stream stream);
+
+// ---- elementwise and row movement (elementwise.cu) ----
+
+// out[t, :] = table[ids[t], :] for t < count; table [V, width] of `table_type`, out fp32.
+void gather_rows(const void* table, WeightType table_type, int64_t width, const int32_t* ids, int64_t count,
+                 float* out, Stream stream);
+// cache[slots[t], :] = rows[t, :] for t < count; both of `width` columns.
+void scatter_rows(const float* rows, int64_t width, const int32_t* slots, int64_t count, float* cache,
+                  Stream stream);
+// dst[r · dst_stride + j] = src[r · src_stride + j] for r < rows, j < width (pointers already at
+// the first column). The two regions must not overlap.
+void copy_columns(const float* src, int64_t src_stride, float* dst, int64_t dst_stride, int64_t rows, int64_t width,
+                  Stream stream);
+// out = a + b over n elements (out may alias a or b).
+void add(const float* a, const float* b, float* out, int64_t n, Stream stream);
+// out = silu(gate) ⊙ up over n elements (out may alias gate or up).
+void silu_mul(const float* gate, const float* up, float* out, int64_t n, Stream stream);
+
+// ---- normalisation (norm.cu) ----
+
+// Per row of x [rows, width]: out = weight ⊙ (x · rsqrt(mean(x²) + eps)). out may alias x.
+void rmsnorm(const float* x, const float* weight, float eps, int64_t rows, int64_t width, float* out, Stream stream);
+
+// ---- rotary embedding (rope.cu) ----
+
+struct RopeShape {
+  int64_t tokens = 0;
+  int64_t heads = 0;
+  int64_t head_dim = 0;
+  int64_t rot_offset = 0;        // first rotated column of each head
+  int64_t half = 0;              // rotated pairs (inv_freq entries)
+  float attention_factor = 1.0f;
+  bool interleaved = false;      // pairs (2i, 2i+1) instead of (i, i + half)
+};
+// Rotates x [tokens, heads, head_dim] in place; token t at positions[t]; inv_freq [half].
+void rope(float* x, const int32_t* positions, const float* inv_freq, const RopeShape& shape, Stream stream);
+
+// ---- paged causal attention (attention.cu) ----
+
+struct AttentionShape {
+  int64_t num_rows = 0;       // query rows (tokens) of the step that attend
+  int64_t heads = 0;
+  int64_t kv_heads = 0;       // heads must be a multiple
+  int64_t k_dim = 0;
+  int64_t v_dim = 0;
+  int64_t k_row = 0;          // key cache row width (kv_heads · k_dim)
+  int64_t v_row = 0;          // value cache row width
+  int64_t v_head_stride = 0;  // columns between kv heads in a value row
+  int64_t block_size = 0;
+  float scale = 1.0f;
+};
+// Per query row r (of num_rows) and head h: softmax over positions p < visible[r] of
+// q[token[r], h] · key(p) × scale, applied to value(p); key/value rows of position p live at slot
+// block_tables[table_begin[r] + p / block_size] × block_size + p % block_size. `row_info` is
+// int32 [3, num_rows]: token, visible, table_begin. out [*, heads, v_dim] rows token[r].
+void attention(const float* q, const float* keys, const float* values, const int32_t* row_info,
+               const int32_t* block_tables, const AttentionShape& shape, float* out, Stream stream);
+
+// ---- mixture of experts (moe.cu) ----
+
+// Experts one router row may have (its working arrays live in shared memory).
+inline constexpr int64_t kMaxRouterExperts = 512;
+
+struct RouteShape {
+  int64_t tokens = 0;
+  int64_t experts = 0;
+  bool sigmoid = false;       // scores: sigmoid(logit), else softmax over experts
+  int64_t top_k = 1;
+  int64_t num_groups = 1;
+  int64_t top_groups = 1;
+  int group_top = 0;          // 0: no group limit; 1: group score = its max; 2: sum of its top 2
+  bool normalize = false;
+  float scaling_factor = 1.0f;
+};
+// router logits [tokens, experts] (+ correction_bias [experts] or nullptr, for the choice only)
+// → expert_ids int32 and expert_weights fp32, both [tokens, top_k] (see CpuBackend::moe_route).
+// experts ≤ kMaxRouterExperts.
+void moe_route(const float* logits, const float* correction_bias, const RouteShape& shape, int32_t* expert_ids,
+               float* expert_weights, Stream stream);
+
+struct ExpertShape {
+  int64_t tokens = 0;
+  int64_t top_k = 0;
+  int64_t hidden = 0;  // D
+  int64_t ffn = 0;     // F
+  WeightType weight_type = WeightType::kBF16;
+};
+// out[t] = Σ_k weights[t, k] · down_e(silu(gate_e · x[t]) ⊙ up_e · x[t]), e = ids[t, k], k in
+// order; gate, up [E, F, D], down [E, D, F]; x, out [tokens, D]; overwrites out.
+void moe_experts(const float* x, const int32_t* expert_ids, const float* expert_weights, const void* gate,
+                 const void* up, const void* down, const ExpertShape& shape, float* out, Stream stream);
+
+// ---- matrix products (gemm.cu, cuBLAS) ----
+
+// A cuBLAS handle bound to `stream`; destroy_blas() after its last use.
+BlasHandle create_blas(Stream stream);
+void destroy_blas(BlasHandle handle);
+
+struct GemmShape {
+  int64_t rows = 0;           // R
+  int64_t in = 0;             // I
+  int64_t outs = 0;           // O
+  int64_t batch = 1;          // independent products (heads)
+  int64_t x_row_stride = 0;   // elements between rows of x
+  int64_t x_batch_stride = 0;
+  int64_t w_batch_stride = 0;
+  int64_t out_row_stride = 0;
+  int64_t out_batch_stride = 0;
+};
+// For b < batch: out_b[r, o] = Σ_i x_b[r, i] · w_b[o, i] with x fp32, w [O, I] of `w_type`, out
+// fp32, fp32 accumulation. bf16 weights: x is split into bf16 hi + lo parts (x ≈ hi + lo to
+// ~2^-17 relative) and both go through the tensor cores, so activations keep ~fp32 precision.
+// x must be contiguous over [rows, x_row_stride] (strides describe views into it).
+void gemm_xwt(BlasHandle handle, const float* x, const void* w, WeightType w_type, const GemmShape& shape, float* out,
+              Stream stream);
+// out[r, o] += bias[o] for out [rows, outs].
+void add_bias(float* out, const float* bias, int64_t rows, int64_t outs, Stream stream);
+
+}  // namespace r1b::kernels

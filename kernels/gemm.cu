@@ -1,0 +1,81 @@
+// Matrix products for dispatch.h through cuBLAS (cublasGemmStridedBatchedEx).
+//
+// Row-major out [R, O] = x [R, I] · wᵀ is column-major outᵀ = w · xᵀ: cuBLAS sees w as a
+// column-major [I, O] matrix used transposed (lda = I) and x as [I, R] (ldb = row stride).
+// bf16 weights: cuBLAS has no fp32 × bf16 product, so x is split into hi = bf16(x) and
+// lo = bf16(x − hi) and the two bf16 × bf16 products (fp32 accumulation, tensor cores) are summed
+// into out (the second with beta = 1). That keeps activations at ~2^-17 relative precision, so the
+// only bf16 error left is the weights' own rounding — twice the GEMM work, the price of matching the
+// fp32 reference closely in this first step. fp32 weights run as a plain fp32 GEMM (no TF32).
+#include <cuda_bf16.h>
+
+#include "kernels/cuda_check.cuh"
+#include "kernels/dispatch.h"
+
+namespace r1b::kernels {
+
+namespace {
+
+constexpr int kThreads = 256;
+
+__global__ void split_bf16_kernel(const float* x, __nv_bfloat16* hi, __nv_bfloat16* lo, int64_t n) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+    const __nv_bfloat16 high = __float2bfloat16_rn(x[i]);
+    hi[i] = high;
+    lo[i] = __float2bfloat16_rn(x[i] - __bfloat162float(high));
+  }
+}
+
+__global__ void add_bias_kernel(float* out, const float* bias, int64_t rows, int64_t outs) {
+  const int64_t n = rows * outs;
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+    out[i] += bias[i % outs];
+  }
+}
+
+void strided_gemm(cublasHandle_t handle, const void* w, cudaDataType w_type, const void* x, cudaDataType x_type,
+                  const GemmShape& shape, float beta, float* out) {
+  const float alpha = 1.0f;
+  R1B_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
+      handle, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(shape.outs), static_cast<int>(shape.rows),
+      static_cast<int>(shape.in), &alpha, w, w_type, static_cast<int>(shape.in), shape.w_batch_stride, x, x_type,
+      static_cast<int>(shape.x_row_stride), shape.x_batch_stride, &beta, out, CUDA_R_32F,
+      static_cast<int>(shape.out_row_stride), shape.out_batch_stride, static_cast<int>(shape.batch),
+      CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+}
+
+}  // namespace
+
+BlasHandle create_blas(Stream stream) {
+  cublasHandle_t handle = nullptr;
+  R1B_CUBLAS_CHECK(cublasCreate(&handle));
+  R1B_CUBLAS_CHECK(cublasSetStream(handle, as_cuda(stream)));
+  return handle;
+}
+
+void destroy_blas(BlasHandle handle) { R1B_CUBLAS_CHECK(cublasDestroy(static_cast<cublasHandle_t>(handle))); }
+
+void gemm_xwt(BlasHandle handle, const float* x, const void* w, WeightType w_type, const GemmShape& shape, float* out,
+              Stream stream) {
+  if (shape.rows == 0 || shape.outs == 0 || shape.batch == 0) return;
+  auto* blas = static_cast<cublasHandle_t>(handle);
+  if (w_type == WeightType::kF32) {
+    strided_gemm(blas, w, CUDA_R_32F, x, CUDA_R_32F, shape, 0.0f, out);
+    return;
+  }
+  const int64_t count = shape.rows * shape.x_row_stride;
+  auto* parts = static_cast<__nv_bfloat16*>(device_alloc(2 * count * static_cast<int64_t>(sizeof(__nv_bfloat16)), stream));
+  split_bf16_kernel<<<grid_for(count, kThreads), kThreads, 0, as_cuda(stream)>>>(x, parts, parts + count, count);
+  R1B_CUDA_CHECK_LAUNCH();
+  strided_gemm(blas, w, CUDA_R_16BF, parts, CUDA_R_16BF, shape, 0.0f, out);
+  strided_gemm(blas, w, CUDA_R_16BF, parts + count, CUDA_R_16BF, shape, 1.0f, out);
+  R1B_CUDA_CHECK(cudaFreeAsync(parts, as_cuda(stream)));
+}
+
+void add_bias(float* out, const float* bias, int64_t rows, int64_t outs, Stream stream) {
+  if (rows * outs == 0) return;
+  add_bias_kernel<<<grid_for(rows * outs, kThreads), kThreads, 0, as_cuda(stream)>>>(out, bias, rows, outs);
+  R1B_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace r1b::kernels

@@ -1,0 +1,309 @@
+#include "model/cuda_backend.h"
+
+#include <bit>
+#include <cstring>
+
+#include "kernels/dispatch.h"
+
+namespace r1b::model {
+
+namespace {
+
+// Round to nearest even, as torch's .to(bfloat16); NaN stays NaN.
+uint16_t float_to_bf16(float value) {
+  const auto bits = std::bit_cast<uint32_t>(value);
+  if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((bits >> 16) | 0x40u);
+  return static_cast<uint16_t>((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+}
+
+kernels::WeightType weight_type(const Tensor& tensor) {
+  R1B_CHECK(tensor.dtype() == DType::kF32 || tensor.dtype() == DType::kBF16);
+  return tensor.dtype() == DType::kBF16 ? kernels::WeightType::kBF16 : kernels::WeightType::kF32;
+}
+
+int64_t bytes_of(const Tensor& tensor) { return tensor.numel() * static_cast<int64_t>(dtype_size(tensor.dtype())); }
+
+}  // namespace
+
+Result<std::unique_ptr<CudaBackend>> CudaBackend::create(CudaBackendOptions options) {
+  if (options.weight_dtype != DType::kBF16 && options.weight_dtype != DType::kF32) {
+    return Status::invalid_input("cuda backend: weight dtype " + std::string(dtype_name(options.weight_dtype)) +
+                                 " is not supported; use BF16 or F32");
+  }
+  if (!device_available()) {
+    return Status::unavailable("cuda backend: no CUDA device is visible (check the driver and CUDA_VISIBLE_DEVICES), "
+                               "or use the cpu backend");
+  }
+  kernels::Stream stream = kernels::create_stream();
+  kernels::BlasHandle blas = kernels::create_blas(stream);
+  return std::unique_ptr<CudaBackend>(new CudaBackend(options, stream, blas));
+}
+
+CudaBackend::CudaBackend(CudaBackendOptions options, void* stream, void* blas)
+    : options_(options), stream_(stream), blas_(blas) {}
+
+CudaBackend::~CudaBackend() {
+  kernels::synchronize(stream_);
+  kernels::destroy_blas(blas_);
+  kernels::destroy_stream(stream_);
+}
+
+bool CudaBackend::device_available() { return kernels::device_count() > 0; }
+
+bool CudaBackend::supports(const OpQuery& query) const {
+  if (query.op == OpKind::kMoeRoute && query.shape.size() == 2 && query.shape[1] > kernels::kMaxRouterExperts) {
+    return false;
+  }
+  if (query.dtype == DType::kF32 || query.dtype == DType::kI32) return true;
+  if (query.dtype != DType::kBF16) return false;
+  switch (query.op) {
+    case OpKind::kEmbedding:
+    case OpKind::kMatmul:
+    case OpKind::kHeadMatmul:
+    case OpKind::kMoeExperts:
+      return true;
+    default:
+      return false;
+  }
+}
+
+Tensor CudaBackend::alloc(std::vector<int64_t> shape, DType dtype) {
+  int64_t count = 1;
+  for (int64_t extent : shape) count *= extent;
+  void* data = kernels::device_alloc(count * static_cast<int64_t>(dtype_size(dtype)), stream_);
+  std::shared_ptr<void> storage(data, [](void* ptr) { kernels::device_free(ptr); });
+  return Tensor(std::move(storage), data, std::move(shape), dtype);
+}
+
+template <typename T>
+Tensor CudaBackend::stage(std::span<const T> values, DType dtype) {
+  Tensor tensor = alloc({static_cast<int64_t>(values.size())}, dtype);
+  kernels::copy_to_device(tensor.data_as<void>(), values.data(), static_cast<int64_t>(values.size_bytes()), stream_);
+  return tensor;
+}
+
+void CudaBackend::upload(std::span<const float> values, Tensor& dst) {
+  R1B_CHECK(static_cast<int64_t>(values.size()) == dst.numel());
+  if (dst.shape().size() < 2 || options_.weight_dtype == DType::kF32) {
+    upload_activation(values, dst);
+    return;
+  }
+  std::vector<uint16_t> bits(values.size());
+  for (size_t i = 0; i < values.size(); ++i) bits[i] = float_to_bf16(values[i]);
+  Tensor weight = alloc(dst.shape(), DType::kBF16);
+  kernels::copy_to_device(weight.data_as<void>(), bits.data(), bytes_of(weight), stream_);
+  dst = weight;
+}
+
+void CudaBackend::upload_activation(std::span<const float> values, Tensor& dst) {
+  R1B_CHECK(dst.dtype() == DType::kF32 && static_cast<int64_t>(values.size()) == dst.numel());
+  kernels::copy_to_device(dst.data_as<void>(), values.data(), bytes_of(dst), stream_);
+}
+
+std::vector<float> CudaBackend::download(const Tensor& src) {
+  std::vector<float> values(src.numel());
+  if (src.dtype() == DType::kBF16) {
+    std::vector<uint16_t> bits(src.numel());
+    kernels::copy_to_host(bits.data(), src.data_as<void>(), bytes_of(src), stream_);
+    for (size_t i = 0; i < bits.size(); ++i) values[i] = bf16_to_float(bits[i]);
+    return values;
+  }
+  if (src.dtype() == DType::kI32) {
+    std::vector<int32_t> ids(src.numel());
+    kernels::copy_to_host(ids.data(), src.data_as<void>(), bytes_of(src), stream_);
+    for (size_t i = 0; i < ids.size(); ++i) values[i] = static_cast<float>(ids[i]);
+    return values;
+  }
+  R1B_CHECK(src.dtype() == DType::kF32);
+  kernels::copy_to_host(values.data(), src.data_as<void>(), bytes_of(src), stream_);
+  return values;
+}
+
+void CudaBackend::embedding(const Tensor& table, std::span<const int32_t> token_ids, Tensor& out) {
+  const int64_t width = table.dim(1);
+  R1B_CHECK(out.dim(0) == static_cast<int64_t>(token_ids.size()) && out.row_size() == width);
+  for (int32_t id : token_ids) R1B_CHECK(id >= 0 && id < table.dim(0));
+  const Tensor ids = stage(token_ids, DType::kI32);
+  kernels::gather_rows(table.data_as<void>(), weight_type(table), width, ids.data_as<int32_t>(),
+                       static_cast<int64_t>(token_ids.size()), out.data_as<float>(), stream_);
+}
+
+void CudaBackend::matmul(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor& out) {
+  const int64_t rows = x.dim(0);
+  const int64_t in = x.row_size();
+  const int64_t outs = weight.dim(0);
+  R1B_CHECK(x.dtype() == DType::kF32 && weight.row_size() == in && out.dim(0) == rows && out.row_size() == outs);
+  R1B_CHECK(bias.empty() || (bias.numel() == outs && bias.dtype() == DType::kF32));
+  kernels::GemmShape shape;
+  shape.rows = rows;
+  shape.in = in;
+  shape.outs = outs;
+  shape.x_row_stride = in;
+  shape.out_row_stride = outs;
+  shape.w_batch_stride = outs * in;
+  shape.x_batch_stride = rows * in;
+  shape.out_batch_stride = rows * outs;
+  kernels::gemm_xwt(blas_, x.data_as<float>(), weight.data_as<void>(), weight_type(weight), shape,
+                    out.data_as<float>(), stream_);
+  if (!bias.empty()) kernels::add_bias(out.data_as<float>(), bias.data_as<float>(), rows, outs, stream_);
+}
+
+void CudaBackend::head_matmul(const Tensor& x, const Tensor& weight, Tensor& out) {
+  const int64_t tokens = x.dim(0);
+  const int64_t heads = x.dim(1);
+  const int64_t in = x.dim(2);
+  const int64_t outs = weight.dim(1);
+  R1B_CHECK(x.dtype() == DType::kF32 && weight.dim(0) == heads && weight.dim(2) == in);
+  R1B_CHECK(out.dim(0) == tokens && out.dim(1) == heads && out.dim(2) == outs);
+  // Head h: rows t of x[:, h, :] (stride H·I) times weight[h]ᵀ into out[:, h, :] (stride H·O).
+  kernels::GemmShape shape;
+  shape.rows = tokens;
+  shape.in = in;
+  shape.outs = outs;
+  shape.batch = heads;
+  shape.x_row_stride = heads * in;
+  shape.x_batch_stride = in;
+  shape.w_batch_stride = outs * in;
+  shape.out_row_stride = heads * outs;
+  shape.out_batch_stride = outs;
+  kernels::gemm_xwt(blas_, x.data_as<float>(), weight.data_as<void>(), weight_type(weight), shape,
+                    out.data_as<float>(), stream_);
+}
+
+void CudaBackend::rmsnorm(const Tensor& x, const Tensor& weight, float eps, Tensor& out) {
+  const int64_t width = weight.numel();
+  R1B_CHECK(weight.dtype() == DType::kF32 && x.numel() % width == 0 && out.numel() == x.numel());
+  kernels::rmsnorm(x.data_as<float>(), weight.data_as<float>(), eps, x.numel() / width, width, out.data_as<float>(),
+                   stream_);
+}
+
+void CudaBackend::rope(Tensor& x, std::span<const int32_t> positions, const RopeTable& table, int64_t rot_offset) {
+  kernels::RopeShape shape;
+  shape.tokens = x.dim(0);
+  shape.heads = x.dim(1);
+  shape.head_dim = x.dim(2);
+  shape.rot_offset = rot_offset;
+  shape.half = static_cast<int64_t>(table.inv_freq.size());
+  shape.attention_factor = table.attention_factor;
+  shape.interleaved = table.interleaved;
+  R1B_CHECK(static_cast<int64_t>(positions.size()) == shape.tokens && rot_offset + 2 * shape.half <= shape.head_dim);
+  const Tensor device_positions = stage(positions, DType::kI32);
+  const Tensor inv_freq = stage(std::span<const float>(table.inv_freq), DType::kF32);
+  kernels::rope(x.data_as<float>(), device_positions.data_as<int32_t>(), inv_freq.data_as<float>(), shape, stream_);
+}
+
+void CudaBackend::add(const Tensor& a, const Tensor& b, Tensor& out) {
+  R1B_CHECK(a.numel() == b.numel() && a.numel() == out.numel());
+  kernels::add(a.data_as<float>(), b.data_as<float>(), out.data_as<float>(), a.numel(), stream_);
+}
+
+void CudaBackend::silu_mul(const Tensor& gate, const Tensor& up, Tensor& out) {
+  R1B_CHECK(gate.numel() == up.numel() && gate.numel() == out.numel());
+  kernels::silu_mul(gate.data_as<float>(), up.data_as<float>(), out.data_as<float>(), gate.numel(), stream_);
+}
+
+void CudaBackend::copy_columns(const Tensor& src, int64_t src_col, Tensor& dst, int64_t dst_col, int64_t width) {
+  const int64_t rows = src.dim(0);
+  const int64_t src_cols = src.row_size();
+  const int64_t dst_cols = dst.row_size();
+  R1B_CHECK(dst.dim(0) == rows && src_col + width <= src_cols && dst_col + width <= dst_cols);
+  kernels::copy_columns(src.data_as<float>() + src_col, src_cols, dst.data_as<float>() + dst_col, dst_cols, rows, width,
+                        stream_);
+}
+
+void CudaBackend::write_kv(const Tensor& rows, std::span<const int32_t> slots, Tensor& cache) {
+  const int64_t width = rows.row_size();
+  R1B_CHECK(cache.row_size() == width && rows.dim(0) == static_cast<int64_t>(slots.size()));
+  for (int32_t slot : slots) R1B_CHECK(slot >= 0 && slot < cache.dim(0));
+  const Tensor device_slots = stage(slots, DType::kI32);
+  kernels::scatter_rows(rows.data_as<float>(), width, device_slots.data_as<int32_t>(),
+                        static_cast<int64_t>(slots.size()), cache.data_as<float>(), stream_);
+}
+
+void CudaBackend::copy_kv_rows(Tensor& cache, int64_t src_slot, int64_t dst_slot, int64_t count) {
+  const int64_t width = cache.row_size();
+  R1B_CHECK(src_slot + count <= cache.dim(0) && dst_slot + count <= cache.dim(0));
+  if (src_slot == dst_slot) return;
+  // Copy-on-write moves whole blocks between distinct blocks; overlapping ranges never occur.
+  R1B_CHECK(src_slot + count <= dst_slot || dst_slot + count <= src_slot);
+  kernels::copy_on_device(cache.data_as<float>() + dst_slot * width, cache.data_as<float>() + src_slot * width,
+                          count * width * static_cast<int64_t>(sizeof(float)), stream_);
+}
+
+void CudaBackend::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cache,
+                            std::span<const AttentionSeq> seqs, const AttentionParams& params, Tensor& out) {
+  kernels::AttentionShape shape;
+  shape.heads = params.num_heads;
+  shape.kv_heads = params.num_kv_heads;
+  shape.k_dim = params.k_dim;
+  shape.v_dim = params.v_dim;
+  shape.k_row = params.num_kv_heads * params.k_dim;
+  shape.v_row = params.v_in_k ? shape.k_row : params.num_kv_heads * params.v_dim;
+  shape.v_head_stride = params.v_in_k ? params.k_dim : params.v_dim;
+  shape.block_size = params.block_size;
+  shape.scale = params.scale;
+  R1B_CHECK(params.num_kv_heads > 0 && shape.heads % shape.kv_heads == 0 && q.row_size() == shape.heads * shape.k_dim);
+  R1B_CHECK(out.row_size() == shape.heads * shape.v_dim && k_cache.row_size() == shape.k_row);
+  R1B_CHECK(params.v_in_k ? params.v_dim <= params.k_dim : v_cache.row_size() == shape.v_row);
+
+  // row_info [3, rows]: the query row's token, its visible positions, where its block table starts.
+  std::vector<int32_t> tokens, visible, table_begin, tables;
+  for (const AttentionSeq& seq : seqs) {
+    R1B_CHECK(static_cast<int64_t>(seq.block_table.size()) * params.block_size >= seq.context_len);
+    for (int64_t i = 0; i < seq.num_q; ++i) {
+      tokens.push_back(static_cast<int32_t>(seq.q_begin + i));
+      visible.push_back(static_cast<int32_t>(seq.context_len - seq.num_q + i + 1));
+      table_begin.push_back(static_cast<int32_t>(tables.size()));
+    }
+    tables.insert(tables.end(), seq.block_table.begin(), seq.block_table.end());
+  }
+  shape.num_rows = static_cast<int64_t>(tokens.size());
+  std::vector<int32_t> row_info = tokens;
+  row_info.insert(row_info.end(), visible.begin(), visible.end());
+  row_info.insert(row_info.end(), table_begin.begin(), table_begin.end());
+  if (tables.empty()) tables.push_back(0);
+  const Tensor device_rows = stage(std::span<const int32_t>(row_info), DType::kI32);
+  const Tensor device_tables = stage(std::span<const int32_t>(tables), DType::kI32);
+  const float* keys = k_cache.data_as<float>();
+  kernels::attention(q.data_as<float>(), keys, params.v_in_k ? keys : v_cache.data_as<float>(),
+                     device_rows.data_as<int32_t>(), device_tables.data_as<int32_t>(), shape, out.data_as<float>(),
+                     stream_);
+}
+
+void CudaBackend::moe_route(const Tensor& router_logits, const Tensor& correction_bias, const RouterParams& params,
+                            Tensor& expert_ids, Tensor& expert_weights) {
+  kernels::RouteShape shape;
+  shape.tokens = router_logits.dim(0);
+  shape.experts = router_logits.dim(1);
+  shape.sigmoid = params.scoring == RouterScoring::kSigmoid;
+  shape.top_k = params.top_k;
+  shape.num_groups = params.num_groups;
+  shape.top_groups = params.top_groups;
+  shape.group_top = params.group_score == GroupScore::kNone ? 0 : (params.group_score == GroupScore::kMax ? 1 : 2);
+  shape.normalize = params.normalize;
+  shape.scaling_factor = params.scaling_factor;
+  R1B_CHECK(shape.experts % shape.num_groups == 0 && expert_ids.dtype() == DType::kI32);
+  R1B_CHECK(params.top_k >= 1 && params.top_k <= shape.experts && shape.experts <= kernels::kMaxRouterExperts);
+  R1B_CHECK(expert_ids.numel() == shape.tokens * params.top_k && expert_weights.numel() == shape.tokens * params.top_k);
+  R1B_CHECK(correction_bias.empty() || (correction_bias.numel() == shape.experts && correction_bias.dtype() == DType::kF32));
+  kernels::moe_route(router_logits.data_as<float>(), correction_bias.empty() ? nullptr : correction_bias.data_as<float>(),
+                     shape, expert_ids.data_as<int32_t>(), expert_weights.data_as<float>(), stream_);
+}
+
+void CudaBackend::moe_experts(const Tensor& x, const Tensor& expert_ids, const Tensor& expert_weights,
+                              const ExpertWeights& experts, Tensor& out) {
+  kernels::ExpertShape shape;
+  shape.tokens = x.dim(0);
+  shape.hidden = x.row_size();
+  shape.top_k = shape.tokens == 0 ? 0 : expert_ids.numel() / shape.tokens;
+  shape.ffn = experts.gate.dim(1);
+  shape.weight_type = weight_type(experts.gate);
+  R1B_CHECK(experts.gate.dim(2) == shape.hidden && experts.down.dim(1) == shape.hidden && experts.down.dim(2) == shape.ffn);
+  R1B_CHECK(experts.up.dtype() == experts.gate.dtype() && experts.down.dtype() == experts.gate.dtype());
+  R1B_CHECK(expert_ids.dtype() == DType::kI32 && out.numel() == x.numel());
+  kernels::moe_experts(x.data_as<float>(), expert_ids.data_as<int32_t>(), expert_weights.data_as<float>(),
+                       experts.gate.data_as<void>(), experts.up.data_as<void>(), experts.down.data_as<void>(), shape,
+                       out.data_as<float>(), stream_);
+}
+
+}  // namespace r1b::model

@@ -1,0 +1,89 @@
+// CudaBackend: backend.h on one NVIDIA GPU (compiled only when R1B_HAVE_CUDA), through the plain
+// C++ functions of kernels/dispatch.h — this file and cuda_backend.cpp include no CUDA header.
+//
+// Precision: weights live on the device in bf16, activations stay fp32 in this first step.
+// upload() is how weights arrive (WeightLoader): a tensor of rank ≥ 2 is stored as
+// options.weight_dtype (default BF16: `dst` is re-pointed at a bf16 buffer of the same shape),
+// while rank 0 / 1 tensors (norm weights, biases, the router's correction bias) stay fp32 because
+// rounding them buys nothing and can flip routing choices. Products accumulate in fp32; a GEMM
+// splits its fp32 activations into two bf16 parts (kernels/gemm.cu), so the error against the
+// fp32 CPU spec is essentially the weights' bf16 rounding. upload_activation() copies fp32 values
+// as they are (activations prepared on the host, tests). download() reads F32, BF16 and I32
+// tensors (ids as float values, exact below 2^24).
+//
+// supports(): every op of backend.h on F32 activations (I32 for ids); BF16 is accepted for the ops
+// whose weight operand may be bf16 (embedding, matmul, head_matmul, moe_experts); F16, F8 and I64
+// tensors are not supported (weights are converted to fp32 by the checkpoint reader before
+// upload()). rmsnorm weights must be F32 (they are, being rank 1). moe_route takes at most
+// kernels::kMaxRouterExperts (512) experts: a query shaped [T, E] with more is not supported.
+//
+// Per-step host data (ids, positions, slots, block tables) is copied up by each op. Ops are queued
+// on the backend's own stream; download() waits for them. Device memory of a Tensor is freed when
+// its last handle goes, ordered after every op queued before (tensors may outlive the backend).
+// Device failures (out of memory, a faulting kernel) abort with the failed call and file:line
+// (kernels/dispatch.h).
+//
+// Thread-safety: one op at a time (see backend.h).
+#pragma once
+
+#include <memory>
+
+#include "base/status.h"
+#include "model/backend.h"
+
+namespace r1b::model {
+
+struct CudaBackendOptions {
+  DType weight_dtype = DType::kBF16;  // how upload() stores rank ≥ 2 tensors: kBF16 or kF32
+};
+
+class CudaBackend final : public Backend {
+ public:
+  // A backend on the current CUDA device. Unavailable when no GPU (or no driver) is visible;
+  // InvalidInput for a weight_dtype other than BF16 / F32.
+  static Result<std::unique_ptr<CudaBackend>> create(CudaBackendOptions options = {});
+  ~CudaBackend() override;
+  CudaBackend(const CudaBackend&) = delete;
+  CudaBackend& operator=(const CudaBackend&) = delete;
+
+  // Whether a CUDA device is visible (never aborts).
+  static bool device_available();
+
+  std::string name() const override { return "cuda"; }
+  bool supports(const OpQuery& query) const override;
+  Tensor alloc(std::vector<int64_t> shape, DType dtype) override;
+  void upload(std::span<const float> values, Tensor& dst) override;
+  std::vector<float> download(const Tensor& src) override;
+  // Copies fp32 values into the F32 tensor `dst` unchanged (no weight conversion).
+  void upload_activation(std::span<const float> values, Tensor& dst);
+
+  void embedding(const Tensor& table, std::span<const int32_t> token_ids, Tensor& out) override;
+  void matmul(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor& out) override;
+  void head_matmul(const Tensor& x, const Tensor& weight, Tensor& out) override;
+  void rmsnorm(const Tensor& x, const Tensor& weight, float eps, Tensor& out) override;
+  void rope(Tensor& x, std::span<const int32_t> positions, const RopeTable& table, int64_t rot_offset) override;
+  void add(const Tensor& a, const Tensor& b, Tensor& out) override;
+  void silu_mul(const Tensor& gate, const Tensor& up, Tensor& out) override;
+  void copy_columns(const Tensor& src, int64_t src_col, Tensor& dst, int64_t dst_col, int64_t width) override;
+  void write_kv(const Tensor& rows, std::span<const int32_t> slots, Tensor& cache) override;
+  void copy_kv_rows(Tensor& cache, int64_t src_slot, int64_t dst_slot, int64_t count) override;
+  void attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cache, std::span<const AttentionSeq> seqs,
+                 const AttentionParams& params, Tensor& out) override;
+  void moe_route(const Tensor& router_logits, const Tensor& correction_bias, const RouterParams& params,
+                 Tensor& expert_ids, Tensor& expert_weights) override;
+  void moe_experts(const Tensor& x, const Tensor& expert_ids, const Tensor& expert_weights,
+                   const ExpertWeights& experts, Tensor& out) override;
+
+ private:
+  CudaBackend(CudaBackendOptions options, void* stream, void* blas);
+
+  // A device copy of host values, freed (stream-ordered) with the returned tensor.
+  template <typename T>
+  Tensor stage(std::span<const T> values, DType dtype);
+
+  CudaBackendOptions options_;
+  void* stream_;  // kernels::Stream, owned
+  void* blas_;    // kernels::BlasHandle, owned
+};
+
+}  // namespace r1b::model

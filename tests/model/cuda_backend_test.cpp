@@ -1,0 +1,549 @@
+// CudaBackend against the spec: every op against CpuBackend over a sweep of shapes (odd sizes,
+// in place, strided column views, paged and MLA attention, every router variant), the golden
+// fixtures against transformers, and the Engine's greedy tokens against the CPU engine. Every test
+// skips when no CUDA device is visible (CI has none).
+//
+// Weights: the op tests round weight values to bf16 on the host first and give the same values
+// to both backends, so an op's error measures the kernel (activation splitting, fp32 instead of
+// double accumulation), not the weights' storage. Error = max |gpu − cpu| / max |cpu| over the
+// output; each op's bound is stated with its reason next to it.
+#include "model/cuda_backend.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <random>
+
+#include "model/causal_lm.h"
+#include "model/cpu_backend.h"
+#include "model/engine.h"
+#include "model/model_runner.h"
+#include "model/safetensors.h"
+
+namespace r1b::model {
+namespace {
+
+// Pure data movement, and fp32 a + b (the same single rounding on both sides).
+constexpr double kExact = 0.0;
+// expf on the GPU vs glibc's exp: both within ~2 ulp (2.4e-7 relative).
+constexpr double kElementwise = 1e-6;
+// fp32 block reductions (norm, attention dot products and softmax sums, expert dots) vs the
+// spec's double accumulators: ~sqrt(n) · 6e-8 for the sums used here (n ≤ 4097), plus cosf/sinf
+// ulps for rope.
+constexpr double kReduction = 1e-5;
+// GEMMs: activations split into bf16 hi + lo keep 2^-17 ≈ 7.6e-6 relative per term, then fp32
+// tensor-core accumulation; 1e-4 of the largest output is ~10× the expected worst case.
+constexpr double kGemm = 1e-4;
+// A bit pattern no op writes: guard rows around outputs must keep it (overrun check).
+constexpr float kGuard = -12345.678f;
+
+float round_to_bf16(float value) {
+  const auto bits = std::bit_cast<uint32_t>(value);
+  return std::bit_cast<float>(((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16) << 16);
+}
+
+class CudaBackendTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!CudaBackend::device_available()) GTEST_SKIP() << "no CUDA device visible";
+    Result<std::unique_ptr<CudaBackend>> created = CudaBackend::create();
+    ASSERT_TRUE(created.is_ok()) << created.status().message();
+    gpu_ = std::move(created).value();
+  }
+
+  struct Pair {
+    Tensor cpu;
+    Tensor gpu;
+  };
+
+  // Uniform values in [-scale, scale) from the test's generator.
+  std::vector<float> random(int64_t count, float scale = 1.0f) {
+    std::uniform_real_distribution<float> dist(-scale, scale);
+    std::vector<float> values(count);
+    for (float& value : values) value = dist(rng_);
+    return values;
+  }
+
+  // The same fp32 activation on both backends.
+  Pair activation(std::vector<int64_t> shape, const std::vector<float>& values) {
+    Pair pair{cpu_.alloc(shape, DType::kF32), gpu_->alloc(shape, DType::kF32)};
+    cpu_.upload(values, pair.cpu);
+    gpu_->upload_activation(values, pair.gpu);
+    return pair;
+  }
+  Pair random_activation(std::vector<int64_t> shape, float scale = 1.0f) {
+    int64_t count = 1;
+    for (int64_t extent : shape) count *= extent;
+    return activation(std::move(shape), random(count, scale));
+  }
+
+  // A weight through upload() on both (the GPU stores rank ≥ 2 in bf16: the values are
+  // bf16-exact, so both backends hold identical weights). `gpu` picks the backend under test.
+  Pair weight(std::vector<int64_t> shape, float scale, CudaBackend& gpu) {
+    int64_t count = 1;
+    for (int64_t extent : shape) count *= extent;
+    std::vector<float> values = random(count, scale);
+    for (float& value : values) value = round_to_bf16(value);
+    Pair pair{cpu_.alloc(shape, DType::kF32), gpu.alloc(shape, DType::kF32)};
+    cpu_.upload(values, pair.cpu);
+    gpu.upload(values, pair.gpu);
+    return pair;
+  }
+  Pair weight(std::vector<int64_t> shape, float scale = 0.5f) { return weight(std::move(shape), scale, *gpu_); }
+
+  // An output on both; on the GPU inside a buffer with one guard row before and after it.
+  struct Output {
+    Tensor cpu;
+    Tensor gpu;
+    Tensor gpu_guarded;  // [rows + 2, row]
+  };
+  Output output(std::vector<int64_t> shape, DType dtype = DType::kF32) {
+    Output out;
+    out.cpu = cpu_.alloc(shape, dtype);
+    const int64_t rows = shape.at(0);
+    const int64_t row = out.cpu.row_size();
+    out.gpu_guarded = gpu_->alloc({rows + 2, row}, dtype);
+    if (dtype == DType::kF32) {
+      gpu_->upload_activation(std::vector<float>((rows + 2) * row, kGuard), out.gpu_guarded);
+    }
+    out.gpu = out.gpu_guarded.rows(1, rows).view(shape);
+    return out;
+  }
+
+  // Normalised error of gpu vs cpu (both F32); checks the guard rows are untouched.
+  void expect_close(const Output& out, double bound, const std::string& what) {
+    expect_close_values(gpu_->download(out.gpu), cpu_.download(out.cpu), bound, what);
+    const std::vector<float> guarded = gpu_->download(out.gpu_guarded);
+    const int64_t row = out.cpu.row_size();
+    for (int64_t i = 0; i < row; ++i) {
+      ASSERT_EQ(guarded[i], kGuard) << what << ": guard row before the output was overwritten at " << i;
+      ASSERT_EQ(guarded[guarded.size() - row + i], kGuard) << what << ": guard row after the output was overwritten";
+    }
+  }
+  static void expect_close_values(const std::vector<float>& gpu, const std::vector<float>& cpu, double bound,
+                                  const std::string& what) {
+    ASSERT_EQ(gpu.size(), cpu.size()) << what;
+    double max_ref = 0.0;
+    double worst = 0.0;
+    size_t worst_index = 0;
+    for (size_t i = 0; i < cpu.size(); ++i) {
+      max_ref = std::max(max_ref, std::fabs(static_cast<double>(cpu[i])));
+      const double diff = std::fabs(static_cast<double>(gpu[i]) - cpu[i]);
+      if (!(diff <= worst)) {  // NaN counts as worst
+        worst = diff;
+        worst_index = i;
+      }
+    }
+    const double error = max_ref > 0 ? worst / max_ref : worst;
+    std::cout << what << ": error " << error << " (bound " << bound << ")\n";
+    EXPECT_LE(error, bound) << what << ": worst element " << worst_index << " gpu " << gpu[worst_index] << " cpu "
+                            << cpu[worst_index] << " (max |cpu| " << max_ref << ")";
+  }
+
+  std::mt19937 rng_{1234};
+  CpuBackend cpu_{2};
+  std::unique_ptr<CudaBackend> gpu_;
+};
+
+TEST_F(CudaBackendTest, SupportsF32EverywhereAndBf16OnlyForWeightOperands) {
+  for (OpKind op : {OpKind::kEmbedding, OpKind::kMatmul, OpKind::kHeadMatmul, OpKind::kRmsNorm, OpKind::kRope,
+                    OpKind::kAdd, OpKind::kSiluMul, OpKind::kCopyColumns, OpKind::kWriteKv, OpKind::kCopyKvRows,
+                    OpKind::kAttention, OpKind::kMoeRoute, OpKind::kMoeExperts}) {
+    EXPECT_TRUE(gpu_->supports({op, DType::kF32, {}})) << op_name(op);
+    EXPECT_FALSE(gpu_->supports({op, DType::kF8E4M3, {}})) << op_name(op);
+    EXPECT_FALSE(gpu_->supports({op, DType::kF16, {}})) << op_name(op);
+  }
+  EXPECT_TRUE(gpu_->supports({OpKind::kMatmul, DType::kBF16, {}}));
+  EXPECT_FALSE(gpu_->supports({OpKind::kRmsNorm, DType::kBF16, {}}));
+  EXPECT_FALSE(gpu_->supports({OpKind::kAttention, DType::kBF16, {}}));
+  EXPECT_TRUE(gpu_->supports({OpKind::kMoeRoute, DType::kF32, {7, 256}}));
+  EXPECT_FALSE(gpu_->supports({OpKind::kMoeRoute, DType::kF32, {7, 1024}}));
+}
+
+TEST_F(CudaBackendTest, UploadStoresMatricesInBf16AndVectorsInF32) {
+  Pair matrix = weight({3, 5});
+  EXPECT_EQ(matrix.gpu.dtype(), DType::kBF16);
+  EXPECT_EQ(gpu_->download(matrix.gpu), cpu_.download(matrix.cpu));
+  Tensor vector = gpu_->alloc({4}, DType::kF32);
+  gpu_->upload(std::vector<float>{0.1f, 0.2f, 0.3f, 0.4f}, vector);
+  EXPECT_EQ(vector.dtype(), DType::kF32);
+  EXPECT_EQ(gpu_->download(vector), (std::vector<float>{0.1f, 0.2f, 0.3f, 0.4f}));
+}
+
+TEST_F(CudaBackendTest, MatmulMatchesCpuForBf16AndF32WeightsOverOddShapes) {
+  Result<std::unique_ptr<CudaBackend>> f32_gpu = CudaBackend::create(CudaBackendOptions{DType::kF32});
+  ASSERT_TRUE(f32_gpu.is_ok());
+  const int64_t shapes[][3] = {{1, 1, 1}, {3, 17, 5}, {7, 64, 33}, {16, 256, 129}, {33, 1001, 77}};
+  for (const auto& [rows, in, outs] : shapes) {
+    for (bool f32_weights : {false, true}) {
+      for (bool with_bias : {false, true}) {
+        const std::string what = "matmul " + std::to_string(rows) + "x" + std::to_string(in) + "x" + std::to_string(outs) +
+                                 (f32_weights ? " f32" : " bf16") + (with_bias ? " bias" : "");
+        Pair x = random_activation({rows, in});
+        Pair w = weight({outs, in}, 0.5f, f32_weights ? **f32_gpu : *gpu_);
+        ASSERT_EQ(w.gpu.dtype(), f32_weights ? DType::kF32 : DType::kBF16);
+        Pair bias = with_bias ? random_activation({outs}) : Pair{};
+        Output out = output({rows, outs});
+        cpu_.matmul(x.cpu, w.cpu, bias.cpu, out.cpu);
+        gpu_->matmul(x.gpu, w.gpu, bias.gpu, out.gpu);
+        expect_close(out, kGemm, what);
+      }
+    }
+  }
+}
+
+TEST_F(CudaBackendTest, HeadMatmulMatchesCpuPerHead) {
+  const int64_t shapes[][4] = {{1, 1, 3, 2}, {5, 4, 24, 32}, {9, 3, 17, 13}, {2, 16, 128, 512}};
+  for (const auto& [tokens, heads, in, outs] : shapes) {
+    Pair x = random_activation({tokens, heads, in});
+    Pair w = weight({heads, outs, in});
+    Output out = output({tokens, heads, outs});
+    cpu_.head_matmul(x.cpu, w.cpu, out.cpu);
+    gpu_->head_matmul(x.gpu, w.gpu, out.gpu);
+    expect_close(out, kGemm, "head_matmul H=" + std::to_string(heads) + " I=" + std::to_string(in));
+  }
+}
+
+TEST_F(CudaBackendTest, RmsNormMatchesCpuIncludingInPlaceAndRowsOfAWiderTensor) {
+  const int64_t shapes[][2] = {{1, 1}, {3, 80}, {7, 1000}, {2, 4097}};
+  for (const auto& [rows, width] : shapes) {
+    Pair x = random_activation({rows, width}, 3.0f);
+    Pair w = random_activation({width});
+    Output out = output({rows, width});
+    cpu_.rmsnorm(x.cpu, w.cpu, 1e-6f, out.cpu);
+    gpu_->rmsnorm(x.gpu, w.gpu, 1e-6f, out.gpu);
+    expect_close(out, kReduction, "rmsnorm width " + std::to_string(width));
+  }
+  // In place, over rows of [T, H, D] viewed as D-wide rows (as q_a / kv_a norms use it).
+  Pair x = random_activation({5, 3, 32});
+  Pair w = random_activation({32});
+  cpu_.rmsnorm(x.cpu, w.cpu, 1e-5f, x.cpu);
+  gpu_->rmsnorm(x.gpu, w.gpu, 1e-5f, x.gpu);
+  expect_close_values(gpu_->download(x.gpu), cpu_.download(x.cpu), kReduction, "rmsnorm in place");
+}
+
+TEST_F(CudaBackendTest, RopeMatchesCpuForHalfAndInterleavedPairsAtAnOffset) {
+  struct Case {
+    int64_t tokens, heads, head_dim, rot_offset, half;
+    bool interleaved;
+  };
+  for (const Case& c : {Case{1, 1, 2, 0, 1, false}, Case{7, 4, 64, 0, 32, false}, Case{5, 3, 40, 24, 8, true},
+                        Case{9, 1, 48, 32, 8, true}, Case{3, 2, 10, 2, 3, false}}) {
+    RopeTable table;
+    for (int64_t i = 0; i < c.half; ++i) table.inv_freq.push_back(std::pow(10000.0f, -2.0f * i / (2 * c.half)));
+    table.attention_factor = 1.3f;
+    table.interleaved = c.interleaved;
+    std::vector<int32_t> positions;
+    for (int64_t t = 0; t < c.tokens; ++t) positions.push_back(static_cast<int32_t>((t * 37 + 5) % 500));
+    Pair x = random_activation({c.tokens, c.heads, c.head_dim});
+    cpu_.rope(x.cpu, positions, table, c.rot_offset);
+    gpu_->rope(x.gpu, positions, table, c.rot_offset);
+    expect_close_values(gpu_->download(x.gpu), cpu_.download(x.cpu), kReduction,
+                        "rope head_dim " + std::to_string(c.head_dim) + (c.interleaved ? " interleaved" : ""));
+  }
+}
+
+TEST_F(CudaBackendTest, ElementwiseOpsMatchCpuInPlace) {
+  for (int64_t n : {1, 1000, 4097}) {
+    Pair a = random_activation({n}, 4.0f);
+    Pair b = random_activation({n}, 4.0f);
+    Output sum = output({n, 1});
+    cpu_.add(a.cpu, b.cpu, sum.cpu);
+    gpu_->add(a.gpu, b.gpu, sum.gpu);
+    expect_close(sum, kExact, "add " + std::to_string(n));
+    cpu_.silu_mul(a.cpu, b.cpu, a.cpu);
+    gpu_->silu_mul(a.gpu, b.gpu, a.gpu);
+    expect_close_values(gpu_->download(a.gpu), cpu_.download(a.cpu), kElementwise, "silu_mul in place");
+  }
+}
+
+TEST_F(CudaBackendTest, RowMovementOpsCopyExactly) {
+  // embedding from a bf16 weight table and from an fp32 activation table (run_logits' row gather).
+  const std::vector<int32_t> ids = {4, 0, 4, 9, 2};
+  Pair table = weight({10, 33});
+  Output rows = output({5, 33});
+  cpu_.embedding(table.cpu, ids, rows.cpu);
+  gpu_->embedding(table.gpu, ids, rows.gpu);
+  expect_close(rows, kExact, "embedding bf16 table");
+  Pair hidden = random_activation({10, 33});
+  Output picked = output({5, 33});
+  cpu_.embedding(hidden.cpu, ids, picked.cpu);
+  gpu_->embedding(hidden.gpu, ids, picked.gpu);
+  expect_close(picked, kExact, "embedding f32 table");
+
+  // copy_columns between strided column ranges of different widths.
+  Pair src = random_activation({6, 21});
+  Pair dst = random_activation({6, 13});
+  cpu_.copy_columns(src.cpu, 5, dst.cpu, 3, 9);
+  gpu_->copy_columns(src.gpu, 5, dst.gpu, 3, 9);
+  expect_close_values(gpu_->download(dst.gpu), cpu_.download(dst.cpu), kExact, "copy_columns");
+
+  // write_kv to scattered slots, then copy_kv_rows of a block.
+  Pair cache = random_activation({24, 7});
+  Pair new_rows = random_activation({4, 7});
+  const std::vector<int32_t> slots = {17, 3, 8, 0};
+  cpu_.write_kv(new_rows.cpu, slots, cache.cpu);
+  gpu_->write_kv(new_rows.gpu, slots, cache.gpu);
+  cpu_.copy_kv_rows(cache.cpu, 0, 12, 6);
+  gpu_->copy_kv_rows(cache.gpu, 0, 12, 6);
+  expect_close_values(gpu_->download(cache.gpu), cpu_.download(cache.cpu), kExact, "write_kv + copy_kv_rows");
+}
+
+// Two sequences in one step (a prefill and a decode) over shuffled paged blocks, for GQA with
+// separate values, the MLA latent form (values inside the keys), and a context spanning several
+// of the kernel's 128-key tiles.
+TEST_F(CudaBackendTest, PagedAttentionMatchesCpuForGqaMlaAndLongContexts) {
+  struct Case {
+    int64_t heads, kv_heads, k_dim, v_dim;
+    bool v_in_k;
+    int64_t block_size, prefill_len, decode_context;
+  };
+  for (const Case& c : {Case{6, 2, 7, 5, false, 3, 5, 8}, Case{4, 4, 64, 64, false, 16, 17, 40},
+                        Case{4, 1, 48, 32, true, 4, 9, 13}, Case{2, 1, 576, 512, true, 16, 3, 300},
+                        Case{8, 2, 32, 32, false, 16, 260, 1}}) {
+    const int64_t blocks_a = (c.prefill_len + c.block_size - 1) / c.block_size;
+    const int64_t blocks_b = (c.decode_context + c.block_size - 1) / c.block_size;
+    const int64_t num_blocks = blocks_a + blocks_b + 2;
+    std::vector<int32_t> block_ids(num_blocks);
+    for (int64_t i = 0; i < num_blocks; ++i) block_ids[i] = static_cast<int32_t>(i);
+    std::shuffle(block_ids.begin(), block_ids.end(), rng_);
+    AttentionSeq prefill{0, c.prefill_len, c.prefill_len, {block_ids.begin(), block_ids.begin() + blocks_a}};
+    AttentionSeq decode{c.prefill_len, 1, c.decode_context,
+                        {block_ids.begin() + blocks_a, block_ids.begin() + blocks_a + blocks_b}};
+    const std::vector<AttentionSeq> seqs = {prefill, decode};
+    const AttentionParams params{c.heads, c.kv_heads, c.k_dim, c.v_dim, c.v_in_k, 0.3f, c.block_size};
+    const int64_t slots = num_blocks * c.block_size;
+    Pair keys = random_activation({slots, c.kv_heads * c.k_dim});
+    Pair values = c.v_in_k ? Pair{} : random_activation({slots, c.kv_heads * c.v_dim});
+    const int64_t tokens = c.prefill_len + 1;
+    Pair q = random_activation({tokens, c.heads, c.k_dim});
+    Output out = output({tokens, c.heads, c.v_dim});
+    cpu_.attention(q.cpu, keys.cpu, values.cpu, seqs, params, out.cpu);
+    gpu_->attention(q.gpu, keys.gpu, values.gpu, seqs, params, out.gpu);
+    expect_close(out, kReduction,
+                 "attention H=" + std::to_string(c.heads) + " KH=" + std::to_string(c.kv_heads) + " k_dim=" +
+                     std::to_string(c.k_dim) + " context=" + std::to_string(c.decode_context));
+  }
+}
+
+// Sigmoid + correction bias + top-2-sum group limit + normalisation (V3), softmax + max group
+// limit (V2 group_limited_greedy), plain softmax (V2 greedy): same experts, weights within 1e-6.
+TEST_F(CudaBackendTest, RouterChoosesTheSameExpertsAsCpuForEveryScoringAndGroupRule) {
+  struct Case {
+    RouterParams params;
+    int64_t experts;
+    bool with_bias;
+  };
+  const std::vector<Case> cases = {
+      {RouterParams{RouterScoring::kSigmoid, 4, 4, 2, GroupScore::kTop2Sum, true, 2.5f}, 16, true},
+      {RouterParams{RouterScoring::kSigmoid, 8, 8, 4, GroupScore::kTop2Sum, true, 2.5f}, 256, true},
+      {RouterParams{RouterScoring::kSoftmax, 6, 8, 3, GroupScore::kMax, false, 16.0f}, 64, false},
+      {RouterParams{RouterScoring::kSoftmax, 3, 1, 1, GroupScore::kNone, false, 1.0f}, 7, false},
+  };
+  for (const Case& c : cases) {
+    const int64_t tokens = 37;
+    Pair logits = random_activation({tokens, c.experts}, 3.0f);
+    Pair bias = c.with_bias ? random_activation({c.experts}, 0.1f) : Pair{};
+    Tensor cpu_ids = cpu_.alloc({tokens, c.params.top_k}, DType::kI32);
+    Tensor gpu_ids = gpu_->alloc({tokens, c.params.top_k}, DType::kI32);
+    Output weights = output({tokens, c.params.top_k});
+    cpu_.moe_route(logits.cpu, bias.cpu, c.params, cpu_ids, weights.cpu);
+    gpu_->moe_route(logits.gpu, bias.gpu, c.params, gpu_ids, weights.gpu);
+    const std::vector<float> gpu_id_values = gpu_->download(gpu_ids);
+    const int32_t* cpu_id_values = cpu_ids.data_as<int32_t>();
+    for (int64_t i = 0; i < tokens * c.params.top_k; ++i) {
+      ASSERT_EQ(gpu_id_values[i], static_cast<float>(cpu_id_values[i]))
+          << "E=" << c.experts << " token " << i / c.params.top_k << " choice " << i % c.params.top_k;
+    }
+    expect_close(weights, kElementwise, "router weights E=" + std::to_string(c.experts));
+  }
+}
+
+TEST_F(CudaBackendTest, ExpertsMatchCpuForBf16AndF32Weights) {
+  Result<std::unique_ptr<CudaBackend>> f32_gpu = CudaBackend::create(CudaBackendOptions{DType::kF32});
+  ASSERT_TRUE(f32_gpu.is_ok());
+  const int64_t tokens = 5, experts = 8, hidden = 33, ffn = 19, top_k = 3;
+  for (bool f32_weights : {false, true}) {
+    CudaBackend& gpu = f32_weights ? **f32_gpu : *gpu_;
+    ExpertWeights cpu_experts, gpu_experts;
+    Pair gate = weight({experts, ffn, hidden}, 0.5f, gpu);
+    Pair up = weight({experts, ffn, hidden}, 0.5f, gpu);
+    Pair down = weight({experts, hidden, ffn}, 0.5f, gpu);
+    cpu_experts = ExpertWeights{gate.cpu, up.cpu, down.cpu};
+    gpu_experts = ExpertWeights{gate.gpu, up.gpu, down.gpu};
+    // Ids and weights from each backend's own router (equal: see the router test).
+    const RouterParams router{RouterScoring::kSoftmax, top_k, 1, 1, GroupScore::kNone, true, 1.5f};
+    Pair logits = random_activation({tokens, experts}, 2.0f);
+    Pair ids{cpu_.alloc({tokens, top_k}, DType::kI32), gpu_->alloc({tokens, top_k}, DType::kI32)};
+    Pair weights{cpu_.alloc({tokens, top_k}, DType::kF32), gpu_->alloc({tokens, top_k}, DType::kF32)};
+    cpu_.moe_route(logits.cpu, Tensor(), router, ids.cpu, weights.cpu);
+    gpu_->moe_route(logits.gpu, Tensor(), router, ids.gpu, weights.gpu);
+    Pair x = random_activation({tokens, hidden});
+    Output out = output({tokens, hidden});
+    cpu_.moe_experts(x.cpu, ids.cpu, weights.cpu, cpu_experts, out.cpu);
+    gpu_->moe_experts(x.gpu, ids.gpu, weights.gpu, gpu_experts, out.gpu);
+    expect_close(out, kReduction, f32_weights ? "moe_experts f32" : "moe_experts bf16");
+  }
+}
+
+// ---- whole models ----
+
+std::filesystem::path fixture_dir(const std::string& name) {
+  return std::filesystem::path(R1B_SOURCE_DIR) / "tests/model/fixtures" / name;
+}
+
+std::vector<int32_t> read_ids(const SafetensorsFile& file, const std::string& name) {
+  const TensorEntry* entry = file.find(name);
+  std::vector<int32_t> ids;
+  if (entry == nullptr) return ids;
+  const auto* values = reinterpret_cast<const int64_t*>(entry->bytes.data());
+  for (int64_t i = 0; i < entry->numel(); ++i) ids.push_back(static_cast<int32_t>(values[i]));
+  return ids;
+}
+
+struct GoldenCase {
+  std::string fixture;
+  // How the GPU stores weights. kF32 runs the whole model in fp32 (fp32 GEMMs): it checks the
+  // fixtures whose weights bf16 would round (qwen2, deepseek_v3: sigmoid routing, correction bias,
+  // group limit, q_lora) at the CPU backend's own tolerance.
+  DType weight_dtype;
+  // Logit bound, max |ours − theirs| / max |theirs|. Checkpoints stored in bf16 (llama,
+  // deepseek_v2_lite) lose nothing in bf16 storage, so the error is the kernels' alone (measured
+  // ≤ 1.6e-5 on an H100) and they keep the CPU backend's 1e-4, which a wrong op cannot meet. fp32
+  // (qwen2) and fp8-dequantized (deepseek_v3) weights are rounded to bf16 (≤ 2^-9 relative each);
+  // through every layer that moved logits by 4.8e-3 – 1.1e-2 (qwen2) and 7.7e-3 – 1.7e-2
+  // (deepseek_v3) of their range. The error is deterministic (it comes from the weights, not the
+  // kernels), so 3e-2 only has to absorb other GPUs' GEMM algorithms (~1e-6); the same code paths
+  // are held to 1e-4 by the bf16 fixtures, the fp32-weight runs and the op tests.
+  double logit_bound;
+  // Greedy tokens asserted equal to transformers' from the start. With exact weights (bf16
+  // checkpoints, or fp32 storage) all 32. With
+  // rounded weights the logit shifts above exceed the fixtures' 2e-3 top-1/top-2 margins, so a
+  // continuation may leave transformers' path at a near tie and never come back: only the first
+  // token is asserted, and the count of matching tokens is printed and recorded (measured: qwen2
+  // 32, 32, 32; deepseek_v3 32, 19, 32 of 32).
+  int64_t greedy_asserted;
+};
+
+std::string case_name(const GoldenCase& c) {
+  return c.fixture + (c.weight_dtype == DType::kF32 ? "_f32_weights" : "_bf16_weights");
+}
+
+void PrintTo(const GoldenCase& c, std::ostream* os) { *os << case_name(c); }
+
+class CudaGoldenTest : public ::testing::TestWithParam<GoldenCase> {};
+
+TEST_P(CudaGoldenTest, LogitsAndGreedyTokensMatchTransformersWithinTheStatedBound) {
+  if (!CudaBackend::device_available()) GTEST_SKIP() << "no CUDA device visible";
+  const GoldenCase& c = GetParam();
+  const std::filesystem::path dir = fixture_dir(c.fixture);
+  if (!std::filesystem::exists(dir / "expected.safetensors")) GTEST_SKIP() << "fixture " << dir << " is missing";
+  Result<std::unique_ptr<CudaBackend>> backend = CudaBackend::create(CudaBackendOptions{c.weight_dtype});
+  ASSERT_TRUE(backend.is_ok()) << backend.status().message();
+  Result<std::unique_ptr<CausalLm>> model = load_causal_lm(dir, **backend);
+  ASSERT_TRUE(model.is_ok()) << model.status().message();
+  Result<std::unique_ptr<SafetensorsFile>> expected = SafetensorsFile::open(dir / "expected.safetensors");
+  ASSERT_TRUE(expected.is_ok()) << expected.status().message();
+
+  std::vector<GenerationRequest> requests;
+  std::vector<std::vector<int32_t>> greedy;
+  for (int i = 0; (*expected)->find("prompt." + std::to_string(i)) != nullptr; ++i) {
+    const std::vector<int32_t> prompt = read_ids(**expected, "prompt." + std::to_string(i));
+    const TensorEntry* logits_entry = (*expected)->find("logits." + std::to_string(i));
+    ASSERT_NE(logits_entry, nullptr);
+    std::vector<float> theirs(logits_entry->numel());
+    ASSERT_TRUE(convert_to_fp32(*logits_entry, theirs).is_ok());
+    Result<std::vector<float>> ours = prompt_logits(**model, **backend, prompt);
+    ASSERT_TRUE(ours.is_ok()) << ours.status().message();
+    ASSERT_EQ(ours->size(), theirs.size());
+    double max_ref = 0.0;
+    double worst = 0.0;
+    for (size_t j = 0; j < theirs.size(); ++j) {
+      max_ref = std::max(max_ref, std::fabs(static_cast<double>(theirs[j])));
+      worst = std::max(worst, std::fabs(static_cast<double>((*ours)[j]) - theirs[j]));
+    }
+    std::cout << case_name(c) << " prompt " << i << ": logit error " << worst / max_ref << "\n";
+    RecordProperty("logit_error_" + std::to_string(i), std::to_string(worst / max_ref));
+    EXPECT_LE(worst / max_ref, c.logit_bound) << case_name(c) << " prompt " << i;
+    GenerationRequest request;
+    request.prompt = prompt;
+    request.params.max_tokens = 32;
+    requests.push_back(request);
+    greedy.push_back(read_ids(**expected, "greedy." + std::to_string(i)));
+  }
+  ASSERT_FALSE(requests.empty());
+
+  Engine engine(**model, **backend, EngineOptions{});
+  Result<std::vector<std::vector<SampleOutput>>> outputs = engine.generate(requests);
+  ASSERT_TRUE(outputs.is_ok()) << outputs.status().message();
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const std::vector<int32_t>& ours = (*outputs)[i][0].tokens;
+    size_t matching = 0;
+    while (matching < ours.size() && matching < greedy[i].size() && ours[matching] == greedy[i][matching]) ++matching;
+    std::cout << case_name(c) << " prompt " << i << ": " << matching << " of " << greedy[i].size()
+              << " greedy tokens match transformers\n";
+    RecordProperty("greedy_match_" + std::to_string(i), std::to_string(matching));
+    EXPECT_GE(static_cast<int64_t>(matching), c.greedy_asserted) << case_name(c) << " prompt " << i;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(CudaFixtures, CudaGoldenTest,
+                         ::testing::Values(GoldenCase{"qwen2", DType::kBF16, 3e-2, 1},
+                                           GoldenCase{"llama", DType::kBF16, 1e-4, 32},
+                                           GoldenCase{"deepseek_v3", DType::kBF16, 3e-2, 1},
+                                           GoldenCase{"deepseek_v2_lite", DType::kBF16, 1e-4, 32},
+                                           GoldenCase{"qwen2", DType::kF32, 1e-4, 32},
+                                           GoldenCase{"deepseek_v3", DType::kF32, 1e-4, 32}),
+                         [](const ::testing::TestParamInfo<GoldenCase>& info) { return case_name(info.param); });
+
+// The Engine on the GPU against the Engine on the CPU, on fixtures stored in bf16 (identical
+// weights on both): two greedy samples per prompt share a prefill whose last block is copied on
+// write (block_size 4), all prompts batched; every one of 16 tokens must agree.
+class CudaEngineTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CudaEngineTest, GreedyTokensEqualTheCpuEngine) {
+  if (!CudaBackend::device_available()) GTEST_SKIP() << "no CUDA device visible";
+  const std::filesystem::path dir = fixture_dir(GetParam());
+  if (!std::filesystem::exists(dir / "expected.safetensors")) GTEST_SKIP() << "fixture " << dir << " is missing";
+  Result<std::unique_ptr<CudaBackend>> gpu = CudaBackend::create();
+  ASSERT_TRUE(gpu.is_ok()) << gpu.status().message();
+  CpuBackend cpu(2);
+  Result<std::unique_ptr<CausalLm>> gpu_model = load_causal_lm(dir, **gpu);
+  ASSERT_TRUE(gpu_model.is_ok()) << gpu_model.status().message();
+  Result<std::unique_ptr<CausalLm>> cpu_model = load_causal_lm(dir, cpu);
+  ASSERT_TRUE(cpu_model.is_ok()) << cpu_model.status().message();
+  Result<std::unique_ptr<SafetensorsFile>> expected = SafetensorsFile::open(dir / "expected.safetensors");
+  ASSERT_TRUE(expected.is_ok());
+
+  std::vector<GenerationRequest> requests;
+  for (int i = 0; (*expected)->find("prompt." + std::to_string(i)) != nullptr; ++i) {
+    GenerationRequest request;
+    request.prompt = read_ids(**expected, "prompt." + std::to_string(i));
+    request.num_samples = 2;
+    request.params.max_tokens = 16;
+    requests.push_back(request);
+  }
+  EngineOptions options;
+  options.num_kv_blocks = 64;
+  options.block_size = 4;
+  Engine gpu_engine(**gpu_model, **gpu, options);
+  Engine cpu_engine(**cpu_model, cpu, options);
+  Result<std::vector<std::vector<SampleOutput>>> gpu_out = gpu_engine.generate(requests);
+  Result<std::vector<std::vector<SampleOutput>>> cpu_out = cpu_engine.generate(requests);
+  ASSERT_TRUE(gpu_out.is_ok()) << gpu_out.status().message();
+  ASSERT_TRUE(cpu_out.is_ok()) << cpu_out.status().message();
+  for (size_t r = 0; r < requests.size(); ++r) {
+    for (size_t s = 0; s < 2; ++s) {
+      EXPECT_EQ((*gpu_out)[r][s].tokens, (*cpu_out)[r][s].tokens) << GetParam() << " request " << r << " sample " << s;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(CudaFixtures, CudaEngineTest, ::testing::Values("llama", "deepseek_v2_lite"));
+
+}  // namespace
+}  // namespace r1b::model
