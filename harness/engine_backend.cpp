@@ -18,15 +18,27 @@ class EngineBackend final : public Backend {
   std::string model() const override { return generator_->model_name(); }
 
   Result<std::vector<Completion>> generate(const GenerationRequest& request) override {
+    // One engine request per run of consecutive sample indices, so the samples share the prompt's
+    // prefill; sample k draws from model::sample_seed(task seed, k) whichever request carries it,
+    // so a resumed run regenerates a missing sample exactly.
+    const uint64_t task_seed = sample_seed(request.sampling.seed, request.pack, request.task->id, 0);
     std::vector<TextRequest> requests;
-    for (int idx : request.sample_indices) {
+    for (std::size_t i = 0; i < request.sample_indices.size();) {
+      std::size_t end = i + 1;
+      while (end < request.sample_indices.size() &&
+             request.sample_indices[end] == request.sample_indices[end - 1] + 1) {
+        ++end;
+      }
       TextRequest r;
       r.prompt = request.prompt;
+      r.n = static_cast<int>(end - i);
       r.temperature = request.sampling.temperature;
       r.top_p = request.sampling.top_p;
       r.max_tokens = request.sampling.max_tokens;
-      r.seed = sample_seed(request.sampling.seed, request.pack, request.task->id, idx);
+      r.seed = task_seed;
+      r.first_sample = request.sample_indices[i];
       requests.push_back(std::move(r));
+      i = end;
     }
     const auto start = std::chrono::steady_clock::now();
     auto results = generator_->generate_all(requests);
@@ -35,10 +47,13 @@ class EngineBackend final : public Backend {
     }
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     std::vector<Completion> out;
-    for (std::size_t i = 0; i < results->size(); ++i) {
-      const TextChoice& choice = (*results)[i].choices.at(0);
-      out.push_back({request.sample_indices[i], choice.text, (*results)[i].prompt_tokens, choice.completion_tokens, ms,
-                     choice.finish_reason});
+    for (std::size_t r = 0; r < results->size(); ++r) {
+      const TextResult& result = (*results)[r];
+      for (std::size_t i = 0; i < result.choices.size(); ++i) {
+        const TextChoice& choice = result.choices[i];
+        out.push_back({static_cast<int>(requests[r].first_sample + static_cast<int64_t>(i)), choice.text,
+                       result.prompt_tokens, choice.completion_tokens, ms, choice.finish_reason});
+      }
     }
     return out;
   }

@@ -9,9 +9,11 @@
 //    "max_context": 0,                              // KV cache tokens per sequence (0: the model's, <= 8192)
 //    "max_num_seqs": 64}                            // sequences batched at once
 // The harness's rendered prompt (its --template) is what the engine continues; pick the template of
-// the model's family (r1 for R1 and R1-Distill checkpoints). Every sample is its own request seeded
-// with sample_seed(run seed, pack, task id, sample index), so a resumed run draws the same tokens;
-// the samples of all concurrent tasks are batched into the same engine steps.
+// the model's family (r1 for R1 and R1-Distill checkpoints). A task's samples go as one engine
+// request (n samples sharing the prompt's prefill); sample k draws from model::sample_seed(task
+// seed, k) with task seed = sample_seed(run seed, pack, task id, 0), so a resumed run draws the
+// same tokens for the samples it regenerates. Concurrent tasks are batched into the same engine
+// steps.
 // The model loads when the backend is made (errors name the folder and the file); a chat-template
 // warning (model/chat_format.h) is printed once on stderr then.
 // Thread-safe: generate() may be called from any number of threads.

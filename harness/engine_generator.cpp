@@ -118,6 +118,7 @@ Status EngineGenerator::prepare(const TextRequest& request, Pending& pending) co
   model::GenerationRequest& er = pending.engine_request;
   er.prompt = std::move(prompt);
   er.num_samples = request.n;
+  er.first_sample_index = request.first_sample;
   er.params.sampling.temperature = static_cast<float>(request.temperature);
   er.params.sampling.top_p = static_cast<float>(request.top_p);
   er.params.sampling.top_k = request.top_k;

@@ -10,8 +10,8 @@
 //                     "temperature" (0..2, default 1; 0 is greedy), "top_p" (0 < p <= 1, default 1),
 //                     "top_k" (vLLM extension; 0 or -1 = off), "max_tokens" (>= 1, default 16 for
 //                     completions, the generator's context limit for chat; "max_completion_tokens" is
-//                     an alias), "stop" (string or up to 4 strings), "seed" (integer: sample i uses
-//                     seed + i; absent: a fresh seed per request), "stream" (bool: server-sent events
+//                     an alias), "stop" (string or up to 4 strings), "seed" (integer: sample i draws
+//                     from model::sample_seed(seed, i); absent: a fresh seed per request), "stream" (bool: server-sent events
 //                     "data: {chunk}\n\n", one per generated piece, then "data: [DONE]").
 // Responses follow OpenAI's shapes ("text_completion" / "chat.completion", "chat.completion.chunk"
 // for streams) with "usage" {prompt_tokens, completion_tokens, total_tokens}.
@@ -52,7 +52,8 @@ struct TextRequest {
   int top_k = 0;                       // 0: no top-k
   std::optional<int> max_tokens;       // absent: up to the generator's context limit
   std::vector<std::string> stop;
-  uint64_t seed = 0;                   // sample i draws from seed + i
+  uint64_t seed = 0;                   // sample i draws from model::sample_seed(seed, first_sample + i)
+  int64_t first_sample = 0;            // index of the first sample (the engine backend resumes mid-task)
 };
 
 struct TextChoice {

@@ -12,9 +12,11 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
+#include "harness/backend.h"
 #include "harness/http_backend.h"
 #include "results/store.h"
 #include "test_util.h"
@@ -328,6 +330,48 @@ TEST(EngineBackendTest, MissingTensorIsNamed) {
   std::ofstream(weights, std::ios::binary) << bytes;
   const std::string err = one_line_error(dir, model);
   EXPECT_NE(err.find(dropped), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace r1b::harness
+
+namespace r1b::harness {
+namespace {
+
+// A task's samples go as one engine request (one prefill), and a sample's tokens do not depend on
+// which other samples were asked for with it — so a resumed run regenerates it exactly.
+TEST(EngineBackendTest, SamplesShareThePrefillAndAreTheSameAloneOrTogether) {
+  auto backend = make_backend({{"type", "engine"}, {"model", kFixture}}, "test");
+  ASSERT_TRUE(backend.is_ok()) << backend.status().message();
+  tasks::Task task;
+  task.id = "t7";
+  task.prompt = "What is 6 times 7?";
+  task.answer = "42";
+  GenerationRequest request;
+  request.pack = "demo";
+  request.task = &task;
+  request.prompt = "<｜begin▁of▁sentence｜><｜User｜>What is 6 times 7?<｜Assistant｜><think>\n";
+  request.sampling.temperature = 1.0;
+  request.sampling.top_p = 1.0;
+  request.sampling.max_tokens = 8;
+  request.sampling.seed = 11;
+  request.sample_indices = {0, 1, 2, 3};
+  auto all = (*backend)->generate(request);
+  ASSERT_TRUE(all.is_ok()) << all.status().message();
+  ASSERT_EQ(all->size(), 4u);
+  // One prefill for the four samples.
+  EXPECT_EQ((*backend)->engine_stats()["prompt_tokens"].get<int64_t>(), (*all)[0].prompt_tokens.value_or(-1));
+  std::set<std::string> distinct;
+  for (const Completion& c : *all) distinct.insert(c.text);
+  EXPECT_GT(distinct.size(), 1u) << "temperature 1 samples should differ";
+  request.sample_indices = {1, 3};
+  auto some = (*backend)->generate(request);
+  ASSERT_TRUE(some.is_ok()) << some.status().message();
+  ASSERT_EQ(some->size(), 2u);
+  EXPECT_EQ((*some)[0].sample_idx, 1);
+  EXPECT_EQ((*some)[0].text, (*all)[1].text);
+  EXPECT_EQ((*some)[1].sample_idx, 3);
+  EXPECT_EQ((*some)[1].text, (*all)[3].text);
 }
 
 }  // namespace
