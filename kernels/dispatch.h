@@ -3,8 +3,8 @@
 // caller ever includes a CUDA header (STYLE rule 7). Start here; kernels/README.md lists the files.
 //
 // Conventions: every pointer argument is device memory unless its name ends in `_host`; every op
-// is asynchronous on `stream` (a cudaStream_t, nullptr for the legacy default stream) and may
-// reuse nothing after it returns (scratch it needs is allocated and freed stream-ordered inside).
+// is asynchronous on `stream` (a cudaStream_t, nullptr for the legacy default stream); an op that
+// needs temporaries takes them from a caller's grow-only Scratch used only on that stream.
 // Activations are fp32, row-major; weight operands are fp32 or bf16 (WeightType), accumulated in
 // fp32. Sizes are element counts. Each op's semantics mirror model::CpuBackend's op of the same
 // name (model/cpu_backend.cpp is the spec).
@@ -44,10 +44,38 @@ void* device_alloc(int64_t bytes, Stream stream);
 void device_free(void* ptr);
 // Host → device; the host buffer may be reused as soon as the call returns.
 void copy_to_device(void* dst, const void* src_host, int64_t bytes, Stream stream);
+// Host → device without waiting: `src_host` (pinned, from host_alloc_pinned()) must stay
+// unchanged until `stream` has run the copy (record_event() after it, wait_event() before reuse).
+void copy_to_device_async(void* dst, const void* src_host, int64_t bytes, Stream stream);
 // Device → host; returns once the bytes are on the host (synchronizes `stream`).
 void copy_to_host(void* dst_host, const void* src, int64_t bytes, Stream stream);
 // Device → device; the two ranges must not overlap.
 void copy_on_device(void* dst, const void* src, int64_t bytes, Stream stream);
+// `bytes` (≥ 1 allocated) of page-locked host memory, so copies from it run asynchronously;
+// host_free_pinned() after the last copy that reads it has run.
+void* host_alloc_pinned(int64_t bytes);
+void host_free_pinned(void* ptr);
+
+using Event = void*;  // cudaEvent_t (timing disabled)
+Event create_event();
+void destroy_event(Event event);
+// Marks the point in `stream` reached by all work queued on it so far.
+void record_event(Event event, Stream stream);
+// Waits on the host until the work before the event's last record_event() has run (at once if
+// never recorded).
+void wait_event(Event event);
+
+// A grow-only device buffer for temporaries or uploaded index data, used on one stream only: ops
+// queued on that stream reuse it in stream order, so it is allocated only when it must grow.
+struct Scratch {
+  void* data = nullptr;
+  int64_t bytes = 0;
+};
+// scratch.data with room for at least `bytes`; growing frees the old buffer stream-ordered on
+// `stream` (after the ops queued before that still read it) and allocates a larger one.
+void* reserve(Scratch& scratch, int64_t bytes, Stream stream);
+// Frees the buffer after all earlier work (see device_free()); scratch is empty afterwards.
+void release(Scratch& scratch);
 
 // ---- elementwise and row movement (elementwise.cu) ----
 
@@ -137,8 +165,10 @@ struct ExpertShape {
 };
 // out[t] = Σ_k weights[t, k] · down_e(silu(gate_e · x[t]) ⊙ up_e · x[t]), e = ids[t, k], k in
 // order; gate, up [E, F, D], down [E, D, F]; x, out [tokens, D]; overwrites out.
+// Its activation temporaries come from `scratch`.
 void moe_experts(const float* x, const int32_t* expert_ids, const float* expert_weights, const void* gate,
-                 const void* up, const void* down, const ExpertShape& shape, float* out, Stream stream);
+                 const void* up, const void* down, const ExpertShape& shape, float* out, Scratch& scratch,
+                 Stream stream);
 
 // ---- matrix products (gemm.cu, cuBLAS) ----
 
@@ -160,9 +190,10 @@ struct GemmShape {
 // For b < batch: out_b[r, o] = Σ_i x_b[r, i] · w_b[o, i] with x fp32, w [O, I] of `w_type`, out
 // fp32, fp32 accumulation. bf16 weights: x is split into bf16 hi + lo parts (x ≈ hi + lo to
 // ~2^-17 relative) and both go through the tensor cores, so activations keep ~fp32 precision.
-// x must be contiguous over [rows, x_row_stride] (strides describe views into it).
+// x must be contiguous over [rows, x_row_stride] (strides describe views into it). The hi / lo
+// parts live in `scratch`.
 void gemm_xwt(BlasHandle handle, const float* x, const void* w, WeightType w_type, const GemmShape& shape, float* out,
-              Stream stream);
+              Scratch& scratch, Stream stream);
 // out[r, o] += bias[o] for out [rows, outs].
 void add_bias(float* out, const float* bias, int64_t rows, int64_t outs, Stream stream);
 

@@ -56,7 +56,7 @@ BlasHandle create_blas(Stream stream) {
 void destroy_blas(BlasHandle handle) { R1B_CUBLAS_CHECK(cublasDestroy(static_cast<cublasHandle_t>(handle))); }
 
 void gemm_xwt(BlasHandle handle, const float* x, const void* w, WeightType w_type, const GemmShape& shape, float* out,
-              Stream stream) {
+              Scratch& scratch, Stream stream) {
   if (shape.rows == 0 || shape.outs == 0 || shape.batch == 0) return;
   auto* blas = static_cast<cublasHandle_t>(handle);
   if (w_type == WeightType::kF32) {
@@ -64,12 +64,12 @@ void gemm_xwt(BlasHandle handle, const float* x, const void* w, WeightType w_typ
     return;
   }
   const int64_t count = shape.rows * shape.x_row_stride;
-  auto* parts = static_cast<__nv_bfloat16*>(device_alloc(2 * count * static_cast<int64_t>(sizeof(__nv_bfloat16)), stream));
+  auto* parts =
+      static_cast<__nv_bfloat16*>(reserve(scratch, 2 * count * static_cast<int64_t>(sizeof(__nv_bfloat16)), stream));
   split_bf16_kernel<<<grid_for(count, kThreads), kThreads, 0, as_cuda(stream)>>>(x, parts, parts + count, count);
   R1B_CUDA_CHECK_LAUNCH();
   strided_gemm(blas, w, CUDA_R_16BF, parts, CUDA_R_16BF, shape, 0.0f, out);
   strided_gemm(blas, w, CUDA_R_16BF, parts + count, CUDA_R_16BF, shape, 1.0f, out);
-  R1B_CUDA_CHECK(cudaFreeAsync(parts, as_cuda(stream)));
 }
 
 void add_bias(float* out, const float* bias, int64_t rows, int64_t outs, Stream stream) {

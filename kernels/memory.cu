@@ -1,5 +1,6 @@
-// Devices, streams and device memory for dispatch.h. Allocation is stream-ordered
-// (cudaMallocAsync) so per-op scratch and short-lived activations cost no device-wide sync.
+// Devices, streams, events, device / pinned host memory and grow-only scratch for dispatch.h.
+// Device allocation is stream-ordered (cudaMallocAsync) so short-lived activations and scratch
+// growth cost no device-wide sync.
 #include "kernels/cuda_check.cuh"
 #include "kernels/dispatch.h"
 
@@ -46,6 +47,11 @@ void copy_to_device(void* dst, const void* src_host, int64_t bytes, Stream strea
   R1B_CUDA_CHECK(cudaStreamSynchronize(as_cuda(stream)));
 }
 
+void copy_to_device_async(void* dst, const void* src_host, int64_t bytes, Stream stream) {
+  if (bytes == 0) return;
+  R1B_CUDA_CHECK(cudaMemcpyAsync(dst, src_host, static_cast<size_t>(bytes), cudaMemcpyHostToDevice, as_cuda(stream)));
+}
+
 void copy_to_host(void* dst_host, const void* src, int64_t bytes, Stream stream) {
   if (bytes == 0) return;
   R1B_CUDA_CHECK(cudaMemcpyAsync(dst_host, src, static_cast<size_t>(bytes), cudaMemcpyDeviceToHost, as_cuda(stream)));
@@ -55,6 +61,43 @@ void copy_to_host(void* dst_host, const void* src, int64_t bytes, Stream stream)
 void copy_on_device(void* dst, const void* src, int64_t bytes, Stream stream) {
   if (bytes == 0) return;
   R1B_CUDA_CHECK(cudaMemcpyAsync(dst, src, static_cast<size_t>(bytes), cudaMemcpyDeviceToDevice, as_cuda(stream)));
+}
+
+void* host_alloc_pinned(int64_t bytes) {
+  void* ptr = nullptr;
+  R1B_CUDA_CHECK(cudaMallocHost(&ptr, bytes < 1 ? 1 : static_cast<size_t>(bytes)));
+  return ptr;
+}
+
+void host_free_pinned(void* ptr) { R1B_CUDA_CHECK(cudaFreeHost(ptr)); }
+
+Event create_event() {
+  cudaEvent_t event = nullptr;
+  R1B_CUDA_CHECK(cudaEventCreateWithFlags(&event, cudaEventDisableTiming));
+  return event;
+}
+
+void destroy_event(Event event) { R1B_CUDA_CHECK(cudaEventDestroy(static_cast<cudaEvent_t>(event))); }
+
+void record_event(Event event, Stream stream) {
+  R1B_CUDA_CHECK(cudaEventRecord(static_cast<cudaEvent_t>(event), as_cuda(stream)));
+}
+
+void wait_event(Event event) { R1B_CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(event))); }
+
+void* reserve(Scratch& scratch, int64_t bytes, Stream stream) {
+  if (bytes <= scratch.bytes) return scratch.data;
+  if (scratch.data != nullptr) R1B_CUDA_CHECK(cudaFreeAsync(scratch.data, as_cuda(stream)));
+  // Grow geometrically so a slowly rising size (longer contexts, larger batches) reallocates rarely.
+  const int64_t size = bytes > 2 * scratch.bytes ? bytes : 2 * scratch.bytes;
+  scratch.data = device_alloc(size, stream);
+  scratch.bytes = size;
+  return scratch.data;
+}
+
+void release(Scratch& scratch) {
+  if (scratch.data != nullptr) device_free(scratch.data);
+  scratch = Scratch{};
 }
 
 }  // namespace r1b::kernels

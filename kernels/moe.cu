@@ -147,16 +147,15 @@ unsigned warp_blocks(int64_t warps) {
 
 template <typename W>
 void run_experts(const float* x, const int32_t* expert_ids, const float* expert_weights, const W* gate, const W* up,
-                 const W* down, const ExpertShape& shape, float* out, Stream stream) {
+                 const W* down, const ExpertShape& shape, float* out, Scratch& scratch, Stream stream) {
   const int64_t act_count = shape.tokens * shape.top_k * shape.ffn;
-  auto* act = static_cast<float*>(device_alloc(act_count * static_cast<int64_t>(sizeof(float)), stream));
+  auto* act = static_cast<float*>(reserve(scratch, act_count * static_cast<int64_t>(sizeof(float)), stream));
   expert_act_kernel<<<warp_blocks(act_count), kWarpsPerBlock * 32, 0, as_cuda(stream)>>>(x, expert_ids, gate, up,
                                                                                           shape, act);
   R1B_CUDA_CHECK_LAUNCH();
   expert_down_kernel<<<warp_blocks(shape.tokens * shape.hidden), kWarpsPerBlock * 32, 0, as_cuda(stream)>>>(
       act, expert_ids, expert_weights, down, shape, out);
   R1B_CUDA_CHECK_LAUNCH();
-  R1B_CUDA_CHECK(cudaFreeAsync(act, as_cuda(stream)));
 }
 
 }  // namespace
@@ -178,14 +177,16 @@ void moe_route(const float* logits, const float* correction_bias, const RouteSha
 }
 
 void moe_experts(const float* x, const int32_t* expert_ids, const float* expert_weights, const void* gate,
-                 const void* up, const void* down, const ExpertShape& shape, float* out, Stream stream) {
+                 const void* up, const void* down, const ExpertShape& shape, float* out, Scratch& scratch,
+                 Stream stream) {
   if (shape.tokens == 0) return;
   if (shape.weight_type == WeightType::kBF16) {
     run_experts(x, expert_ids, expert_weights, static_cast<const __nv_bfloat16*>(gate),
-                static_cast<const __nv_bfloat16*>(up), static_cast<const __nv_bfloat16*>(down), shape, out, stream);
+                static_cast<const __nv_bfloat16*>(up), static_cast<const __nv_bfloat16*>(down), shape, out, scratch,
+                stream);
   } else {
     run_experts(x, expert_ids, expert_weights, static_cast<const float*>(gate), static_cast<const float*>(up),
-                static_cast<const float*>(down), shape, out, stream);
+                static_cast<const float*>(down), shape, out, scratch, stream);
   }
 }
 

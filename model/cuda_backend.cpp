@@ -1,5 +1,6 @@
 #include "model/cuda_backend.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -23,6 +24,16 @@ kernels::WeightType weight_type(const Tensor& tensor) {
 
 int64_t bytes_of(const Tensor& tensor) { return tensor.numel() * static_cast<int64_t>(dtype_size(tensor.dtype())); }
 
+// Staged parts start at multiples of this (ample for any element type, coalescing-friendly).
+constexpr int64_t kStageAlign = 256;
+// Smallest staging half: one decode step's index data of a large batch fits many times over.
+constexpr int64_t kMinStagingHalfBytes = int64_t{1} << 18;
+
+int64_t stage_span(size_t bytes) {
+  const auto size = static_cast<int64_t>(bytes < 1 ? 1 : bytes);
+  return (size + kStageAlign - 1) / kStageAlign * kStageAlign;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<CudaBackend>> CudaBackend::create(CudaBackendOptions options) {
@@ -39,11 +50,17 @@ Result<std::unique_ptr<CudaBackend>> CudaBackend::create(CudaBackendOptions opti
   return std::unique_ptr<CudaBackend>(new CudaBackend(options, stream, blas));
 }
 
-CudaBackend::CudaBackend(CudaBackendOptions options, void* stream, void* blas)
-    : options_(options), stream_(stream), blas_(blas) {}
+CudaBackend::CudaBackend(CudaBackendOptions options, kernels::Stream stream, kernels::BlasHandle blas)
+    : options_(options), stream_(stream), blas_(blas) {
+  for (kernels::Event& event : staging_done_) event = kernels::create_event();
+}
 
 CudaBackend::~CudaBackend() {
   kernels::synchronize(stream_);
+  kernels::release(index_scratch_);
+  kernels::release(work_scratch_);
+  if (staging_ != nullptr) kernels::host_free_pinned(staging_);
+  for (kernels::Event event : staging_done_) kernels::destroy_event(event);
   kernels::destroy_blas(blas_);
   kernels::destroy_stream(stream_);
 }
@@ -75,11 +92,44 @@ Tensor CudaBackend::alloc(std::vector<int64_t> shape, DType dtype) {
   return Tensor(std::move(storage), data, std::move(shape), dtype);
 }
 
-template <typename T>
-Tensor CudaBackend::stage(std::span<const T> values, DType dtype) {
-  Tensor tensor = alloc({static_cast<int64_t>(values.size())}, dtype);
-  kernels::copy_to_device(tensor.data_as<void>(), values.data(), static_cast<int64_t>(values.size_bytes()), stream_);
-  return tensor;
+std::byte* CudaBackend::staging_area(int64_t bytes) {
+  if (staging_used_ + bytes > staging_half_bytes_) {
+    if (bytes > staging_half_bytes_) {
+      // Both halves may still feed queued copies: wait for them before replacing the area.
+      kernels::synchronize(stream_);
+      if (staging_ != nullptr) kernels::host_free_pinned(staging_);
+      staging_half_bytes_ = std::max({bytes, 2 * staging_half_bytes_, kMinStagingHalfBytes});
+      staging_ = static_cast<std::byte*>(kernels::host_alloc_pinned(2 * staging_half_bytes_));
+      staging_half_ = 0;
+    } else {
+      kernels::record_event(staging_done_[staging_half_], stream_);
+      staging_half_ ^= 1;
+      kernels::wait_event(staging_done_[staging_half_]);
+    }
+    staging_used_ = 0;
+  }
+  std::byte* area = staging_ + staging_half_ * staging_half_bytes_ + staging_used_;
+  staging_used_ += bytes;
+  return area;
+}
+
+template <size_t N>
+std::array<const std::byte*, N> CudaBackend::stage(const std::array<std::span<const std::byte>, N>& parts) {
+  std::array<int64_t, N> offsets{};
+  int64_t total = 0;
+  for (size_t i = 0; i < N; ++i) {
+    offsets[i] = total;
+    total += stage_span(parts[i].size());
+  }
+  std::byte* host = staging_area(total);
+  for (size_t i = 0; i < N; ++i) {
+    if (!parts[i].empty()) std::memcpy(host + offsets[i], parts[i].data(), parts[i].size());
+  }
+  auto* device = static_cast<std::byte*>(kernels::reserve(index_scratch_, total, stream_));
+  kernels::copy_to_device_async(device, host, total, stream_);
+  std::array<const std::byte*, N> pointers{};
+  for (size_t i = 0; i < N; ++i) pointers[i] = device + offsets[i];
+  return pointers;
 }
 
 void CudaBackend::upload(std::span<const float> values, Tensor& dst) {
@@ -123,8 +173,8 @@ void CudaBackend::embedding(const Tensor& table, std::span<const int32_t> token_
   const int64_t width = table.dim(1);
   R1B_CHECK(out.dim(0) == static_cast<int64_t>(token_ids.size()) && out.row_size() == width);
   for (int32_t id : token_ids) R1B_CHECK(id >= 0 && id < table.dim(0));
-  const Tensor ids = stage(token_ids, DType::kI32);
-  kernels::gather_rows(table.data_as<void>(), weight_type(table), width, ids.data_as<int32_t>(),
+  const auto [ids] = stage(std::array{std::as_bytes(token_ids)});
+  kernels::gather_rows(table.data_as<void>(), weight_type(table), width, reinterpret_cast<const int32_t*>(ids),
                        static_cast<int64_t>(token_ids.size()), out.data_as<float>(), stream_);
 }
 
@@ -144,7 +194,7 @@ void CudaBackend::matmul(const Tensor& x, const Tensor& weight, const Tensor& bi
   shape.x_batch_stride = rows * in;
   shape.out_batch_stride = rows * outs;
   kernels::gemm_xwt(blas_, x.data_as<float>(), weight.data_as<void>(), weight_type(weight), shape,
-                    out.data_as<float>(), stream_);
+                    out.data_as<float>(), work_scratch_, stream_);
   if (!bias.empty()) kernels::add_bias(out.data_as<float>(), bias.data_as<float>(), rows, outs, stream_);
 }
 
@@ -167,7 +217,7 @@ void CudaBackend::head_matmul(const Tensor& x, const Tensor& weight, Tensor& out
   shape.out_row_stride = heads * outs;
   shape.out_batch_stride = outs;
   kernels::gemm_xwt(blas_, x.data_as<float>(), weight.data_as<void>(), weight_type(weight), shape,
-                    out.data_as<float>(), stream_);
+                    out.data_as<float>(), work_scratch_, stream_);
 }
 
 void CudaBackend::rmsnorm(const Tensor& x, const Tensor& weight, float eps, Tensor& out) {
@@ -187,9 +237,10 @@ void CudaBackend::rope(Tensor& x, std::span<const int32_t> positions, const Rope
   shape.attention_factor = table.attention_factor;
   shape.interleaved = table.interleaved;
   R1B_CHECK(static_cast<int64_t>(positions.size()) == shape.tokens && rot_offset + 2 * shape.half <= shape.head_dim);
-  const Tensor device_positions = stage(positions, DType::kI32);
-  const Tensor inv_freq = stage(std::span<const float>(table.inv_freq), DType::kF32);
-  kernels::rope(x.data_as<float>(), device_positions.data_as<int32_t>(), inv_freq.data_as<float>(), shape, stream_);
+  const auto [device_positions, inv_freq] =
+      stage(std::array{std::as_bytes(positions), std::as_bytes(std::span<const float>(table.inv_freq))});
+  kernels::rope(x.data_as<float>(), reinterpret_cast<const int32_t*>(device_positions),
+                reinterpret_cast<const float*>(inv_freq), shape, stream_);
 }
 
 void CudaBackend::add(const Tensor& a, const Tensor& b, Tensor& out) {
@@ -215,8 +266,8 @@ void CudaBackend::write_kv(const Tensor& rows, std::span<const int32_t> slots, T
   const int64_t width = rows.row_size();
   R1B_CHECK(cache.row_size() == width && rows.dim(0) == static_cast<int64_t>(slots.size()));
   for (int32_t slot : slots) R1B_CHECK(slot >= 0 && slot < cache.dim(0));
-  const Tensor device_slots = stage(slots, DType::kI32);
-  kernels::scatter_rows(rows.data_as<float>(), width, device_slots.data_as<int32_t>(),
+  const auto [device_slots] = stage(std::array{std::as_bytes(slots)});
+  kernels::scatter_rows(rows.data_as<float>(), width, reinterpret_cast<const int32_t*>(device_slots),
                         static_cast<int64_t>(slots.size()), cache.data_as<float>(), stream_);
 }
 
@@ -262,12 +313,12 @@ void CudaBackend::attention(const Tensor& q, const Tensor& k_cache, const Tensor
   row_info.insert(row_info.end(), visible.begin(), visible.end());
   row_info.insert(row_info.end(), table_begin.begin(), table_begin.end());
   if (tables.empty()) tables.push_back(0);
-  const Tensor device_rows = stage(std::span<const int32_t>(row_info), DType::kI32);
-  const Tensor device_tables = stage(std::span<const int32_t>(tables), DType::kI32);
+  const auto [device_rows, device_tables] = stage(
+      std::array{std::as_bytes(std::span<const int32_t>(row_info)), std::as_bytes(std::span<const int32_t>(tables))});
   const float* keys = k_cache.data_as<float>();
   kernels::attention(q.data_as<float>(), keys, params.v_in_k ? keys : v_cache.data_as<float>(),
-                     device_rows.data_as<int32_t>(), device_tables.data_as<int32_t>(), shape, out.data_as<float>(),
-                     stream_);
+                     reinterpret_cast<const int32_t*>(device_rows), reinterpret_cast<const int32_t*>(device_tables),
+                     shape, out.data_as<float>(), stream_);
 }
 
 void CudaBackend::moe_route(const Tensor& router_logits, const Tensor& correction_bias, const RouterParams& params,
@@ -303,7 +354,7 @@ void CudaBackend::moe_experts(const Tensor& x, const Tensor& expert_ids, const T
   R1B_CHECK(expert_ids.dtype() == DType::kI32 && out.numel() == x.numel());
   kernels::moe_experts(x.data_as<float>(), expert_ids.data_as<int32_t>(), expert_weights.data_as<float>(),
                        experts.gate.data_as<void>(), experts.up.data_as<void>(), experts.down.data_as<void>(), shape,
-                       out.data_as<float>(), stream_);
+                       out.data_as<float>(), work_scratch_, stream_);
 }
 
 }  // namespace r1b::model

@@ -17,18 +17,27 @@
 // upload()). rmsnorm weights must be F32 (they are, being rank 1). moe_route takes at most
 // kernels::kMaxRouterExperts (512) experts: a query shaped [T, E] with more is not supported.
 //
-// Per-step host data (ids, positions, slots, block tables) is copied up by each op. Ops are queued
-// on the backend's own stream; download() waits for them. Device memory of a Tensor is freed when
-// its last handle goes, ordered after every op queued before (tensors may outlive the backend).
+// Per-step host data (ids, positions, slots, block tables) is copied up by each op without waiting:
+// packed into a pinned host staging area (two halves used in turn) and copied asynchronously into
+// a grow-only device scratch buffer; op temporaries (GEMM bf16 splits, expert activations) reuse a
+// second grow-only buffer. Ops are queued on the backend's own stream, which orders those reuses;
+// only download() waits for them (and a staging half waits, rarely, for the copies out of its
+// previous use; growing the staging area waits once for the stream). Device memory of a Tensor is
+// freed when its last handle goes, ordered after every op queued before (tensors may outlive the
+// backend).
 // Device failures (out of memory, a faulting kernel) abort with the failed call and file:line
 // (kernels/dispatch.h).
 //
 // Thread-safety: one op at a time (see backend.h).
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <memory>
+#include <span>
 
 #include "base/status.h"
+#include "kernels/dispatch.h"
 #include "model/backend.h"
 
 namespace r1b::model {
@@ -75,15 +84,27 @@ class CudaBackend final : public Backend {
                    const ExpertWeights& experts, Tensor& out) override;
 
  private:
-  CudaBackend(CudaBackendOptions options, void* stream, void* blas);
+  CudaBackend(CudaBackendOptions options, kernels::Stream stream, kernels::BlasHandle blas);
 
-  // A device copy of host values, freed (stream-ordered) with the returned tensor.
-  template <typename T>
-  Tensor stage(std::span<const T> values, DType dtype);
+  // Device copies of the host byte ranges `parts` for the op about to be queued (each at a
+  // 256-byte aligned offset of index_scratch_), uploaded asynchronously in one copy. Valid for ops
+  // queued before the next stage() call.
+  template <size_t N>
+  std::array<const std::byte*, N> stage(const std::array<std::span<const std::byte>, N>& parts);
+  // `bytes` of the current pinned staging half not read by any copy still queued, switching halves
+  // (or growing both) when the current one is full.
+  std::byte* staging_area(int64_t bytes);
 
   CudaBackendOptions options_;
-  void* stream_;  // kernels::Stream, owned
-  void* blas_;    // kernels::BlasHandle, owned
+  kernels::Stream stream_;    // owned
+  kernels::BlasHandle blas_;  // owned
+  std::byte* staging_ = nullptr;                  // pinned, two halves of staging_half_bytes_
+  int64_t staging_half_bytes_ = 0;
+  int staging_half_ = 0;                          // the half being filled
+  int64_t staging_used_ = 0;                      // bytes of it handed out since it was switched to
+  std::array<kernels::Event, 2> staging_done_{};  // per half: its copies have run
+  kernels::Scratch index_scratch_;                // device copies of staged index data
+  kernels::Scratch work_scratch_;                 // op temporaries
 };
 
 }  // namespace r1b::model
