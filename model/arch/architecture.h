@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -22,6 +23,26 @@ class ArchSpec {
   virtual ForwardCost cost(std::span<const SeqWork> batch, const CostOptions& options) const = 0;
   // Reads the weights through `weights` and returns the model on `backend` (borrowed).
   virtual Result<std::unique_ptr<CausalLm>> build(WeightLoader& weights, Backend& backend) const = 0;
+};
+
+// The ArchSpec of an architecture file: its parsed Config, its cost function, and a Model class
+// constructed as Model(config, backend) and filled by Model::load(weights).
+template <typename Config, typename Model,
+          ForwardCost (*kCost)(const Config&, std::span<const SeqWork>, const CostOptions&)>
+class ArchSpecOf final : public ArchSpec {
+ public:
+  explicit ArchSpecOf(Config config) : config_(std::move(config)) {}
+  ForwardCost cost(std::span<const SeqWork> batch, const CostOptions& options) const override {
+    return kCost(config_, batch, options);
+  }
+  Result<std::unique_ptr<CausalLm>> build(WeightLoader& weights, Backend& backend) const override {
+    auto model = std::make_unique<Model>(config_, backend);
+    R1B_RETURN_IF_ERROR(model->load(weights));
+    return std::unique_ptr<CausalLm>(std::move(model));
+  }
+
+ private:
+  Config config_;
 };
 
 // Parses `config` (named `where` in errors) for the architecture it names. An unknown or missing

@@ -333,21 +333,7 @@ Tensor DeepseekModel::forward(const ForwardBatch& batch, KvCache& cache) {
   return run_logits(backend_, normed, lm_head_, batch);
 }
 
-class DeepseekSpec final : public ArchSpec {
- public:
-  explicit DeepseekSpec(DeepseekConfig config) : config_(std::move(config)) {}
-  ForwardCost cost(std::span<const SeqWork> batch, const CostOptions& options) const override {
-    return deepseek_cost(config_, batch, options);
-  }
-  Result<std::unique_ptr<CausalLm>> build(WeightLoader& weights, Backend& backend) const override {
-    auto model = std::make_unique<DeepseekModel>(config_, backend);
-    R1B_RETURN_IF_ERROR(model->load(weights));
-    return std::unique_ptr<CausalLm>(std::move(model));
-  }
-
- private:
-  DeepseekConfig config_;
-};
+using DeepseekSpec = ArchSpecOf<DeepseekConfig, DeepseekModel, deepseek_cost>;
 
 }  // namespace
 

@@ -187,21 +187,7 @@ Tensor Qwen2Model::forward(const ForwardBatch& batch, KvCache& cache) {
   return run_logits(backend_, normed, lm_head_, batch);
 }
 
-class Qwen2Spec final : public ArchSpec {
- public:
-  explicit Qwen2Spec(Qwen2Config config) : config_(std::move(config)) {}
-  ForwardCost cost(std::span<const SeqWork> batch, const CostOptions& options) const override {
-    return qwen2_cost(config_, batch, options);
-  }
-  Result<std::unique_ptr<CausalLm>> build(WeightLoader& weights, Backend& backend) const override {
-    auto model = std::make_unique<Qwen2Model>(config_, backend);
-    R1B_RETURN_IF_ERROR(model->load(weights));
-    return std::unique_ptr<CausalLm>(std::move(model));
-  }
-
- private:
-  Qwen2Config config_;
-};
+using Qwen2Spec = ArchSpecOf<Qwen2Config, Qwen2Model, qwen2_cost>;
 
 }  // namespace
 
