@@ -57,10 +57,14 @@ using Clock = std::chrono::steady_clock;
 constexpr double kH100DenseBf16Flops = 989e12;  // H100 SXM dense BF16 tensor-core peak (FLOP/s)
 constexpr int64_t kFullNumLayers = 28;
 constexpr int64_t kBlockSize = 16;
-constexpr int64_t kDecodeContext = 1024;
-constexpr int64_t kDecodeBatches[] = {1, 16, 64};
-constexpr int64_t kPrefillTokens = 2048;
-constexpr int64_t kCopyBytes = int64_t{1} << 30;
+// Decode points (batch, context) and prefill lengths; the KV cache holds the largest batch × context.
+struct DecodePoint {
+  int64_t batch;
+  int64_t context;
+};
+constexpr DecodePoint kDecodePoints[] = {{1, 1024}, {16, 1024}, {64, 1024}, {256, 1024}, {512, 1024},
+                                         {1, 8192}, {16, 8192}, {64, 8192}};
+constexpr int64_t kPrefillLengths[] = {2048, 8192};
 constexpr double kWeightStd = 0.02;
 constexpr uint64_t kSeed = 20250601;
 
@@ -68,19 +72,28 @@ struct BenchOptions {
   fs::path workdir = fs::temp_directory_path();
   int64_t num_layers = kFullNumLayers;
   int decode_steps = 20;
+  model::GemmActivations activations = model::GemmActivations::kBf16;
 };
 
 Result<BenchOptions> parse_options(int argc, char** argv) {
   BenchOptions options;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
-    if (i + 1 >= argc || (flag != "--workdir" && flag != "--layers" && flag != "--steps")) {
+    if (i + 1 >= argc || (flag != "--workdir" && flag != "--layers" && flag != "--steps" && flag != "--activations")) {
       return Status::invalid_input("engine_bench: bad argument '" + flag +
-                                   "'; usage: engine_bench [--workdir DIR] [--layers N] [--steps N]");
+                                   "'; usage: engine_bench [--workdir DIR] [--layers N] [--steps N] "
+                                   "[--activations bf16|split]");
     }
     const std::string value = argv[++i];
     if (flag == "--workdir") {
       options.workdir = value;
+      continue;
+    }
+    if (flag == "--activations") {
+      if (value != "bf16" && value != "split") {
+        return Status::invalid_input("engine_bench: --activations wants bf16 or split, got '" + value + "'");
+      }
+      options.activations = value == "bf16" ? model::GemmActivations::kBf16 : model::GemmActivations::kSplit;
       continue;
     }
     char* end = nullptr;
@@ -217,25 +230,6 @@ double median(std::vector<double> values) {
   return values[values.size() / 2];
 }
 
-// Device copy bandwidth (read + write bytes per second) of kernels::copy_on_device.
-double measure_copy_bandwidth() {
-  kernels::Stream stream = kernels::create_stream();
-  void* src = kernels::device_alloc(kCopyBytes, stream);
-  void* dst = kernels::device_alloc(kCopyBytes, stream);
-  constexpr int kWarmup = 2, kTimed = 10;
-  for (int i = 0; i < kWarmup; ++i) kernels::copy_on_device(dst, src, kCopyBytes, stream);
-  kernels::synchronize(stream);
-  const Clock::time_point start = Clock::now();
-  for (int i = 0; i < kTimed; ++i) kernels::copy_on_device(dst, src, kCopyBytes, stream);
-  kernels::synchronize(stream);
-  const double elapsed = seconds_since(start);
-  kernels::device_free(src);
-  kernels::device_free(dst);
-  kernels::synchronize(nullptr);
-  kernels::destroy_stream(stream);
-  return 2.0 * static_cast<double>(kCopyBytes) * kTimed / elapsed;
-}
-
 // One step of `batch_size` sequences, each with `num_new` new tokens ending at `context_len`;
 // sequence b owns the KV blocks [b × blocks_per_seq, (b + 1) × blocks_per_seq). Logits for the
 // last row of every sequence.
@@ -265,6 +259,7 @@ model::ForwardBatch make_step(int64_t batch_size, int64_t num_new, int64_t conte
 struct StepTiming {
   double step_s = 0;     // median
   double fastest_s = 0;
+  double queue_s = 0;    // median time for forward() to return: the host's share of a step
 };
 
 // Runs `batch` warmup + timed times; each run ends with a download of `fence` (queued after the
@@ -276,24 +271,26 @@ StepTiming time_steps(model::CausalLm& model, model::CudaBackend& backend, model
     model.forward(batch, cache);
     backend.download(fence);
   }
-  std::vector<double> step_s;
+  std::vector<double> step_s, queue_s;
   for (int i = 0; i < timed; ++i) {
     const Clock::time_point start = Clock::now();
     model::Tensor logits = model.forward(batch, cache);
+    queue_s.push_back(seconds_since(start));
     backend.download(fence);
     step_s.push_back(seconds_since(start));
   }
-  return {median(step_s), *std::min_element(step_s.begin(), step_s.end())};
+  return {median(step_s), *std::min_element(step_s.begin(), step_s.end()), median(queue_s)};
 }
 
-void print_row(const char* label, int64_t batch_size, int64_t num_tokens, const StepTiming& timing,
+void print_row(const char* label, int64_t batch_size, int64_t context, int64_t num_tokens, const StepTiming& timing,
                const model::ForwardCost& cost, double bandwidth) {
   const double gbps = cost.bytes() / timing.step_s / 1e9;
   const double tflops = cost.flops() / timing.step_s / 1e12;
-  std::printf("%-8s %5lld %7lld %10.3f %10.3f %12.1f %9.3f %8.1f %7.3f %9.2f %7.4f\n", label,
-              static_cast<long long>(batch_size), static_cast<long long>(num_tokens), timing.step_s * 1e3,
-              timing.fastest_s * 1e3, static_cast<double>(num_tokens) / timing.step_s, cost.bytes() / 1e9, gbps,
-              gbps * 1e9 / bandwidth, tflops, tflops * 1e12 / kH100DenseBf16Flops);
+  std::printf("%-8s %5lld %6lld %7lld %9.3f %9.3f %8.3f %11.1f %8.3f %8.1f %6.3f %8.2f %6.4f\n", label,
+              static_cast<long long>(batch_size), static_cast<long long>(context), static_cast<long long>(num_tokens),
+              timing.step_s * 1e3, timing.fastest_s * 1e3, timing.queue_s * 1e3,
+              static_cast<double>(num_tokens) / timing.step_s, cost.bytes() / 1e9, gbps, gbps * 1e9 / bandwidth,
+              tflops, tflops * 1e12 / kH100DenseBf16Flops);
 }
 
 Status run(const BenchOptions& options) {
@@ -317,7 +314,8 @@ Status run(const BenchOptions& options) {
   Clock::time_point start = Clock::now();
   Status written = write_checkpoint(dir, qwen2_1p5b_config(options.num_layers));
   const double write_s = seconds_since(start);
-  Result<std::unique_ptr<model::CudaBackend>> backend = model::CudaBackend::create();
+  Result<std::unique_ptr<model::CudaBackend>> backend =
+      model::CudaBackend::create(model::CudaBackendOptions{model::DType::kBF16, options.activations});
   if (!written.is_ok() || !backend.is_ok()) {
     fs::remove_all(dir);
     return written.is_ok() ? Status::unavailable(backend.status().message()) : written;
@@ -331,35 +329,44 @@ Status run(const BenchOptions& options) {
   R1B_RETURN_IF_ERROR(loaded);
   model::CausalLm& model = **loaded;
 
-  const double bandwidth = measure_copy_bandwidth();
+  const double bandwidth = (*backend)->measure_copy_bandwidth();
   std::printf("roofline: device copy bandwidth %.1f GB/s (copy_on_device of 1 GiB, read + write), "
               "compute %.0f TFLOP/s (kH100DenseBf16Flops: H100 SXM dense BF16)\n",
               bandwidth / 1e9, kH100DenseBf16Flops / 1e12);
 
-  const int64_t max_batch = *std::max_element(std::begin(kDecodeBatches), std::end(kDecodeBatches));
-  const int64_t num_blocks = std::max(max_batch * kDecodeContext, kPrefillTokens) / kBlockSize;
-  model::KvCache cache = model::allocate_kv_cache(**backend, model.kv_layout(), num_blocks, kBlockSize);
+  int64_t max_tokens = 0;
+  for (const DecodePoint& point : kDecodePoints) max_tokens = std::max(max_tokens, point.batch * point.context);
+  for (int64_t length : kPrefillLengths) max_tokens = std::max(max_tokens, length);
+  model::KvCache cache = model::allocate_kv_cache(**backend, model.kv_layout(), max_tokens / kBlockSize, kBlockSize);
   model::CostOptions cost_options;
   cost_options.kv_bytes_per_element = 4;  // the cache is fp32 (model::allocate_kv_cache)
 
-  std::printf("\nstep_ms: median (fastest) wall time of a step; GB: bytes the step must move (cost(): BF16 "
-              "weights + fp32 KV read/written); of_bw = GB/s / copy bandwidth; MFU = TFLOP/s / %.0f\n",
+  std::printf("GEMM activations: %s\n", options.activations == model::GemmActivations::kBf16
+                                            ? "bf16 (rounded once)"
+                                            : "split into bf16 hi + lo (≈ fp32)");
+  std::printf("\nstep_ms: median (fastest) wall time of a step; queue_ms: median time to queue it (host); GB: "
+              "bytes the step must move (cost(): BF16 weights + fp32 KV read/written); of_bw = GB/s / copy "
+              "bandwidth; MFU = TFLOP/s / %.0f\n",
               kH100DenseBf16Flops / 1e12);
-  std::printf("%-8s %5s %7s %10s %10s %12s %9s %8s %7s %9s %7s\n", "phase", "B", "tokens", "step_ms", "fastest",
-              "tokens/s", "GB", "GB/s", "of_bw", "TFLOP/s", "MFU");
-  for (int64_t batch_size : kDecodeBatches) {
-    const model::ForwardBatch batch = make_step(batch_size, 1, kDecodeContext, model.info().vocab_size);
-    const std::vector<model::SeqWork> work(batch_size, model::SeqWork{1, kDecodeContext});
+  std::printf("%-8s %5s %6s %7s %9s %9s %8s %11s %8s %8s %6s %8s %6s\n", "phase", "B", "ctx", "tokens", "step_ms",
+              "fastest", "queue_ms", "tokens/s", "GB", "GB/s", "of_bw", "TFLOP/s", "MFU");
+  for (const DecodePoint& point : kDecodePoints) {
+    const model::ForwardBatch batch = make_step(point.batch, 1, point.context, model.info().vocab_size);
+    const std::vector<model::SeqWork> work(point.batch, model::SeqWork{1, point.context});
     const StepTiming timing = time_steps(model, **backend, cache, batch, 3, options.decode_steps);
-    print_row("decode", batch_size, batch_size, timing, model.cost(work, cost_options), bandwidth);
+    print_row("decode", point.batch, point.context, point.batch, timing, model.cost(work, cost_options), bandwidth);
+    std::fflush(stdout);
   }
-  const model::ForwardBatch prefill = make_step(1, kPrefillTokens, kPrefillTokens, model.info().vocab_size);
-  const std::vector<model::SeqWork> prefill_work = {model::SeqWork{kPrefillTokens, kPrefillTokens}};
-  const StepTiming prefill_timing = time_steps(model, **backend, cache, prefill, 1, 3);
-  print_row("prefill", 1, kPrefillTokens, prefill_timing, model.cost(prefill_work, cost_options), bandwidth);
-  std::printf("\ndecode: B sequences at context %lld, 1 new token each, %d timed steps; prefill: 1 sequence of "
-              "%lld tokens, 3 timed passes\n",
-              static_cast<long long>(kDecodeContext), options.decode_steps, static_cast<long long>(kPrefillTokens));
+  for (int64_t length : kPrefillLengths) {
+    const model::ForwardBatch prefill = make_step(1, length, length, model.info().vocab_size);
+    const std::vector<model::SeqWork> work = {model::SeqWork{length, length}};
+    const StepTiming timing = time_steps(model, **backend, cache, prefill, 1, 3);
+    print_row("prefill", 1, length, length, timing, model.cost(work, cost_options), bandwidth);
+    std::fflush(stdout);
+  }
+  std::printf("\ndecode: B sequences at context ctx, 1 new token each, %d timed steps after 3 warm-up; prefill: 1 "
+              "sequence of ctx tokens, 3 timed passes after 1 warm-up\n",
+              options.decode_steps);
   return Status::ok();
 }
 

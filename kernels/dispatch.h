@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace r1b::kernels {
 
@@ -32,15 +33,26 @@ enum class WeightType { kF32, kBF16 };
 
 // Visible CUDA devices; 0 when there is no driver or GPU (never aborts).
 int device_count();
-// A new blocking stream on the current device; destroy_stream() after its last use.
+// A new blocking stream on the current device; destroy_stream() after its last use. Also makes
+// the device's memory pool keep freed memory for reuse (see memory.cu).
 Stream create_stream();
 void destroy_stream(Stream stream);
+// Free and total bytes of the current device's memory.
+struct MemoryInfo {
+  int64_t free_bytes = 0;
+  int64_t total_bytes = 0;
+};
+MemoryInfo memory_info();
+// The current device's name (e.g. "NVIDIA H100 80GB HBM3").
+std::string device_name();
 // Waits until all work queued on `stream` has finished.
 void synchronize(Stream stream);
-// `bytes` (≥ 1 allocated) of zero-filled device memory, allocated stream-ordered on `stream`.
+// `bytes` (≥ 1 allocated) of uninitialised device memory, allocated stream-ordered on `stream`.
 void* device_alloc(int64_t bytes, Stream stream);
 // Frees memory from device_alloc() ordered after all earlier work of every blocking stream
 // (stream-ordered on the legacy default stream), so it is safe from any owner's destructor.
+// (Measured on an H100: freeing on the allocating stream instead made queuing a decode step ~60%
+// slower on the host.)
 void device_free(void* ptr);
 // Host → device; the host buffer may be reused as soon as the call returns.
 void copy_to_device(void* dst, const void* src_host, int64_t bytes, Stream stream);
@@ -116,7 +128,6 @@ void rope(float* x, const int32_t* positions, const float* inv_freq, const RopeS
 // ---- paged causal attention (attention.cu) ----
 
 struct AttentionShape {
-  int64_t num_rows = 0;       // query rows (tokens) of the step that attend
   int64_t heads = 0;
   int64_t kv_heads = 0;       // heads must be a multiple
   int64_t k_dim = 0;
@@ -124,15 +135,23 @@ struct AttentionShape {
   int64_t k_row = 0;          // key cache row width (kv_heads · k_dim)
   int64_t v_row = 0;          // value cache row width
   int64_t v_head_stride = 0;  // columns between kv heads in a value row
+  bool v_in_k = false;        // values are the first v_dim columns of each key row (`values` unused)
   int64_t block_size = 0;
   float scale = 1.0f;
 };
-// Per query row r (of num_rows) and head h: softmax over positions p < visible[r] of
-// q[token[r], h] · key(p) × scale, applied to value(p); key/value rows of position p live at slot
-// block_tables[table_begin[r] + p / block_size] × block_size + p % block_size. `row_info` is
-// int32 [3, num_rows]: token, visible, table_begin. out [*, heads, v_dim] rows token[r].
-void attention(const float* q, const float* keys, const float* values, const int32_t* row_info,
-               const int32_t* block_tables, const AttentionShape& shape, float* out, Stream stream);
+// Query rows of one sequence a query tile may hold (≥ 1, ≤ max_rows_per_seq): the caller cuts
+// each sequence's new tokens into tiles of this many rows.
+int64_t attention_rows_per_tile(const AttentionShape& shape, int64_t max_rows_per_seq);
+// Causal attention over paged keys/values. `tiles` is int32 [num_tiles, 4]: first query row
+// (token) t0, rows n (1 ≤ n ≤ rows_per_tile), visible positions v0 of row t0, and the offset of
+// the tile's sequence's block table in `block_tables`. Row t0 + i sees positions p < v0 + i; the
+// key/value rows of position p live at slot table[p / block_size] × block_size + p % block_size.
+// For every tiled row t and head h: out[t, h] = softmax_p(q[t, h] · key(p) × scale) · value(p).
+// q [q_rows, heads, k_dim], out [q_rows, heads, v_dim]; max_visible ≥ every row's visible count.
+// Long contexts with few rows are split over the GPU; the partial results use `scratch`.
+void attention(const float* q, int64_t q_rows, const float* keys, const float* values, const int32_t* tiles,
+               int64_t num_tiles, int64_t rows_per_tile, int64_t max_visible, const int32_t* block_tables,
+               const AttentionShape& shape, float* out, Scratch& scratch, Stream stream);
 
 // ---- mixture of experts (moe.cu) ----
 
@@ -188,12 +207,13 @@ struct GemmShape {
   int64_t out_batch_stride = 0;
 };
 // For b < batch: out_b[r, o] = Σ_i x_b[r, i] · w_b[o, i] with x fp32, w [O, I] of `w_type`, out
-// fp32, fp32 accumulation. bf16 weights: x is split into bf16 hi + lo parts (x ≈ hi + lo to
-// ~2^-17 relative) and both go through the tensor cores, so activations keep ~fp32 precision.
-// x must be contiguous over [rows, x_row_stride] (strides describe views into it). The hi / lo
-// parts live in `scratch`.
-void gemm_xwt(BlasHandle handle, const float* x, const void* w, WeightType w_type, const GemmShape& shape, float* out,
-              Scratch& scratch, Stream stream);
+// fp32, fp32 accumulation. bf16 weights take x as bf16: rounded once (split_x false), or split into
+// hi + lo parts (x ≈ hi + lo to ~2^-17 relative) that go through the tensor cores as one product
+// of 2·rows rows (the weights are read once), so activations keep ~fp32 precision (split_x true).
+// x must be contiguous over [rows, x_row_stride] (strides describe views into it) and out over
+// [rows, out_row_stride]. The bf16 copies and partial products live in `scratch`.
+void gemm_xwt(BlasHandle handle, const float* x, const void* w, WeightType w_type, bool split_x, const GemmShape& shape,
+              float* out, Scratch& scratch, Stream stream);
 // out[r, o] += bias[o] for out [rows, outs].
 void add_bias(float* out, const float* bias, int64_t rows, int64_t outs, Stream stream);
 

@@ -16,6 +16,15 @@ int device_count() {
 }
 
 Stream create_stream() {
+  // The device's default memory pool serves every device_alloc(). By default it hands unused memory
+  // back to the driver at each synchronize, and the next step's allocations then map it again
+  // (milliseconds per step); keeping it makes a steady-state allocation a pointer bump.
+  int device = 0;
+  R1B_CUDA_CHECK(cudaGetDevice(&device));
+  cudaMemPool_t pool = nullptr;
+  R1B_CUDA_CHECK(cudaDeviceGetDefaultMemPool(&pool, device));
+  uint64_t keep_all = UINT64_MAX;
+  R1B_CUDA_CHECK(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep_all));
   cudaStream_t stream = nullptr;
   R1B_CUDA_CHECK(cudaStreamCreate(&stream));
   return stream;
@@ -23,13 +32,26 @@ Stream create_stream() {
 
 void destroy_stream(Stream stream) { R1B_CUDA_CHECK(cudaStreamDestroy(as_cuda(stream))); }
 
+MemoryInfo memory_info() {
+  size_t free_bytes = 0, total_bytes = 0;
+  R1B_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+  return {static_cast<int64_t>(free_bytes), static_cast<int64_t>(total_bytes)};
+}
+
+std::string device_name() {
+  int device = 0;
+  R1B_CUDA_CHECK(cudaGetDevice(&device));
+  cudaDeviceProp prop{};
+  R1B_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
+  return prop.name;
+}
+
 void synchronize(Stream stream) { R1B_CUDA_CHECK(cudaStreamSynchronize(as_cuda(stream))); }
 
 void* device_alloc(int64_t bytes, Stream stream) {
   const size_t size = bytes < 1 ? 1 : static_cast<size_t>(bytes);
   void* ptr = nullptr;
   R1B_CUDA_CHECK(cudaMallocAsync(&ptr, size, as_cuda(stream)));
-  R1B_CUDA_CHECK(cudaMemsetAsync(ptr, 0, size, as_cuda(stream)));
   return ptr;
 }
 

@@ -93,7 +93,18 @@ class Backend {
   virtual std::string name() const = 0;
   virtual bool supports(const OpQuery& query) const = 0;
 
-  // A zero-filled tensor owned by the returned handle(s).
+  // Device facts for sizing the KV cache and for reports.
+  // What the ops run on: "cpu", or the GPU's name (e.g. "NVIDIA H100 80GB HBM3").
+  virtual std::string device_name() const { return name(); }
+  // Bytes of device memory still free for the KV cache and activations; -1 for a backend that
+  // runs in host memory (size the cache from the request instead).
+  virtual int64_t free_memory_bytes() const { return -1; }
+  // Measured device copy bandwidth in bytes/s (read + write), the denominator of "achieved
+  // bandwidth"; 0 where no such ceiling is measured (the CPU backend). Takes well under a second.
+  virtual double measure_copy_bandwidth() { return 0; }
+
+  // A tensor owned by the returned handle(s). Its contents are unspecified until an op writes them
+  // (CpuBackend zero-fills; device backends do not spend a memset per activation).
   virtual Tensor alloc(std::vector<int64_t> shape, DType dtype) = 0;
   // Copies host fp32 values into `dst` (numel must match).
   virtual void upload(std::span<const float> values, Tensor& dst) = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <chrono>
 #include <cstring>
 
 #include "kernels/dispatch.h"
@@ -26,8 +27,9 @@ int64_t bytes_of(const Tensor& tensor) { return tensor.numel() * static_cast<int
 
 // Staged parts start at multiples of this (ample for any element type, coalescing-friendly).
 constexpr int64_t kStageAlign = 256;
-// Smallest staging half: one decode step's index data of a large batch fits many times over.
-constexpr int64_t kMinStagingHalfBytes = int64_t{1} << 18;
+// Smallest staging half: a whole decode step's index data (~1 KB per op, over a thousand ops for
+// a 28-layer model) fits, so queuing a step never waits for the GPU to drain the other half.
+constexpr int64_t kMinStagingHalfBytes = int64_t{8} << 20;
 
 int64_t stage_span(size_t bytes) {
   const auto size = static_cast<int64_t>(bytes < 1 ? 1 : bytes);
@@ -66,6 +68,27 @@ CudaBackend::~CudaBackend() {
 }
 
 bool CudaBackend::device_available() { return kernels::device_count() > 0; }
+
+std::string CudaBackend::device_name() const { return kernels::device_name(); }
+
+int64_t CudaBackend::free_memory_bytes() const { return kernels::memory_info().free_bytes; }
+
+double CudaBackend::measure_copy_bandwidth() {
+  constexpr int kWarmup = 2, kTimed = 10;
+  const int64_t bytes = std::min<int64_t>(int64_t{1} << 30, free_memory_bytes() / 4);
+  if (bytes <= 0) return 0;
+  void* src = kernels::device_alloc(bytes, stream_);
+  void* dst = kernels::device_alloc(bytes, stream_);
+  for (int i = 0; i < kWarmup; ++i) kernels::copy_on_device(dst, src, bytes, stream_);
+  kernels::synchronize(stream_);
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kTimed; ++i) kernels::copy_on_device(dst, src, bytes, stream_);
+  kernels::synchronize(stream_);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  kernels::device_free(src);
+  kernels::device_free(dst);
+  return 2.0 * static_cast<double>(bytes) * kTimed / seconds;
+}
 
 bool CudaBackend::supports(const OpQuery& query) const {
   if (query.op == OpKind::kMoeRoute && query.shape.size() == 2 && query.shape[1] > kernels::kMaxRouterExperts) {
@@ -193,7 +216,7 @@ void CudaBackend::matmul(const Tensor& x, const Tensor& weight, const Tensor& bi
   shape.w_batch_stride = outs * in;
   shape.x_batch_stride = rows * in;
   shape.out_batch_stride = rows * outs;
-  kernels::gemm_xwt(blas_, x.data_as<float>(), weight.data_as<void>(), weight_type(weight), shape,
+  kernels::gemm_xwt(blas_, x.data_as<float>(), weight.data_as<void>(), weight_type(weight), split_x(), shape,
                     out.data_as<float>(), work_scratch_, stream_);
   if (!bias.empty()) kernels::add_bias(out.data_as<float>(), bias.data_as<float>(), rows, outs, stream_);
 }
@@ -216,7 +239,7 @@ void CudaBackend::head_matmul(const Tensor& x, const Tensor& weight, Tensor& out
   shape.w_batch_stride = outs * in;
   shape.out_row_stride = heads * outs;
   shape.out_batch_stride = outs;
-  kernels::gemm_xwt(blas_, x.data_as<float>(), weight.data_as<void>(), weight_type(weight), shape,
+  kernels::gemm_xwt(blas_, x.data_as<float>(), weight.data_as<void>(), weight_type(weight), split_x(), shape,
                     out.data_as<float>(), work_scratch_, stream_);
 }
 
@@ -291,34 +314,41 @@ void CudaBackend::attention(const Tensor& q, const Tensor& k_cache, const Tensor
   shape.k_row = params.num_kv_heads * params.k_dim;
   shape.v_row = params.v_in_k ? shape.k_row : params.num_kv_heads * params.v_dim;
   shape.v_head_stride = params.v_in_k ? params.k_dim : params.v_dim;
+  shape.v_in_k = params.v_in_k;
   shape.block_size = params.block_size;
   shape.scale = params.scale;
   R1B_CHECK(params.num_kv_heads > 0 && shape.heads % shape.kv_heads == 0 && q.row_size() == shape.heads * shape.k_dim);
   R1B_CHECK(out.row_size() == shape.heads * shape.v_dim && k_cache.row_size() == shape.k_row);
   R1B_CHECK(params.v_in_k ? params.v_dim <= params.k_dim : v_cache.row_size() == shape.v_row);
 
-  // row_info [3, rows]: the query row's token, its visible positions, where its block table starts.
-  std::vector<int32_t> tokens, visible, table_begin, tables;
+  int64_t max_rows = 0;
+  int64_t max_visible = 0;
   for (const AttentionSeq& seq : seqs) {
     R1B_CHECK(static_cast<int64_t>(seq.block_table.size()) * params.block_size >= seq.context_len);
-    for (int64_t i = 0; i < seq.num_q; ++i) {
-      tokens.push_back(static_cast<int32_t>(seq.q_begin + i));
-      visible.push_back(static_cast<int32_t>(seq.context_len - seq.num_q + i + 1));
-      table_begin.push_back(static_cast<int32_t>(tables.size()));
+    R1B_CHECK(seq.q_begin >= 0 && seq.q_begin + seq.num_q <= q.dim(0) && seq.num_q <= seq.context_len);
+    max_rows = std::max(max_rows, seq.num_q);
+    max_visible = std::max(max_visible, seq.context_len);
+  }
+  // tiles [num_tiles, 4]: first row, rows, visible positions of the first row, block table offset.
+  const int64_t rows_per_tile = kernels::attention_rows_per_tile(shape, max_rows);
+  std::vector<int32_t> tiles, tables;
+  for (const AttentionSeq& seq : seqs) {
+    for (int64_t i = 0; i < seq.num_q; i += rows_per_tile) {
+      tiles.insert(tiles.end(), {static_cast<int32_t>(seq.q_begin + i),
+                                 static_cast<int32_t>(std::min(rows_per_tile, seq.num_q - i)),
+                                 static_cast<int32_t>(seq.context_len - seq.num_q + i + 1),
+                                 static_cast<int32_t>(tables.size())});
     }
     tables.insert(tables.end(), seq.block_table.begin(), seq.block_table.end());
   }
-  shape.num_rows = static_cast<int64_t>(tokens.size());
-  std::vector<int32_t> row_info = tokens;
-  row_info.insert(row_info.end(), visible.begin(), visible.end());
-  row_info.insert(row_info.end(), table_begin.begin(), table_begin.end());
   if (tables.empty()) tables.push_back(0);
-  const auto [device_rows, device_tables] = stage(
-      std::array{std::as_bytes(std::span<const int32_t>(row_info)), std::as_bytes(std::span<const int32_t>(tables))});
+  const auto [device_tiles, device_tables] = stage(
+      std::array{std::as_bytes(std::span<const int32_t>(tiles)), std::as_bytes(std::span<const int32_t>(tables))});
   const float* keys = k_cache.data_as<float>();
-  kernels::attention(q.data_as<float>(), keys, params.v_in_k ? keys : v_cache.data_as<float>(),
-                     reinterpret_cast<const int32_t*>(device_rows), reinterpret_cast<const int32_t*>(device_tables),
-                     shape, out.data_as<float>(), stream_);
+  kernels::attention(q.data_as<float>(), q.dim(0), keys, params.v_in_k ? keys : v_cache.data_as<float>(),
+                     reinterpret_cast<const int32_t*>(device_tiles), static_cast<int64_t>(tiles.size() / 4),
+                     rows_per_tile, max_visible, reinterpret_cast<const int32_t*>(device_tables), shape,
+                     out.data_as<float>(), work_scratch_, stream_);
 }
 
 void CudaBackend::moe_route(const Tensor& router_logits, const Tensor& correction_bias, const RouterParams& params,
