@@ -2,12 +2,12 @@
 // slots, handed out from a free list and shared by reference count (the samples of one prompt share
 // its prefill's blocks; a shared, partly filled block is copied before a sample writes into it).
 //
-// Prefix hashes: a full block of prompt tokens can be registered under the hash of (the previous
-// block's hash, its tokens). A later prompt with the same leading blocks finds them with
-// find_cached() and acquires them instead of recomputing them. A registered block keeps its
-// contents when its last owner releases it, until allocate() reuses it (least recently freed
-// first); find_cached() also compares the block's tokens, so a colliding hash of other tokens is a
-// miss, not a wrong reuse.
+// Prefix hashes: a full block of computed tokens (prompt, or generated ones of a preempted
+// sequence) can be registered under the hash of (the previous block's hash, its tokens). A later
+// prompt or recomputation with the same leading blocks finds them with find_cached() and acquires
+// them instead of recomputing them. A registered block keeps its contents when its last owner
+// releases it, until allocate() reuses it (least recently freed first); find_cached() also
+// compares the block's tokens, so a colliding hash of other tokens is a miss, not a wrong reuse.
 //
 // Queries pair with actions: can_allocate(n) before allocate(). Breaking that pairing, or
 // releasing a free block, is an invariant violation (R1B_CHECK). It only does bookkeeping: the

@@ -1,6 +1,7 @@
 #include "model/engine.h"
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 
 namespace r1b::model {
@@ -22,7 +23,11 @@ Engine::Engine(CausalLm& model, Backend& backend, EngineOptions options)
       runner_(model, backend, options_.num_kv_blocks, options_.block_size) {}
 
 Status Engine::validate(std::span<const GenerationRequest> requests) const {
+  if (options_.scheduler.max_batch_tokens < 1 || options_.scheduler.max_num_seqs < 1) {
+    return Status::invalid_input("EngineOptions::scheduler: max_batch_tokens and max_num_seqs must be at least 1");
+  }
   const int64_t vocab = model_.info().vocab_size;
+  const int64_t capacity = allocator_.num_blocks() * allocator_.block_size();
   for (size_t r = 0; r < requests.size(); ++r) {
     const GenerationRequest& request = requests[r];
     const std::string where = "generation request " + std::to_string(r) + ": ";
@@ -37,6 +42,17 @@ Status Engine::validate(std::span<const GenerationRequest> requests) const {
     if (request.params.max_tokens < 1) return Status::invalid_input(where + "max_tokens must be at least 1");
     if (!request.params.stop_strings.empty() && !options_.detokenize) {
       return Status::invalid_input(where + "stop strings need EngineOptions::detokenize");
+    }
+    // The last sampled token is never written to the cache.
+    const int64_t needed = static_cast<int64_t>(request.prompt.size()) + request.params.max_tokens - 1;
+    if (needed > capacity) {
+      return Status::invalid_input(where + "a sample needs " + std::to_string(needed) + " KV cache slots (" +
+                                   std::to_string(request.prompt.size()) + " prompt tokens + max_tokens " +
+                                   std::to_string(request.params.max_tokens) + " - 1), the cache holds " +
+                                   std::to_string(capacity) + " (num_kv_blocks " +
+                                   std::to_string(allocator_.num_blocks()) + " x block_size " +
+                                   std::to_string(allocator_.block_size()) +
+                                   "); lower max_tokens or raise num_kv_blocks");
     }
   }
   return Status::ok();
@@ -93,6 +109,7 @@ Result<std::vector<std::vector<SampleOutput>>> Engine::generate(std::span<const 
     std::vector<SeqWork> work;
     for (const ScheduledSeq& entry : plan->seqs) {
       work.push_back(SeqWork{entry.num_new_tokens, entry.seq->num_cached + entry.num_new_tokens});
+      if (entry.is_prefill && entry.seq->num_generated() > 0) stats_.recomputed_tokens += entry.num_new_tokens;
     }
     const ForwardCost cost = model_.cost(work, CostOptions{});
     stats_.cost.matmul_flops += cost.matmul_flops;
@@ -100,10 +117,22 @@ Result<std::vector<std::vector<SampleOutput>>> Engine::generate(std::span<const 
     stats_.cost.weight_bytes += cost.weight_bytes;
     stats_.cost.kv_read_bytes += cost.kv_read_bytes;
     stats_.cost.kv_write_bytes += cost.kv_write_bytes;
-    (plan->is_prefill ? stats_.prefill_steps : stats_.decode_steps) += 1;
-    (plan->is_prefill ? stats_.prefill_tokens : stats_.decode_tokens) += total_new_tokens(work);
+    const int64_t prefill_tokens = plan->num_prefill_tokens();
+    const int64_t decode_tokens = plan->num_decode_tokens();
+    stats_.prefill_tokens += prefill_tokens;
+    stats_.decode_tokens += decode_tokens;
 
+    const auto start = std::chrono::steady_clock::now();
     const std::vector<SampledToken> sampled = runner_.run(*plan);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (prefill_tokens > 0) {
+      stats_.prefill_steps += 1;
+      stats_.mixed_steps += decode_tokens > 0 ? 1 : 0;
+      stats_.prefill_seconds += seconds;
+    } else {
+      stats_.decode_steps += 1;
+      stats_.decode_seconds += seconds;
+    }
     scheduler.complete(*plan);
     for (const SampledToken& next : sampled) {
       append_token(*next.seq, next.token);
@@ -116,6 +145,7 @@ Result<std::vector<std::vector<SampleOutput>>> Engine::generate(std::span<const 
       if (next.seq->finished()) scheduler.finish(next.seq);
     }
   }
+  stats_.preemptions += scheduler.num_preemptions();
   if (!failure.is_ok()) {
     for (const std::unique_ptr<Sequence>& seq : sequences) {
       if (!seq->block_table.empty()) scheduler.finish(seq.get());

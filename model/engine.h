@@ -2,21 +2,27 @@
 // backend and the GRPO rollouts call.
 //
 // generate() takes several requests (a prompt, n samples, sampling parameters and limits) and runs
-// them together: the Scheduler plans steps, the ModelRunner executes them, the engine appends
-// tokens and checks stop conditions. The n samples of a request share one prefill and its KV
-// blocks; full prompt blocks computed earlier (in this or an earlier generate() call on the same
-// engine) are reused when a later prompt starts with the same tokens (see block_allocator.h). Sample i of a request is seeded with sample_seed(params.sampling.seed, first_sample_index +
-// i), so a run is reproducible: the same request gives the same tokens whatever else is batched with
-// it, and a request for one sample with first_sample_index = i gives sample i's tokens.
+// them together: the Scheduler plans steps (continuous batching: decodes and prefill chunks share
+// a step; sequences are preempted and recomputed when the KV cache runs out), the ModelRunner
+// executes them, the engine appends tokens and checks stop conditions. The n samples of a request
+// share one prefill and its KV blocks; full blocks computed earlier (in this or an earlier
+// generate() call on the same engine) are reused when a later prompt starts with the same tokens
+// (see block_allocator.h). Sample i of a request is seeded with sample_seed(params.sampling.seed,
+// first_sample_index + i), so a run is reproducible: the same request gives the same tokens
+// whatever else is batched with it, however the prefill is chunked and whether it is preempted,
+// and a request for one sample with first_sample_index = i gives sample i's tokens.
 //
 // Stop conditions, checked after each token in this order: a token in stop_token_ids
 // (kStopToken; the token is kept), a stop string inside detokenize(generated tokens) (kStopString;
 // needs EngineOptions::detokenize, which keeps model/ independent of the tokenizer), max_tokens
 // (kLength).
 //
-// Errors: InvalidInput for an empty prompt, a token id outside the vocabulary, n < 1, max_tokens < 1
-// or stop strings without a detokenize callback (naming the request index); Unavailable when the
-// KV cache is too small (see scheduler.h). No partial results on error.
+// Errors: InvalidInput for an empty prompt, a token id outside the vocabulary, n < 1, max_tokens < 1,
+// stop strings without a detokenize callback, or a sequence whose prompt + max_tokens − 1 tokens
+// (the last sampled token is never cached) exceed the whole KV cache (num_kv_blocks × block_size
+// slots), each naming the request index; InvalidInput too for scheduler options below 1. A cache
+// too small for everything at once is not an error: the scheduler preempts and recomputes
+// sequences (see scheduler.h), which changes no token. No partial results on error.
 //
 // Ownership: borrows the model and backend (must outlive the engine). Thread-safety: one
 // generate() at a time.
@@ -63,13 +69,20 @@ struct EngineOptions {
   std::function<void(int64_t, int64_t, int32_t)> on_token;
 };
 
-// Counters of the engine's lifetime, for throughput reporting.
+// Counters of the engine's lifetime, for throughput reporting. A step "with prefill" holds at
+// least one prefill chunk (and maybe decode rows); a pure decode step holds only decode rows.
+// Seconds are wall time around ModelRunner::run, which returns host tokens, so the step is done.
 struct EngineStats {
-  int64_t prefill_steps = 0;
-  int64_t decode_steps = 0;
-  int64_t prefill_tokens = 0;
-  int64_t decode_tokens = 0;
-  ForwardCost cost;  // summed over steps (CostOptions defaults)
+  int64_t prefill_steps = 0;      // steps with prefill (mixed steps included)
+  int64_t decode_steps = 0;       // pure decode steps
+  int64_t mixed_steps = 0;        // steps with both prefill chunks and decode rows
+  int64_t prefill_tokens = 0;     // tokens of prefill chunks, recomputation after preemption included
+  int64_t recomputed_tokens = 0;  // of those, tokens recomputed for preempted sequences
+  int64_t decode_tokens = 0;      // tokens of decode rows, in any step
+  double prefill_seconds = 0.0;   // of steps with prefill
+  double decode_seconds = 0.0;    // of pure decode steps
+  int64_t preemptions = 0;        // sequences preempted (their KV released, recomputed later)
+  ForwardCost cost;               // summed over steps (CostOptions defaults)
 };
 
 class Engine {

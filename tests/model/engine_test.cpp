@@ -155,28 +155,35 @@ TEST_P(EngineTest, StopTokenStopStringAndLengthEndSamples) {
   EXPECT_EQ(generate({request(prompt(5, 3), 1, 0.0f, 0, 6)})[0][0].finish_reason, FinishReason::kLength);
 }
 
-TEST_P(EngineTest, TooSmallCacheIsAnErrorAndFreesEverything) {
-  EngineOptions options;
-  options.num_kv_blocks = 2;
-  options.block_size = 4;
-  Engine engine(*model_, backend_, options);
-  Result<std::vector<std::vector<SampleOutput>>> outputs = engine.generate(std::vector{request(prompt(12, 1), 1, 0.0f, 0)});
-  ASSERT_FALSE(outputs.is_ok());
-  EXPECT_EQ(outputs.status().code(), StatusCode::kUnavailable);
-  EXPECT_NE(outputs.status().message().find("raise num_kv_blocks"), std::string::npos);
-  EXPECT_EQ(engine.allocator().num_free(), 2);
-}
-
-TEST_P(EngineTest, DecodeThatOutgrowsTheCacheFailsCleanly) {
+TEST_P(EngineTest, SampleThatCanNeverFitTheCacheIsRejectedUpFront) {
   EngineOptions options;
   options.num_kv_blocks = 3;
   options.block_size = 4;
   Engine engine(*model_, backend_, options);
   Result<std::vector<std::vector<SampleOutput>>> outputs =
-      engine.generate(std::vector{request(prompt(6, 1), 2, 1.0f, 1, 20)});
+      engine.generate(std::vector{request(prompt(3, 2), 1, 0.0f, 0), request(prompt(6, 1), 2, 1.0f, 1, 20)});
   ASSERT_FALSE(outputs.is_ok());
-  EXPECT_EQ(outputs.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(outputs.status().code(), StatusCode::kInvalidInput);
+  EXPECT_NE(outputs.status().message().find("generation request 1: a sample needs 25 KV cache slots"), std::string::npos)
+      << outputs.status().message();
+  EXPECT_NE(outputs.status().message().find("the cache holds 12"), std::string::npos) << outputs.status().message();
   EXPECT_EQ(engine.allocator().num_free(), 3);
+}
+
+// Two samples that each just fit the whole cache (6 + 7 − 1 = 12 slots) take turns by preemption.
+TEST_P(EngineTest, SamplesThatFitOnlyOneAtATimeStillComplete) {
+  EngineOptions options;
+  options.num_kv_blocks = 3;
+  options.block_size = 4;
+  Engine engine(*model_, backend_, options);
+  Result<std::vector<std::vector<SampleOutput>>> outputs =
+      engine.generate(std::vector{request(prompt(6, 1), 2, 1.0f, 1, 7)});
+  ASSERT_TRUE(outputs.is_ok()) << outputs.status().message();
+  EXPECT_GT(engine.stats().preemptions, 0);
+  EXPECT_EQ(engine.allocator().num_free(), 3);
+  const std::vector<std::vector<SampleOutput>> roomy = generate({request(prompt(6, 1), 2, 1.0f, 1, 7)});
+  EXPECT_EQ((*outputs)[0][0].tokens, roomy[0][0].tokens);
+  EXPECT_EQ((*outputs)[0][1].tokens, roomy[0][1].tokens);
 }
 
 TEST_P(EngineTest, TokenOutsideTheVocabularyIsRejected) {
