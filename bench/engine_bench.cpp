@@ -73,16 +73,21 @@ struct BenchOptions {
   int64_t num_layers = kFullNumLayers;
   int decode_steps = 20;
   model::GemmActivations activations = model::GemmActivations::kBf16;
+  bool cuda_graphs = true;
 };
 
 Result<BenchOptions> parse_options(int argc, char** argv) {
   BenchOptions options;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
+    if (flag == "--no-graphs") {
+      options.cuda_graphs = false;
+      continue;
+    }
     if (i + 1 >= argc || (flag != "--workdir" && flag != "--layers" && flag != "--steps" && flag != "--activations")) {
       return Status::invalid_input("engine_bench: bad argument '" + flag +
                                    "'; usage: engine_bench [--workdir DIR] [--layers N] [--steps N] "
-                                   "[--activations bf16|split]");
+                                   "[--activations bf16|split] [--no-graphs]");
     }
     const std::string value = argv[++i];
     if (flag == "--workdir") {
@@ -267,14 +272,23 @@ struct StepTiming {
 StepTiming time_steps(model::CausalLm& model, model::CudaBackend& backend, model::KvCache& cache,
                       const model::ForwardBatch& batch, int warmup, int timed) {
   model::Tensor fence = backend.alloc({1}, model::DType::kF32);
+  // Decode steps go through the backend's decode-step recording, as ModelRunner runs them.
+  const bool decode = batch.token_ids.size() == batch.seqs.size();
+  int64_t max_context = 0;
+  for (const model::AttentionSeq& seq : batch.seqs) max_context = std::max(max_context, seq.context_len);
+  auto step = [&] {
+    if (decode) backend.begin_decode_step(static_cast<int64_t>(batch.seqs.size()), max_context);
+    model::Tensor logits = model.forward(batch, cache);
+    if (decode) backend.end_decode_step();
+  };
   for (int i = 0; i < warmup; ++i) {
-    model.forward(batch, cache);
+    step();
     backend.download(fence);
   }
   std::vector<double> step_s, queue_s;
   for (int i = 0; i < timed; ++i) {
     const Clock::time_point start = Clock::now();
-    model::Tensor logits = model.forward(batch, cache);
+    step();
     queue_s.push_back(seconds_since(start));
     backend.download(fence);
     step_s.push_back(seconds_since(start));
@@ -315,7 +329,10 @@ Status run(const BenchOptions& options) {
   Status written = write_checkpoint(dir, qwen2_1p5b_config(options.num_layers));
   const double write_s = seconds_since(start);
   Result<std::unique_ptr<model::CudaBackend>> backend =
-      model::CudaBackend::create(model::CudaBackendOptions{model::DType::kBF16, options.activations});
+      model::CudaBackend::create(model::CudaBackendOptions{
+          model::DType::kBF16, options.activations,
+          options.activations == model::GemmActivations::kSplit ? model::DType::kF32 : model::DType::kBF16,
+          options.cuda_graphs});
   if (!written.is_ok() || !backend.is_ok()) {
     fs::remove_all(dir);
     return written.is_ok() ? Status::unavailable(backend.status().message()) : written;
@@ -339,13 +356,14 @@ Status run(const BenchOptions& options) {
   for (int64_t length : kPrefillLengths) max_tokens = std::max(max_tokens, length);
   model::KvCache cache = model::allocate_kv_cache(**backend, model.kv_layout(), max_tokens / kBlockSize, kBlockSize);
   model::CostOptions cost_options;
-  cost_options.kv_bytes_per_element = 4;  // the cache is fp32 (model::allocate_kv_cache)
+  cost_options.kv_bytes_per_element = static_cast<int64_t>(model::dtype_size((*backend)->kv_cache_dtype()));
 
-  std::printf("GEMM activations: %s\n", options.activations == model::GemmActivations::kBf16
-                                            ? "bf16 (rounded once)"
-                                            : "split into bf16 hi + lo (≈ fp32)");
+  std::printf("GEMM activations: %s; KV cache: %s; decode steps as CUDA graphs: %s\n",
+              options.activations == model::GemmActivations::kBf16 ? "bf16 (rounded once)"
+                                                                   : "split into bf16 hi + lo (≈ fp32)",
+              std::string(model::dtype_name((*backend)->kv_cache_dtype())).c_str(), options.cuda_graphs ? "yes" : "no");
   std::printf("\nstep_ms: median (fastest) wall time of a step; queue_ms: median time to queue it (host); GB: "
-              "bytes the step must move (cost(): BF16 weights + fp32 KV read/written); of_bw = GB/s / copy "
+              "bytes the step must move (cost(): BF16 weights + KV read/written at the cache's width); of_bw = GB/s / copy "
               "bandwidth; MFU = TFLOP/s / %.0f\n",
               kH100DenseBf16Flops / 1e12);
   std::printf("%-8s %5s %6s %7s %9s %9s %8s %11s %8s %8s %6s %8s %6s\n", "phase", "B", "ctx", "tokens", "step_ms",

@@ -12,9 +12,11 @@
 //   softmax an online update per pair (running max and sum, rescaling the accumulator),
 //   values  acc[pair][d] += p[pair][j] · value[j][d],
 // with the accumulator in shared memory, so MLA's 512-wide values need no per-thread limit.
-// Every product and sum is fp32 (activations and cache are fp32), so the result matches the CPU
-// spec to rounding. One split writes the normalised output directly; several write their partial
+// Every product and sum is fp32 (a bf16 cache is widened on load), so the result matches the CPU
+// spec on the cached values to rounding. One split writes the normalised output directly; several write their partial
 // output and log-sum-exp to scratch, and the merge kernel weights them by exp(lse − max lse).
+#include <cuda_bf16.h>
+
 #include <cfloat>
 
 #include "kernels/cuda_check.cuh"
@@ -83,7 +85,8 @@ __device__ inline float warp_sum(float value) {
 
 // tiles: int32 [num_tiles, 4] = first token row, rows, visible positions of the first row,
 // offset of the sequence's block table in block_tables.
-__global__ void __launch_bounds__(kThreads) attention_kernel(const float* q, const float* keys, const float* values,
+template <typename T>
+__global__ void __launch_bounds__(kThreads) attention_kernel(const float* q, const T* keys, const T* values,
                                                              const int32_t* tiles, const int32_t* block_tables,
                                                              AttentionShape shape, Tiling tiling, float* out,
                                                              float* partial_out, float* partial_lse) {
@@ -135,14 +138,14 @@ __global__ void __launch_bounds__(kThreads) attention_kernel(const float* q, con
       const int64_t j = idx / shape.k_dim, d = idx % shape.k_dim;
       const int64_t p = key_begin + j;
       const int64_t slot = int64_t{table[p / shape.block_size]} * shape.block_size + p % shape.block_size;
-      k_s[j * k_pitch + d] = keys[slot * shape.k_row + kv_head * shape.k_dim + d];
+      k_s[j * k_pitch + d] = load_f32(keys, slot * shape.k_row + kv_head * shape.k_dim + d);
     }
     if (!shape.v_in_k) {
       for (int64_t idx = threadIdx.x; idx < count * shape.v_dim; idx += kThreads) {
         const int64_t j = idx / shape.v_dim, d = idx % shape.v_dim;
         const int64_t p = key_begin + j;
         const int64_t slot = int64_t{table[p / shape.block_size]} * shape.block_size + p % shape.block_size;
-        v_s[idx] = values[slot * shape.v_row + kv_head * shape.v_head_stride + d];
+        v_s[idx] = load_f32(values, slot * shape.v_row + kv_head * shape.v_head_stride + d);
       }
     }
     __syncthreads();
@@ -209,9 +212,17 @@ __global__ void __launch_bounds__(kThreads) attention_kernel(const float* q, con
 constexpr int kDecodeWarps = 4;
 constexpr int kMaxDecodeGroup = 8;
 
-template <int D>
+__device__ inline float4 load4(const float* p) { return *reinterpret_cast<const float4*>(p); }
+__device__ inline float4 load4(const __nv_bfloat16* p) {
+  const uint2 raw = *reinterpret_cast<const uint2*>(p);
+  const float2 low = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&raw.x));
+  const float2 high = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&raw.y));
+  return make_float4(low.x, low.y, high.x, high.y);
+}
+
+template <int D, typename T>
 __global__ void __launch_bounds__(kDecodeWarps * 32) decode_attention_kernel(
-    const float* q, const float* keys, const float* values, const int32_t* tiles, const int32_t* block_tables,
+    const float* q, const T* keys, const T* values, const int32_t* tiles, const int32_t* block_tables,
     AttentionShape shape, Tiling tiling, float* out, float* partial_out, float* partial_lse) {
   constexpr int kVec = D / 32;  // value columns per lane
   const int32_t* tile = tiles + 4 * blockIdx.x;
@@ -252,10 +263,10 @@ __global__ void __launch_bounds__(kDecodeWarps * 32) decode_attention_kernel(
 #pragma unroll
     for (int h = 0; h < kMaxDecodeGroup; ++h) score[h] = 0.0f;
     if (valid) {
-      const float4* key = reinterpret_cast<const float4*>(keys + slot * shape.k_row + kv_head * D);
+      const T* key = keys + slot * shape.k_row + kv_head * D;
 #pragma unroll 4
       for (int d = 0; d < D / 4; ++d) {
-        const float4 k = key[d];
+        const float4 k = load4(key + 4 * d);
 #pragma unroll
         for (int h = 0; h < kMaxDecodeGroup; ++h) {
           if (h < group) {
@@ -281,14 +292,14 @@ __global__ void __launch_bounds__(kDecodeWarps * 32) decode_attention_kernel(
     const int count = static_cast<int>(min(int64_t{32}, end - key_begin));
     for (int j = 0; j < count; ++j) {
       const int64_t slot_j = __shfl_sync(0xffffffffu, slot, j);
-      const float* value = values + slot_j * shape.v_row + kv_head * shape.v_head_stride + lane * kVec;
+      const T* value = values + slot_j * shape.v_row + kv_head * shape.v_head_stride + lane * kVec;
       float v[kVec];
       if constexpr (kVec == 4) {
-        const float4 loaded = *reinterpret_cast<const float4*>(value);
+        const float4 loaded = load4(value);
         v[0] = loaded.x, v[1] = loaded.y, v[2] = loaded.z, v[3] = loaded.w;
       } else {
 #pragma unroll
-        for (int c = 0; c < kVec; ++c) v[c] = value[c];
+        for (int c = 0; c < kVec; ++c) v[c] = load_f32(value, c);
       }
 #pragma unroll
       for (int h = 0; h < kMaxDecodeGroup; ++h) {
@@ -355,9 +366,35 @@ int64_t attention_rows_per_tile(const AttentionShape& shape, int64_t max_rows_pe
   return rows < max_rows_per_seq ? rows : (max_rows_per_seq < 1 ? 1 : max_rows_per_seq);
 }
 
-void attention(const float* q, int64_t q_rows, const float* keys, const float* values, const int32_t* tiles,
-               int64_t num_tiles, int64_t rows_per_tile, int64_t max_visible, const int32_t* block_tables,
-               const AttentionShape& shape, float* out, Scratch& scratch, Stream stream) {
+namespace {
+
+// Queues the attention kernel(s) for cache elements of type T.
+template <typename T>
+void launch_attention(const float* q, const T* keys, const T* values, const int32_t* tiles, int64_t num_tiles,
+                      const int32_t* block_tables, const AttentionShape& shape, const Tiling& tiling,
+                      bool decode_path, float* out, float* partial_out, float* partial_lse, cudaStream_t stream) {
+  const dim3 grid(static_cast<unsigned>(num_tiles), static_cast<unsigned>(shape.kv_heads * tiling.head_tiles),
+                  static_cast<unsigned>(tiling.splits));
+  if (decode_path) {
+    auto* kernel = shape.k_dim == 128 ? decode_attention_kernel<128, T> : decode_attention_kernel<64, T>;
+    kernel<<<grid, kDecodeWarps * 32, 0, stream>>>(q, keys, values, tiles, block_tables, shape, tiling, out,
+                                                   partial_out, partial_lse);
+  } else {
+    const size_t shared_bytes =
+        static_cast<size_t>(shared_floats(shape, tiling.rows_per_tile * tiling.heads_per_tile)) * sizeof(float);
+    R1B_CUDA_CHECK(cudaFuncSetAttribute(attention_kernel<T>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                        static_cast<int>(shared_bytes)));
+    attention_kernel<T><<<grid, kThreads, shared_bytes, stream>>>(q, keys, values, tiles, block_tables, shape, tiling,
+                                                                  out, partial_out, partial_lse);
+  }
+  R1B_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace
+
+void attention(const float* q, int64_t q_rows, const void* keys, const void* values, ElementType cache_type,
+               const int32_t* tiles, int64_t num_tiles, int64_t rows_per_tile, int64_t max_visible,
+               const int32_t* block_tables, const AttentionShape& shape, float* out, Scratch& scratch, Stream stream) {
   if (num_tiles == 0 || shape.heads == 0) return;
   const int64_t group = shape.heads / shape.kv_heads;
   const bool decode_path = rows_per_tile == 1 && !shape.v_in_k && shape.k_dim == shape.v_dim &&
@@ -381,21 +418,13 @@ void attention(const float* q, int64_t q_rows, const float* keys, const float* v
         reserve(scratch, entries * (shape.v_dim + 1) * static_cast<int64_t>(sizeof(float)), stream));
     partial_lse = partial_out + entries * shape.v_dim;
   }
-  const dim3 grid(static_cast<unsigned>(num_tiles), static_cast<unsigned>(shape.kv_heads * tiling.head_tiles),
-                  static_cast<unsigned>(tiling.splits));
-  if (decode_path) {
-    auto* kernel = shape.k_dim == 128 ? decode_attention_kernel<128> : decode_attention_kernel<64>;
-    kernel<<<grid, kDecodeWarps * 32, 0, as_cuda(stream)>>>(q, keys, values, tiles, block_tables, shape, tiling, out,
-                                                           partial_out, partial_lse);
+  if (cache_type == ElementType::kBF16) {
+    launch_attention(q, static_cast<const __nv_bfloat16*>(keys), static_cast<const __nv_bfloat16*>(values), tiles,
+                     num_tiles, block_tables, shape, tiling, decode_path, out, partial_out, partial_lse, as_cuda(stream));
   } else {
-    const size_t shared_bytes =
-        static_cast<size_t>(shared_floats(shape, rows_per_tile * tiling.heads_per_tile)) * sizeof(float);
-    R1B_CUDA_CHECK(cudaFuncSetAttribute(attention_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                        static_cast<int>(shared_bytes)));
-    attention_kernel<<<grid, kThreads, shared_bytes, as_cuda(stream)>>>(q, keys, values, tiles, block_tables, shape,
-                                                                        tiling, out, partial_out, partial_lse);
+    launch_attention(q, static_cast<const float*>(keys), static_cast<const float*>(values), tiles, num_tiles,
+                     block_tables, shape, tiling, decode_path, out, partial_out, partial_lse, as_cuda(stream));
   }
-  R1B_CUDA_CHECK_LAUNCH();
   if (tiling.splits > 1) {
     const dim3 merge_grid(static_cast<unsigned>(num_tiles * rows_per_tile), static_cast<unsigned>(shape.heads));
     merge_splits_kernel<<<merge_grid, 128, 0, as_cuda(stream)>>>(tiles, rows_per_tile, shape.heads, shape.v_dim,

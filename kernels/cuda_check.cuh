@@ -1,8 +1,9 @@
 // Private to kernels/: the abort-on-failure check for CUDA and cuBLAS calls (see dispatch.h,
-// "Errors"), launch geometry helpers and block reductions shared by the kernels.
+// "Errors"), launch geometry helpers, element loads and block reductions shared by the kernels.
 #pragma once
 
 #include <cublas_v2.h>
+#include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -36,6 +37,10 @@ inline unsigned grid_for(int64_t n, int threads) {
   const int64_t blocks = (n + threads - 1) / threads;
   return static_cast<unsigned>(blocks < 1 ? 1 : (blocks > 65535 ? 65535 : blocks));
 }
+
+// Element i of a weight or cache array as fp32.
+__device__ inline float load_f32(const float* p, int64_t i) { return p[i]; }
+__device__ inline float load_f32(const __nv_bfloat16* p, int64_t i) { return __bfloat162float(p[i]); }
 
 // Block-wide sum / max of one value per thread; every thread gets the result. `scratch` holds
 // 32 floats in shared memory; blockDim.x is a multiple of 32. Ends with a barrier-safe read.

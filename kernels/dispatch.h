@@ -5,8 +5,8 @@
 // Conventions: every pointer argument is device memory unless its name ends in `_host`; every op
 // is asynchronous on `stream` (a cudaStream_t, nullptr for the legacy default stream); an op that
 // needs temporaries takes them from a caller's grow-only Scratch used only on that stream.
-// Activations are fp32, row-major; weight operands are fp32 or bf16 (WeightType), accumulated in
-// fp32. Sizes are element counts. Each op's semantics mirror model::CpuBackend's op of the same
+// Activations are fp32, row-major; weights and the KV cache are fp32 or bf16 (ElementType); all
+// arithmetic accumulates in fp32. Sizes are element counts. Each op's semantics mirror model::CpuBackend's op of the same
 // name (model/cpu_backend.cpp is the spec).
 //
 // Errors: a failed CUDA or cuBLAS call is a broken invariant here (bad launch, device fault, out
@@ -26,8 +26,8 @@ namespace r1b::kernels {
 using Stream = void*;      // cudaStream_t
 using BlasHandle = void*;  // cublasHandle_t
 
-// Element type of a weight operand (activations are always fp32).
-enum class WeightType { kF32, kBF16 };
+// Element type of a stored operand: weights and the KV cache (activations are always fp32).
+enum class ElementType { kF32, kBF16 };
 
 // ---- devices, streams, memory (memory.cu) ----
 
@@ -77,6 +77,17 @@ void record_event(Event event, Stream stream);
 // never recorded).
 void wait_event(Event event);
 
+// CUDA graphs: record the work queued on a stream once, replay it with one launch.
+using Graph = void*;  // cudaGraphExec_t
+// From now until end_capture(), work queued on `stream` is recorded, not run (host-side calls
+// such as cudaMalloc stay allowed: relaxed capture mode).
+void begin_capture(Stream stream);
+// Ends the recording and instantiates it; destroy_graph() after its last launch.
+Graph end_capture(Stream stream);
+// Queues the recorded work on `stream`, with the argument values and pointers it was recorded with.
+void launch_graph(Graph graph, Stream stream);
+void destroy_graph(Graph graph);
+
 // A grow-only device buffer for temporaries or uploaded index data, used on one stream only: ops
 // queued on that stream reuse it in stream order, so it is allocated only when it must grow.
 struct Scratch {
@@ -92,11 +103,12 @@ void release(Scratch& scratch);
 // ---- elementwise and row movement (elementwise.cu) ----
 
 // out[t, :] = table[ids[t], :] for t < count; table [V, width] of `table_type`, out fp32.
-void gather_rows(const void* table, WeightType table_type, int64_t width, const int32_t* ids, int64_t count,
+void gather_rows(const void* table, ElementType table_type, int64_t width, const int32_t* ids, int64_t count,
                  float* out, Stream stream);
-// cache[slots[t], :] = rows[t, :] for t < count; both of `width` columns.
-void scatter_rows(const float* rows, int64_t width, const int32_t* slots, int64_t count, float* cache,
-                  Stream stream);
+// cache[slots[t], :] = rows[t, :] for t < count; both of `width` columns; the fp32 rows are
+// rounded to nearest-even when the cache is bf16.
+void scatter_rows(const float* rows, int64_t width, const int32_t* slots, int64_t count, void* cache,
+                  ElementType cache_type, Stream stream);
 // dst[r · dst_stride + j] = src[r · src_stride + j] for r < rows, j < width (pointers already at
 // the first column). The two regions must not overlap.
 void copy_columns(const float* src, int64_t src_stride, float* dst, int64_t dst_stride, int64_t rows, int64_t width,
@@ -147,11 +159,12 @@ int64_t attention_rows_per_tile(const AttentionShape& shape, int64_t max_rows_pe
 // the tile's sequence's block table in `block_tables`. Row t0 + i sees positions p < v0 + i; the
 // key/value rows of position p live at slot table[p / block_size] × block_size + p % block_size.
 // For every tiled row t and head h: out[t, h] = softmax_p(q[t, h] · key(p) × scale) · value(p).
-// q [q_rows, heads, k_dim], out [q_rows, heads, v_dim]; max_visible ≥ every row's visible count.
-// Long contexts with few rows are split over the GPU; the partial results use `scratch`.
-void attention(const float* q, int64_t q_rows, const float* keys, const float* values, const int32_t* tiles,
-               int64_t num_tiles, int64_t rows_per_tile, int64_t max_visible, const int32_t* block_tables,
-               const AttentionShape& shape, float* out, Scratch& scratch, Stream stream);
+// q [q_rows, heads, k_dim], out [q_rows, heads, v_dim]; keys and values of `cache_type`;
+// max_visible ≥ every row's visible count. Long contexts with few rows are split over the GPU;
+// the partial results use `scratch`.
+void attention(const float* q, int64_t q_rows, const void* keys, const void* values, ElementType cache_type,
+               const int32_t* tiles, int64_t num_tiles, int64_t rows_per_tile, int64_t max_visible,
+               const int32_t* block_tables, const AttentionShape& shape, float* out, Scratch& scratch, Stream stream);
 
 // ---- mixture of experts (moe.cu) ----
 
@@ -180,7 +193,7 @@ struct ExpertShape {
   int64_t top_k = 0;
   int64_t hidden = 0;  // D
   int64_t ffn = 0;     // F
-  WeightType weight_type = WeightType::kBF16;
+  ElementType weight_type = ElementType::kBF16;
 };
 // out[t] = Σ_k weights[t, k] · down_e(silu(gate_e · x[t]) ⊙ up_e · x[t]), e = ids[t, k], k in
 // order; gate, up [E, F, D], down [E, D, F]; x, out [tokens, D]; overwrites out.
@@ -212,7 +225,7 @@ struct GemmShape {
 // of 2·rows rows (the weights are read once), so activations keep ~fp32 precision (split_x true).
 // x must be contiguous over [rows, x_row_stride] (strides describe views into it) and out over
 // [rows, out_row_stride]. The bf16 copies and partial products live in `scratch`.
-void gemm_xwt(BlasHandle handle, const float* x, const void* w, WeightType w_type, bool split_x, const GemmShape& shape,
+void gemm_xwt(BlasHandle handle, const float* x, const void* w, ElementType w_type, bool split_x, const GemmShape& shape,
               float* out, Scratch& scratch, Stream stream);
 // out[r, o] += bias[o] for out [rows, outs].
 void add_bias(float* out, const float* bias, int64_t rows, int64_t outs, Stream stream);

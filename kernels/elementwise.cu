@@ -10,8 +10,6 @@ namespace {
 
 constexpr int kThreads = 256;
 
-__device__ inline float load_f32(const float* p, int64_t i) { return p[i]; }
-__device__ inline float load_f32(const __nv_bfloat16* p, int64_t i) { return __bfloat162float(p[i]); }
 
 template <typename T>
 __global__ void gather_rows_kernel(const T* table, int64_t width, const int32_t* ids, int64_t count, float* out) {
@@ -22,12 +20,15 @@ __global__ void gather_rows_kernel(const T* table, int64_t width, const int32_t*
   }
 }
 
-__global__ void scatter_rows_kernel(const float* rows, int64_t width, const int32_t* slots, int64_t count,
-                                    float* cache) {
+__device__ inline void store(float* p, int64_t i, float value) { p[i] = value; }
+__device__ inline void store(__nv_bfloat16* p, int64_t i, float value) { p[i] = __float2bfloat16_rn(value); }
+
+template <typename T>
+__global__ void scatter_rows_kernel(const float* rows, int64_t width, const int32_t* slots, int64_t count, T* cache) {
   const int64_t n = count * width;
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
     const int64_t t = i / width;
-    cache[slots[t] * width + i % width] = rows[i];
+    store(cache, slots[t] * width + i % width, rows[i]);
   }
 }
 
@@ -56,11 +57,11 @@ __global__ void silu_mul_kernel(const float* gate, const float* up, float* out, 
 
 }  // namespace
 
-void gather_rows(const void* table, WeightType table_type, int64_t width, const int32_t* ids, int64_t count,
+void gather_rows(const void* table, ElementType table_type, int64_t width, const int32_t* ids, int64_t count,
                  float* out, Stream stream) {
   if (count * width == 0) return;
   const unsigned blocks = grid_for(count * width, kThreads);
-  if (table_type == WeightType::kBF16) {
+  if (table_type == ElementType::kBF16) {
     gather_rows_kernel<<<blocks, kThreads, 0, as_cuda(stream)>>>(static_cast<const __nv_bfloat16*>(table), width, ids,
                                                                  count, out);
   } else {
@@ -70,11 +71,16 @@ void gather_rows(const void* table, WeightType table_type, int64_t width, const 
   R1B_CUDA_CHECK_LAUNCH();
 }
 
-void scatter_rows(const float* rows, int64_t width, const int32_t* slots, int64_t count, float* cache,
-                  Stream stream) {
+void scatter_rows(const float* rows, int64_t width, const int32_t* slots, int64_t count, void* cache,
+                  ElementType cache_type, Stream stream) {
   if (count * width == 0) return;
-  scatter_rows_kernel<<<grid_for(count * width, kThreads), kThreads, 0, as_cuda(stream)>>>(rows, width, slots, count,
-                                                                                         cache);
+  const unsigned blocks = grid_for(count * width, kThreads);
+  if (cache_type == ElementType::kBF16) {
+    scatter_rows_kernel<<<blocks, kThreads, 0, as_cuda(stream)>>>(rows, width, slots, count,
+                                                                  static_cast<__nv_bfloat16*>(cache));
+  } else {
+    scatter_rows_kernel<<<blocks, kThreads, 0, as_cuda(stream)>>>(rows, width, slots, count, static_cast<float*>(cache));
+  }
   R1B_CUDA_CHECK_LAUNCH();
 }
 

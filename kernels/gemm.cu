@@ -69,11 +69,11 @@ BlasHandle create_blas(Stream stream) {
 
 void destroy_blas(BlasHandle handle) { R1B_CUBLAS_CHECK(cublasDestroy(static_cast<cublasHandle_t>(handle))); }
 
-void gemm_xwt(BlasHandle handle, const float* x, const void* w, WeightType w_type, bool split_x, const GemmShape& shape,
+void gemm_xwt(BlasHandle handle, const float* x, const void* w, ElementType w_type, bool split_x, const GemmShape& shape,
               float* out, Scratch& scratch, Stream stream) {
   if (shape.rows == 0 || shape.outs == 0 || shape.batch == 0) return;
   auto* blas = static_cast<cublasHandle_t>(handle);
-  if (w_type == WeightType::kF32) {
+  if (w_type == ElementType::kF32) {
     strided_gemm(blas, w, CUDA_R_32F, x, CUDA_R_32F, shape, 0.0f, out);
     return;
   }

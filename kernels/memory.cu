@@ -1,4 +1,4 @@
-// Devices, streams, events, device / pinned host memory and grow-only scratch for dispatch.h.
+// Devices, streams, events, graphs, device / pinned host memory and grow-only scratch for dispatch.h.
 // Device allocation is stream-ordered (cudaMallocAsync) so short-lived activations and scratch
 // growth cost no device-wide sync.
 #include "kernels/cuda_check.cuh"
@@ -106,6 +106,25 @@ void record_event(Event event, Stream stream) {
 }
 
 void wait_event(Event event) { R1B_CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(event))); }
+
+void begin_capture(Stream stream) {
+  R1B_CUDA_CHECK(cudaStreamBeginCapture(as_cuda(stream), cudaStreamCaptureModeRelaxed));
+}
+
+Graph end_capture(Stream stream) {
+  cudaGraph_t graph = nullptr;
+  R1B_CUDA_CHECK(cudaStreamEndCapture(as_cuda(stream), &graph));
+  cudaGraphExec_t exec = nullptr;
+  R1B_CUDA_CHECK(cudaGraphInstantiate(&exec, graph, 0));
+  R1B_CUDA_CHECK(cudaGraphDestroy(graph));
+  return exec;
+}
+
+void launch_graph(Graph graph, Stream stream) {
+  R1B_CUDA_CHECK(cudaGraphLaunch(static_cast<cudaGraphExec_t>(graph), as_cuda(stream)));
+}
+
+void destroy_graph(Graph graph) { R1B_CUDA_CHECK(cudaGraphExecDestroy(static_cast<cudaGraphExec_t>(graph))); }
 
 void* reserve(Scratch& scratch, int64_t bytes, Stream stream) {
   if (bytes <= scratch.bytes) return scratch.data;

@@ -96,8 +96,6 @@ __global__ void moe_route_kernel(const float* logits, const float* correction_bi
   }
 }
 
-__device__ inline float load_f32(const float* p, int64_t i) { return p[i]; }
-__device__ inline float load_f32(const __nv_bfloat16* p, int64_t i) { return __bfloat162float(p[i]); }
 
 // Σ_i a[i] · w[i] over n, by one warp; every lane gets the sum.
 template <typename W>
@@ -180,7 +178,7 @@ void moe_experts(const float* x, const int32_t* expert_ids, const float* expert_
                  const void* up, const void* down, const ExpertShape& shape, float* out, Scratch& scratch,
                  Stream stream) {
   if (shape.tokens == 0) return;
-  if (shape.weight_type == WeightType::kBF16) {
+  if (shape.weight_type == ElementType::kBF16) {
     run_experts(x, expert_ids, expert_weights, static_cast<const __nv_bfloat16*>(gate),
                 static_cast<const __nv_bfloat16*>(up), static_cast<const __nv_bfloat16*>(down), shape, out, scratch,
                 stream);

@@ -102,6 +102,17 @@ class Backend {
   // Measured device copy bandwidth in bytes/s (read + write), the denominator of "achieved
   // bandwidth"; 0 where no such ceiling is measured (the CPU backend). Takes well under a second.
   virtual double measure_copy_bandwidth() { return 0; }
+  // Element type of KV cache tensors (allocate_kv_cache): write_kv stores fp32 rows in it (rounding
+  // when narrower) and attention reads it. F32 unless the backend stores the cache narrower.
+  virtual DType kv_cache_dtype() const { return DType::kF32; }
+
+  // Optional bracketing of one decode forward pass — `rows` query rows, one new token per
+  // sequence, every context ≤ max_context — for backends that record a step once and replay it
+  // (CUDA graphs). Between the two calls the caller runs exactly one forward pass and nothing else
+  // on this backend; it downloads the result after end_decode_step(). Tensors allocated inside may
+  // be valid only until the next begin_decode_step(). Default: nothing happens.
+  virtual void begin_decode_step(int64_t /*rows*/, int64_t /*max_context*/) {}
+  virtual void end_decode_step() {}
 
   // A tensor owned by the returned handle(s). Its contents are unspecified until an op writes them
   // (CpuBackend zero-fills; device backends do not spend a memset per activation).
@@ -128,7 +139,7 @@ class Backend {
   virtual void silu_mul(const Tensor& gate, const Tensor& up, Tensor& out) = 0;
   // dst[r, dst_col + j] = src[r, src_col + j] for j < width; src [R, Cs], dst [R, Cd].
   virtual void copy_columns(const Tensor& src, int64_t src_col, Tensor& dst, int64_t dst_col, int64_t width) = 0;
-  // cache[slots[t], :] = rows[t, :]. rows [T, C], cache [num_slots, C].
+  // cache[slots[t], :] = rows[t, :]. rows [T, C], cache [num_slots, C] of kv_cache_dtype().
   virtual void write_kv(const Tensor& rows, std::span<const int32_t> slots, Tensor& cache) = 0;
   // cache[dst_slot + i, :] = cache[src_slot + i, :] for i < count (copy-on-write of a KV block).
   virtual void copy_kv_rows(Tensor& cache, int64_t src_slot, int64_t dst_slot, int64_t count) = 0;

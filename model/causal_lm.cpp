@@ -9,9 +9,10 @@ KvCache allocate_kv_cache(Backend& backend, const KvLayout& layout, int64_t num_
   KvCache cache;
   cache.block_size = block_size;
   cache.num_blocks = num_blocks;
+  const DType dtype = backend.kv_cache_dtype();
   for (int64_t l = 0; l < layout.num_layers; ++l) {
-    cache.k.push_back(backend.alloc({num_blocks * block_size, layout.k_row}, DType::kF32));
-    cache.v.push_back(layout.v_row == 0 ? Tensor() : backend.alloc({num_blocks * block_size, layout.v_row}, DType::kF32));
+    cache.k.push_back(backend.alloc({num_blocks * block_size, layout.k_row}, dtype));
+    cache.v.push_back(layout.v_row == 0 ? Tensor() : backend.alloc({num_blocks * block_size, layout.v_row}, dtype));
   }
   return cache;
 }

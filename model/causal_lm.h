@@ -43,7 +43,7 @@ struct ModelInfo {
   std::vector<int32_t> eos_token_ids;  // config.json eos_token_id (int or list)
 };
 
-// Per-layer KV row widths, in fp32 elements per token.
+// Per-layer KV row widths, in elements per token (of the backend's kv_cache_dtype()).
 struct KvLayout {
   int64_t num_layers = 0;
   int64_t k_row = 0;
@@ -59,7 +59,8 @@ struct KvCache {
   std::vector<Tensor> v;  // [num_layers], empty tensors when KvLayout::v_row == 0
 };
 
-// Allocates a zeroed cache of `num_blocks` blocks of `block_size` tokens for `layout`.
+// Allocates a cache of `num_blocks` blocks of `block_size` tokens for `layout`, in the backend's
+// kv_cache_dtype(). Contents are unspecified until written (attention reads written slots only).
 KvCache allocate_kv_cache(Backend& backend, const KvLayout& layout, int64_t num_blocks, int64_t block_size);
 
 // Receives every named intermediate activation of a forward pass as (layer, name, tensor), e.g.

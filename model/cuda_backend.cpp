@@ -18,9 +18,9 @@ uint16_t float_to_bf16(float value) {
   return static_cast<uint16_t>((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
 }
 
-kernels::WeightType weight_type(const Tensor& tensor) {
+kernels::ElementType element_type(const Tensor& tensor) {
   R1B_CHECK(tensor.dtype() == DType::kF32 || tensor.dtype() == DType::kBF16);
-  return tensor.dtype() == DType::kBF16 ? kernels::WeightType::kBF16 : kernels::WeightType::kF32;
+  return tensor.dtype() == DType::kBF16 ? kernels::ElementType::kBF16 : kernels::ElementType::kF32;
 }
 
 int64_t bytes_of(const Tensor& tensor) { return tensor.numel() * static_cast<int64_t>(dtype_size(tensor.dtype())); }
@@ -43,6 +43,10 @@ Result<std::unique_ptr<CudaBackend>> CudaBackend::create(CudaBackendOptions opti
     return Status::invalid_input("cuda backend: weight dtype " + std::string(dtype_name(options.weight_dtype)) +
                                  " is not supported; use BF16 or F32");
   }
+  if (options.kv_cache_dtype != DType::kBF16 && options.kv_cache_dtype != DType::kF32) {
+    return Status::invalid_input("cuda backend: KV cache dtype " + std::string(dtype_name(options.kv_cache_dtype)) +
+                                 " is not supported; use BF16 or F32");
+  }
   if (!device_available()) {
     return Status::unavailable("cuda backend: no CUDA device is visible (check the driver and CUDA_VISIBLE_DEVICES), "
                                "or use the cpu backend");
@@ -55,12 +59,21 @@ Result<std::unique_ptr<CudaBackend>> CudaBackend::create(CudaBackendOptions opti
 CudaBackend::CudaBackend(CudaBackendOptions options, kernels::Stream stream, kernels::BlasHandle blas)
     : options_(options), stream_(stream), blas_(blas) {
   for (kernels::Event& event : staging_done_) event = kernels::create_event();
+  step_done_ = kernels::create_event();
 }
 
 CudaBackend::~CudaBackend() {
   kernels::synchronize(stream_);
   kernels::release(index_scratch_);
   kernels::release(work_scratch_);
+  for (auto& [key, step] : recorded_) {
+    if (step.graph != nullptr) kernels::destroy_graph(step.graph);
+  }
+  kernels::release(step_index_scratch_);
+  kernels::release(step_work_scratch_);
+  if (arena_ != nullptr) kernels::device_free(arena_);
+  if (step_staging_ != nullptr) kernels::host_free_pinned(step_staging_);
+  kernels::destroy_event(step_done_);
   if (staging_ != nullptr) kernels::host_free_pinned(staging_);
   for (kernels::Event event : staging_done_) kernels::destroy_event(event);
   kernels::destroy_blas(blas_);
@@ -101,6 +114,9 @@ bool CudaBackend::supports(const OpQuery& query) const {
     case OpKind::kMatmul:
     case OpKind::kHeadMatmul:
     case OpKind::kMoeExperts:
+    case OpKind::kWriteKv:
+    case OpKind::kCopyKvRows:
+    case OpKind::kAttention:
       return true;
     default:
       return false;
@@ -110,9 +126,100 @@ bool CudaBackend::supports(const OpQuery& query) const {
 Tensor CudaBackend::alloc(std::vector<int64_t> shape, DType dtype) {
   int64_t count = 1;
   for (int64_t extent : shape) count *= extent;
-  void* data = kernels::device_alloc(count * static_cast<int64_t>(dtype_size(dtype)), stream_);
+  const int64_t bytes = count * static_cast<int64_t>(dtype_size(dtype));
+  if (step_mode_ != StepMode::kNone) {
+    fingerprint_.push_back(bytes);
+    const int64_t span = stage_span(static_cast<size_t>(bytes));
+    if (step_mode_ != StepMode::kFirst) {
+      R1B_CHECK(arena_used_ + span <= arena_bytes_);
+      void* data = static_cast<std::byte*>(arena_) + arena_used_;
+      arena_used_ += span;
+      return Tensor(std::shared_ptr<void>(data, [](void*) {}), data, std::move(shape), dtype);
+    }
+    arena_needed_ += span;
+  }
+  void* data = kernels::device_alloc(bytes, stream_);
   std::shared_ptr<void> storage(data, [](void* ptr) { kernels::device_free(ptr); });
   return Tensor(std::move(storage), data, std::move(shape), dtype);
+}
+
+void CudaBackend::begin_decode_step(int64_t rows, int64_t max_context) {
+  R1B_CHECK(step_mode_ == StepMode::kNone && rows > 0 && max_context > 0);
+  if (!options_.cuda_graphs) return;
+  step_context_ = std::max<int64_t>(256, std::bit_ceil(static_cast<uint64_t>(max_context)));
+  step_ = &recorded_[{rows, step_context_}];
+  fingerprint_.clear();
+  arena_needed_ = 0;
+  staging_needed_ = 0;
+  arena_used_ = 0;
+  step_staging_used_ = 0;
+  scratch_before_ = {step_index_scratch_.data, step_work_scratch_.data};
+  kernels::wait_event(step_done_);  // the last recorded step has read the staged data we overwrite
+  if (step_->graph != nullptr) {
+    step_mode_ = StepMode::kReplay;
+    return;
+  }
+  if (!step_->seen) {
+    step_mode_ = StepMode::kFirst;
+    return;
+  }
+  // Second sighting: make room for the step's tensors and index data, then record it.
+  if (arena_bytes_ < step_->arena_bytes || step_staging_bytes_ < step_->staging_bytes) {
+    drop_graphs();
+    if (arena_bytes_ < step_->arena_bytes) {
+      if (arena_ != nullptr) kernels::device_free(arena_);
+      arena_bytes_ = step_->arena_bytes;
+      arena_ = kernels::device_alloc(arena_bytes_, stream_);
+    }
+    if (step_staging_bytes_ < step_->staging_bytes) {
+      if (step_staging_ != nullptr) kernels::host_free_pinned(step_staging_);
+      step_staging_bytes_ = step_->staging_bytes;
+      step_staging_ = static_cast<std::byte*>(kernels::host_alloc_pinned(step_staging_bytes_));
+    }
+  }
+  step_mode_ = StepMode::kCapture;
+  kernels::begin_capture(stream_);
+}
+
+void CudaBackend::end_decode_step() {
+  if (step_mode_ == StepMode::kNone) return;  // graphs disabled
+  const bool scratch_moved =
+      scratch_before_ != std::array<void*, 2>{step_index_scratch_.data, step_work_scratch_.data};
+  switch (step_mode_) {
+    case StepMode::kFirst:
+      step_->seen = true;
+      step_->arena_bytes = arena_needed_;
+      step_->staging_bytes = staging_needed_;
+      if (scratch_moved) drop_graphs();  // their temporaries lived in the old buffers
+      break;
+    case StepMode::kCapture:
+      step_->graph = kernels::end_capture(stream_);
+      // The eager run of this shape sized the scratch buffers; recording must not have moved them.
+      R1B_CHECK(!scratch_moved);
+      step_->fingerprint = fingerprint_;
+      kernels::launch_graph(step_->graph, stream_);
+      break;
+    case StepMode::kReplay:
+      // The same shape must queue the same ops: otherwise the model graph is not a function of
+      // (rows, context bucket) and replaying would compute something else.
+      R1B_CHECK(fingerprint_ == step_->fingerprint);
+      kernels::launch_graph(step_->graph, stream_);
+      break;
+    case StepMode::kNone:
+      break;
+  }
+  kernels::record_event(step_done_, stream_);
+  step_mode_ = StepMode::kNone;
+  step_ = nullptr;
+  step_context_ = 0;
+}
+
+void CudaBackend::drop_graphs() {
+  kernels::synchronize(stream_);
+  for (auto& [key, step] : recorded_) {
+    if (step.graph != nullptr) kernels::destroy_graph(step.graph);
+    step.graph = nullptr;
+  }
 }
 
 std::byte* CudaBackend::staging_area(int64_t bytes) {
@@ -144,12 +251,25 @@ std::array<const std::byte*, N> CudaBackend::stage(const std::array<std::span<co
     offsets[i] = total;
     total += stage_span(parts[i].size());
   }
-  std::byte* host = staging_area(total);
+  std::byte* host = nullptr;
+  if (step_mode_ == StepMode::kCapture || step_mode_ == StepMode::kReplay) {
+    // The same offsets on every replay: the recorded copy reads them again.
+    R1B_CHECK(step_staging_used_ + total <= step_staging_bytes_);
+    host = step_staging_ + step_staging_used_;
+    step_staging_used_ += total;
+  } else {
+    host = staging_area(total);
+  }
+  if (step_mode_ != StepMode::kNone) {
+    fingerprint_.push_back(-total);
+    staging_needed_ += total;
+  }
   for (size_t i = 0; i < N; ++i) {
     if (!parts[i].empty()) std::memcpy(host + offsets[i], parts[i].data(), parts[i].size());
   }
-  auto* device = static_cast<std::byte*>(kernels::reserve(index_scratch_, total, stream_));
-  kernels::copy_to_device_async(device, host, total, stream_);
+  kernels::Scratch& scratch = step_mode_ == StepMode::kNone ? index_scratch_ : step_index_scratch_;
+  auto* device = static_cast<std::byte*>(kernels::reserve(scratch, total, stream_));
+  if (!replaying()) kernels::copy_to_device_async(device, host, total, stream_);
   std::array<const std::byte*, N> pointers{};
   for (size_t i = 0; i < N; ++i) pointers[i] = device + offsets[i];
   return pointers;
@@ -174,6 +294,7 @@ void CudaBackend::upload_activation(std::span<const float> values, Tensor& dst) 
 }
 
 std::vector<float> CudaBackend::download(const Tensor& src) {
+  R1B_CHECK(step_mode_ == StepMode::kNone);  // results are read after end_decode_step()
   std::vector<float> values(src.numel());
   if (src.dtype() == DType::kBF16) {
     std::vector<uint16_t> bits(src.numel());
@@ -197,7 +318,8 @@ void CudaBackend::embedding(const Tensor& table, std::span<const int32_t> token_
   R1B_CHECK(out.dim(0) == static_cast<int64_t>(token_ids.size()) && out.row_size() == width);
   for (int32_t id : token_ids) R1B_CHECK(id >= 0 && id < table.dim(0));
   const auto [ids] = stage(std::array{std::as_bytes(token_ids)});
-  kernels::gather_rows(table.data_as<void>(), weight_type(table), width, reinterpret_cast<const int32_t*>(ids),
+  if (replaying()) return;
+  kernels::gather_rows(table.data_as<void>(), element_type(table), width, reinterpret_cast<const int32_t*>(ids),
                        static_cast<int64_t>(token_ids.size()), out.data_as<float>(), stream_);
 }
 
@@ -216,8 +338,9 @@ void CudaBackend::matmul(const Tensor& x, const Tensor& weight, const Tensor& bi
   shape.w_batch_stride = outs * in;
   shape.x_batch_stride = rows * in;
   shape.out_batch_stride = rows * outs;
-  kernels::gemm_xwt(blas_, x.data_as<float>(), weight.data_as<void>(), weight_type(weight), split_x(), shape,
-                    out.data_as<float>(), work_scratch_, stream_);
+  if (replaying()) return;
+  kernels::gemm_xwt(blas_, x.data_as<float>(), weight.data_as<void>(), element_type(weight), split_x(), shape,
+                    out.data_as<float>(), work_scratch(), stream_);
   if (!bias.empty()) kernels::add_bias(out.data_as<float>(), bias.data_as<float>(), rows, outs, stream_);
 }
 
@@ -239,13 +362,15 @@ void CudaBackend::head_matmul(const Tensor& x, const Tensor& weight, Tensor& out
   shape.w_batch_stride = outs * in;
   shape.out_row_stride = heads * outs;
   shape.out_batch_stride = outs;
-  kernels::gemm_xwt(blas_, x.data_as<float>(), weight.data_as<void>(), weight_type(weight), split_x(), shape,
-                    out.data_as<float>(), work_scratch_, stream_);
+  if (replaying()) return;
+  kernels::gemm_xwt(blas_, x.data_as<float>(), weight.data_as<void>(), element_type(weight), split_x(), shape,
+                    out.data_as<float>(), work_scratch(), stream_);
 }
 
 void CudaBackend::rmsnorm(const Tensor& x, const Tensor& weight, float eps, Tensor& out) {
   const int64_t width = weight.numel();
   R1B_CHECK(weight.dtype() == DType::kF32 && x.numel() % width == 0 && out.numel() == x.numel());
+  if (replaying()) return;
   kernels::rmsnorm(x.data_as<float>(), weight.data_as<float>(), eps, x.numel() / width, width, out.data_as<float>(),
                    stream_);
 }
@@ -262,17 +387,20 @@ void CudaBackend::rope(Tensor& x, std::span<const int32_t> positions, const Rope
   R1B_CHECK(static_cast<int64_t>(positions.size()) == shape.tokens && rot_offset + 2 * shape.half <= shape.head_dim);
   const auto [device_positions, inv_freq] =
       stage(std::array{std::as_bytes(positions), std::as_bytes(std::span<const float>(table.inv_freq))});
+  if (replaying()) return;
   kernels::rope(x.data_as<float>(), reinterpret_cast<const int32_t*>(device_positions),
                 reinterpret_cast<const float*>(inv_freq), shape, stream_);
 }
 
 void CudaBackend::add(const Tensor& a, const Tensor& b, Tensor& out) {
   R1B_CHECK(a.numel() == b.numel() && a.numel() == out.numel());
+  if (replaying()) return;
   kernels::add(a.data_as<float>(), b.data_as<float>(), out.data_as<float>(), a.numel(), stream_);
 }
 
 void CudaBackend::silu_mul(const Tensor& gate, const Tensor& up, Tensor& out) {
   R1B_CHECK(gate.numel() == up.numel() && gate.numel() == out.numel());
+  if (replaying()) return;
   kernels::silu_mul(gate.data_as<float>(), up.data_as<float>(), out.data_as<float>(), gate.numel(), stream_);
 }
 
@@ -281,6 +409,7 @@ void CudaBackend::copy_columns(const Tensor& src, int64_t src_col, Tensor& dst, 
   const int64_t src_cols = src.row_size();
   const int64_t dst_cols = dst.row_size();
   R1B_CHECK(dst.dim(0) == rows && src_col + width <= src_cols && dst_col + width <= dst_cols);
+  if (replaying()) return;
   kernels::copy_columns(src.data_as<float>() + src_col, src_cols, dst.data_as<float>() + dst_col, dst_cols, rows, width,
                         stream_);
 }
@@ -290,8 +419,9 @@ void CudaBackend::write_kv(const Tensor& rows, std::span<const int32_t> slots, T
   R1B_CHECK(cache.row_size() == width && rows.dim(0) == static_cast<int64_t>(slots.size()));
   for (int32_t slot : slots) R1B_CHECK(slot >= 0 && slot < cache.dim(0));
   const auto [device_slots] = stage(std::array{std::as_bytes(slots)});
+  if (replaying()) return;
   kernels::scatter_rows(rows.data_as<float>(), width, reinterpret_cast<const int32_t*>(device_slots),
-                        static_cast<int64_t>(slots.size()), cache.data_as<float>(), stream_);
+                        static_cast<int64_t>(slots.size()), cache.data_as<void>(), element_type(cache), stream_);
 }
 
 void CudaBackend::copy_kv_rows(Tensor& cache, int64_t src_slot, int64_t dst_slot, int64_t count) {
@@ -300,8 +430,10 @@ void CudaBackend::copy_kv_rows(Tensor& cache, int64_t src_slot, int64_t dst_slot
   if (src_slot == dst_slot) return;
   // Copy-on-write moves whole blocks between distinct blocks; overlapping ranges never occur.
   R1B_CHECK(src_slot + count <= dst_slot || dst_slot + count <= src_slot);
-  kernels::copy_on_device(cache.data_as<float>() + dst_slot * width, cache.data_as<float>() + src_slot * width,
-                          count * width * static_cast<int64_t>(sizeof(float)), stream_);
+  if (replaying()) return;
+  const auto row_bytes = width * static_cast<int64_t>(dtype_size(cache.dtype()));
+  auto* base = cache.data_as<std::byte>();
+  kernels::copy_on_device(base + dst_slot * row_bytes, base + src_slot * row_bytes, count * row_bytes, stream_);
 }
 
 void CudaBackend::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cache,
@@ -329,6 +461,14 @@ void CudaBackend::attention(const Tensor& q, const Tensor& k_cache, const Tensor
     max_rows = std::max(max_rows, seq.num_q);
     max_visible = std::max(max_visible, seq.context_len);
   }
+  // Inside a recorded decode step the plan depends on the context bucket only: every block table
+  // is padded to the bucket's block count and the split plan is made for the bucket.
+  int64_t table_stride = 0;
+  if (step_mode_ != StepMode::kNone) {
+    R1B_CHECK(max_visible <= step_context_);
+    max_visible = step_context_;
+    table_stride = (step_context_ + params.block_size - 1) / params.block_size;
+  }
   // tiles [num_tiles, 4]: first row, rows, visible positions of the first row, block table offset.
   const int64_t rows_per_tile = kernels::attention_rows_per_tile(shape, max_rows);
   std::vector<int32_t> tiles, tables;
@@ -340,15 +480,18 @@ void CudaBackend::attention(const Tensor& q, const Tensor& k_cache, const Tensor
                                  static_cast<int32_t>(tables.size())});
     }
     tables.insert(tables.end(), seq.block_table.begin(), seq.block_table.end());
+    if (table_stride > 0) tables.resize(tiles.size() / 4 * table_stride, 0);
   }
   if (tables.empty()) tables.push_back(0);
   const auto [device_tiles, device_tables] = stage(
       std::array{std::as_bytes(std::span<const int32_t>(tiles)), std::as_bytes(std::span<const int32_t>(tables))});
-  const float* keys = k_cache.data_as<float>();
-  kernels::attention(q.data_as<float>(), q.dim(0), keys, params.v_in_k ? keys : v_cache.data_as<float>(),
-                     reinterpret_cast<const int32_t*>(device_tiles), static_cast<int64_t>(tiles.size() / 4),
+  R1B_CHECK(params.v_in_k || v_cache.dtype() == k_cache.dtype());
+  const void* keys = k_cache.data_as<void>();
+  if (replaying()) return;
+  kernels::attention(q.data_as<float>(), q.dim(0), keys, params.v_in_k ? keys : v_cache.data_as<void>(),
+                     element_type(k_cache), reinterpret_cast<const int32_t*>(device_tiles), static_cast<int64_t>(tiles.size() / 4),
                      rows_per_tile, max_visible, reinterpret_cast<const int32_t*>(device_tables), shape,
-                     out.data_as<float>(), work_scratch_, stream_);
+                     out.data_as<float>(), work_scratch(), stream_);
 }
 
 void CudaBackend::moe_route(const Tensor& router_logits, const Tensor& correction_bias, const RouterParams& params,
@@ -367,6 +510,7 @@ void CudaBackend::moe_route(const Tensor& router_logits, const Tensor& correctio
   R1B_CHECK(params.top_k >= 1 && params.top_k <= shape.experts && shape.experts <= kernels::kMaxRouterExperts);
   R1B_CHECK(expert_ids.numel() == shape.tokens * params.top_k && expert_weights.numel() == shape.tokens * params.top_k);
   R1B_CHECK(correction_bias.empty() || (correction_bias.numel() == shape.experts && correction_bias.dtype() == DType::kF32));
+  if (replaying()) return;
   kernels::moe_route(router_logits.data_as<float>(), correction_bias.empty() ? nullptr : correction_bias.data_as<float>(),
                      shape, expert_ids.data_as<int32_t>(), expert_weights.data_as<float>(), stream_);
 }
@@ -378,13 +522,14 @@ void CudaBackend::moe_experts(const Tensor& x, const Tensor& expert_ids, const T
   shape.hidden = x.row_size();
   shape.top_k = shape.tokens == 0 ? 0 : expert_ids.numel() / shape.tokens;
   shape.ffn = experts.gate.dim(1);
-  shape.weight_type = weight_type(experts.gate);
+  shape.weight_type = element_type(experts.gate);
   R1B_CHECK(experts.gate.dim(2) == shape.hidden && experts.down.dim(1) == shape.hidden && experts.down.dim(2) == shape.ffn);
   R1B_CHECK(experts.up.dtype() == experts.gate.dtype() && experts.down.dtype() == experts.gate.dtype());
   R1B_CHECK(expert_ids.dtype() == DType::kI32 && out.numel() == x.numel());
+  if (replaying()) return;
   kernels::moe_experts(x.data_as<float>(), expert_ids.data_as<int32_t>(), expert_weights.data_as<float>(),
                        experts.gate.data_as<void>(), experts.up.data_as<void>(), experts.down.data_as<void>(), shape,
-                       out.data_as<float>(), work_scratch_, stream_);
+                       out.data_as<float>(), work_scratch(), stream_);
 }
 
 }  // namespace r1b::model

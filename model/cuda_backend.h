@@ -13,7 +13,8 @@
 // tensors (ids as float values, exact below 2^24).
 //
 // supports(): every op of backend.h on F32 activations (I32 for ids); BF16 is accepted for the ops
-// whose weight operand may be bf16 (embedding, matmul, head_matmul, moe_experts); F16, F8 and I64
+// whose weight operand may be bf16 (embedding, matmul, head_matmul, moe_experts) and for the KV
+// cache (write_kv, copy_kv_rows, attention); F16, F8 and I64
 // tensors are not supported (weights are converted to fp32 by the checkpoint reader before
 // upload()). rmsnorm weights must be F32 (they are, being rank 1). moe_route takes at most
 // kernels::kMaxRouterExperts (512) experts: a query shaped [T, E] with more is not supported.
@@ -34,8 +35,11 @@
 
 #include <array>
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <span>
+#include <utility>
+#include <vector>
 
 #include "base/status.h"
 #include "kernels/dispatch.h"
@@ -53,6 +57,8 @@ enum class GemmActivations { kBf16, kSplit };
 struct CudaBackendOptions {
   DType weight_dtype = DType::kBF16;  // how upload() stores rank ≥ 2 tensors: kBF16 or kF32
   GemmActivations gemm_activations = GemmActivations::kBf16;
+  DType kv_cache_dtype = DType::kBF16;  // kBF16 (half the KV traffic) or kF32 (the CPU spec's cache)
+  bool cuda_graphs = true;              // record decode steps as CUDA graphs and replay them
 };
 
 class CudaBackend final : public Backend {
@@ -73,6 +79,14 @@ class CudaBackend final : public Backend {
   int64_t free_memory_bytes() const override;
   // Ten 1 GiB device-to-device copies after two warm-ups (fewer bytes when memory is short).
   double measure_copy_bandwidth() override;
+  DType kv_cache_dtype() const override { return options_.kv_cache_dtype; }
+  // With options.cuda_graphs: the first step of a (rows, context bucket) shape runs eagerly and
+  // measures its memory; the second is captured as a CUDA graph; later ones only re-stage their
+  // index data on the host (ops queue nothing) and launch the graph. The context bucket (a power of
+  // two ≥ 256 tokens) fixes attention's split plan and pads block tables, so one graph serves every
+  // context up to it. A replayed step's op sequence must match the recorded one (checked).
+  void begin_decode_step(int64_t rows, int64_t max_context) override;
+  void end_decode_step() override;
   Tensor alloc(std::vector<int64_t> shape, DType dtype) override;
   void upload(std::span<const float> values, Tensor& dst) override;
   std::vector<float> download(const Tensor& src) override;
@@ -110,6 +124,20 @@ class CudaBackend final : public Backend {
 
   bool split_x() const { return options_.gemm_activations == GemmActivations::kSplit; }
 
+  // Decode-step recording (begin_decode_step()).
+  enum class StepMode { kNone, kFirst, kCapture, kReplay };
+  struct RecordedStep {
+    bool seen = false;                // ran once eagerly: its memory needs below are known
+    int64_t arena_bytes = 0;          // device bytes its tensors take
+    int64_t staging_bytes = 0;        // pinned bytes its index data take
+    kernels::Graph graph = nullptr;
+    std::vector<int64_t> fingerprint;  // sizes of its allocations and staged data, in order
+  };
+  bool replaying() const { return step_mode_ == StepMode::kReplay; }
+  kernels::Scratch& work_scratch() { return step_mode_ == StepMode::kNone ? work_scratch_ : step_work_scratch_; }
+  // Destroys every recorded graph (their buffers are about to move); they are captured again.
+  void drop_graphs();
+
   CudaBackendOptions options_;
   kernels::Stream stream_;    // owned
   kernels::BlasHandle blas_;  // owned
@@ -120,6 +148,25 @@ class CudaBackend final : public Backend {
   std::array<kernels::Event, 2> staging_done_{};  // per half: its copies have run
   kernels::Scratch index_scratch_;                // device copies of staged index data
   kernels::Scratch work_scratch_;                 // op temporaries
+
+  // Decode steps: the buffers graphs point into (never moved while a graph uses them).
+  StepMode step_mode_ = StepMode::kNone;
+  RecordedStep* step_ = nullptr;
+  int64_t step_context_ = 0;                      // the context bucket of the step being run
+  std::map<std::pair<int64_t, int64_t>, RecordedStep> recorded_;  // by (rows, context bucket)
+  std::vector<int64_t> fingerprint_;              // of the step being run
+  int64_t arena_needed_ = 0;                      // bytes the step being run allocated / staged
+  int64_t staging_needed_ = 0;
+  void* arena_ = nullptr;                         // step tensors: bump-allocated, reset per step
+  int64_t arena_bytes_ = 0;
+  int64_t arena_used_ = 0;
+  std::byte* step_staging_ = nullptr;             // pinned; index data at the same offsets every replay
+  int64_t step_staging_bytes_ = 0;
+  int64_t step_staging_used_ = 0;
+  kernels::Scratch step_index_scratch_;
+  kernels::Scratch step_work_scratch_;
+  std::array<void*, 2> scratch_before_{};         // step scratch buffers when the step began
+  kernels::Event step_done_ = nullptr;            // the last launched graph has run
 };
 
 }  // namespace r1b::model

@@ -1,6 +1,9 @@
 #include "model/model_runner.h"
 
+#include <algorithm>
 #include <string>
+
+#include "model/thread_pool.h"
 
 namespace r1b::model {
 
@@ -26,7 +29,12 @@ void add_rows(ForwardBatch& batch, const Sequence& seq, int64_t num_new, int64_t
 }  // namespace
 
 ModelRunner::ModelRunner(CausalLm& model, Backend& backend, int64_t num_blocks, int64_t block_size)
-    : model_(model), backend_(backend), cache_(allocate_kv_cache(backend, model.kv_layout(), num_blocks, block_size)) {}
+    : model_(model),
+      backend_(backend),
+      cache_(allocate_kv_cache(backend, model.kv_layout(), num_blocks, block_size)),
+      sample_pool_(std::make_unique<ThreadPool>(0)) {}
+
+ModelRunner::~ModelRunner() = default;
 
 std::vector<SampledToken> ModelRunner::run(const StepPlan& plan) {
   std::vector<SampledToken> sampled;
@@ -41,18 +49,35 @@ std::vector<SampledToken> ModelRunner::run(const StepPlan& plan) {
     }
   }
   ForwardBatch batch;
+  bool decode_only = true;
+  int64_t max_context = 0;
   for (const ScheduledSeq& entry : plan.seqs) {
     add_rows(batch, *entry.seq, entry.num_new_tokens, block_size);
     batch.logit_rows.push_back(static_cast<int32_t>(batch.token_ids.size() - 1));
+    decode_only = decode_only && entry.num_new_tokens == 1;
+    max_context = std::max(max_context, entry.seq->num_cached + entry.num_new_tokens);
   }
-  const std::vector<float> logits = backend_.download(model_.forward(batch, cache_));
+  const auto rows = static_cast<int64_t>(plan.seqs.size());
+  if (decode_only) backend_.begin_decode_step(rows, max_context);
+  const Tensor logits_tensor = model_.forward(batch, cache_);
+  if (decode_only) backend_.end_decode_step();
+  const std::vector<float> logits = backend_.download(logits_tensor);
   const int64_t vocab = model_.info().vocab_size;
+  std::vector<size_t> rows_of;  // the logits row of each sampled token
   for (size_t row = 0; row < plan.seqs.size(); ++row) {
-    const std::span<const float> row_logits(logits.data() + row * vocab, vocab);
     for (Sequence* seq : plan.seqs[row].samplers) {
-      sampled.push_back(SampledToken{seq, sample_token(row_logits, seq->params->sampling, seq->rng)});
+      sampled.push_back(SampledToken{seq, 0});
+      rows_of.push_back(row);
     }
   }
+  // Each sample draws from its own generator, so samples are independent work.
+  sample_pool_->parallel_for(static_cast<int64_t>(sampled.size()), [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const std::span<const float> row_logits(logits.data() + rows_of[i] * vocab, vocab);
+      Sequence& seq = *sampled[i].seq;
+      sampled[i].token = sample_token(row_logits, seq.params->sampling, seq.rng);
+    }
+  });
   return sampled;
 }
 

@@ -3,12 +3,14 @@
 //
 // run(): performs the plan's block copies, builds the step's ForwardBatch (each scheduled
 // sequence's new tokens, positions, KV slots from its block table, its last row as logits row),
-// runs the model once and samples a token for every sampler of every row with that sequence's own
-// parameters and generator. Borrows the model and backend (they must outlive the runner). Not
-// thread-safe.
+// runs the model once (a step of one new token per sequence is bracketed as a decode step, which
+// a backend may replay from a recording: Backend::begin_decode_step) and samples a token for every
+// sampler of every row with that sequence's own parameters and generator (in parallel on the
+// host's cores). Borrows the model and backend (they must outlive the runner). Not thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <utility>
 #include <vector>
@@ -24,9 +26,12 @@ struct SampledToken {
   int32_t token = 0;
 };
 
+class ThreadPool;
+
 class ModelRunner {
  public:
   ModelRunner(CausalLm& model, Backend& backend, int64_t num_blocks, int64_t block_size);
+  ~ModelRunner();
 
   std::vector<SampledToken> run(const StepPlan& plan);
   KvCache& cache() { return cache_; }
@@ -35,6 +40,7 @@ class ModelRunner {
   CausalLm& model_;
   Backend& backend_;
   KvCache cache_;
+  std::unique_ptr<ThreadPool> sample_pool_;  // samples of a step are drawn in parallel
 };
 
 // Logits at every position of `tokens` ([T × vocab], row-major) from one prefill on a private

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
 namespace r1b::model {
 
@@ -35,28 +34,59 @@ std::vector<double> sampling_distribution(std::span<const float> logits, const S
     probs[argmax(logits)] = 1.0;
     return probs;
   }
-  // Tokens by descending logit, ties by id.
-  std::vector<int32_t> order(logits.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return logits[a] > logits[b]; });
-  size_t kept = order.size();
-  if (params.top_k > 0) kept = std::min<size_t>(kept, static_cast<size_t>(params.top_k));
-
-  const double max_logit = logits[order[0]];
-  std::vector<double> weights(kept);
+  // The kept tokens are a prefix of the order "descending logit, ties by id". Nothing needs the
+  // whole order: top-k is one selection, and the nucleus is found by bisecting with selections on
+  // shrinking ranges (expected linear time, where a full sort of a 152k vocabulary took ~17 ms).
+  struct Candidate {
+    int32_t id;
+    double weight;
+  };
+  auto before = [&](const Candidate& a, const Candidate& b) {
+    return logits[a.id] > logits[b.id] || (logits[a.id] == logits[b.id] && a.id < b.id);
+  };
+  std::vector<Candidate> candidates(logits.size());
+  for (size_t i = 0; i < logits.size(); ++i) candidates[i] = {static_cast<int32_t>(i), 0.0};
+  auto first = candidates.begin();
+  size_t kept = candidates.size();
+  if (params.top_k > 0 && static_cast<size_t>(params.top_k) < kept) {
+    kept = static_cast<size_t>(params.top_k);
+    std::nth_element(first, first + static_cast<std::ptrdiff_t>(kept), candidates.end(), before);
+  }
+  const double max_logit = logits[argmax(logits)];
   double total = 0.0;
   for (size_t i = 0; i < kept; ++i) {
-    weights[i] = std::exp((static_cast<double>(logits[order[i]]) - max_logit) / params.temperature);
-    total += weights[i];
+    candidates[i].weight = std::exp((static_cast<double>(logits[candidates[i].id]) - max_logit) / params.temperature);
+    total += candidates[i].weight;
   }
   if (params.top_p < 1.0f) {
-    double cumulative = 0.0;
-    size_t nucleus = 0;
-    while (nucleus < kept && cumulative < params.top_p * total) cumulative += weights[nucleus++];
+    // Smallest prefix whose weight reaches top_p · total: [0, lo) is inside it (weight `inside`),
+    // [hi, kept) outside, and the boundary lies in (lo, hi].
+    const double need = params.top_p * total;
+    size_t lo = 0, hi = kept;
+    double inside = 0.0;
+    constexpr size_t kSortBelow = 64;
+    while (hi - lo > kSortBelow) {
+      const size_t mid = lo + (hi - lo) / 2;
+      std::nth_element(first + static_cast<std::ptrdiff_t>(lo), first + static_cast<std::ptrdiff_t>(mid),
+                       first + static_cast<std::ptrdiff_t>(hi), before);
+      double upper = 0.0;
+      for (size_t i = lo; i < mid; ++i) upper += candidates[i].weight;
+      if (inside + upper >= need) {
+        hi = mid;
+      } else {
+        inside += upper;
+        lo = mid;
+      }
+    }
+    std::sort(first + static_cast<std::ptrdiff_t>(lo), first + static_cast<std::ptrdiff_t>(hi), before);
+    size_t nucleus = lo;
+    while (nucleus < hi && inside < need) inside += candidates[nucleus++].weight;
+    // nucleus is 0 only when lo is 0, and then [0, hi) is sorted: entry 0 is the top token.
     kept = std::max<size_t>(1, nucleus);
-    total = std::accumulate(weights.begin(), weights.begin() + static_cast<std::ptrdiff_t>(kept), 0.0);
+    total = 0.0;
+    for (size_t i = 0; i < kept; ++i) total += candidates[i].weight;
   }
-  for (size_t i = 0; i < kept; ++i) probs[order[i]] = weights[i] / total;
+  for (size_t i = 0; i < kept; ++i) probs[candidates[i].id] = candidates[i].weight / total;
   return probs;
 }
 

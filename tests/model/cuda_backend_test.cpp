@@ -41,8 +41,8 @@ constexpr double kGemm = 1e-4;
 // A bit pattern no op writes: guard rows around outputs must keep it (overrun check).
 constexpr float kGuard = -12345.678f;
 
-// bf16 weights with GEMM activations split into bf16 hi + lo: ≈ fp32 activations.
-const CudaBackendOptions kSplitActivations{DType::kBF16, GemmActivations::kSplit};
+// bf16 weights with GEMM activations split into bf16 hi + lo and an fp32 KV cache: ≈ the fp32 spec.
+const CudaBackendOptions kSplitActivations{DType::kBF16, GemmActivations::kSplit, DType::kF32};
 
 float round_to_bf16(float value) {
   const auto bits = std::bit_cast<uint32_t>(value);
@@ -152,7 +152,7 @@ class CudaBackendTest : public ::testing::Test {
   std::unique_ptr<CudaBackend> gpu_;
 };
 
-TEST_F(CudaBackendTest, SupportsF32EverywhereAndBf16OnlyForWeightOperands) {
+TEST_F(CudaBackendTest, SupportsF32EverywhereAndBf16OnlyForWeightAndCacheOperands) {
   for (OpKind op : {OpKind::kEmbedding, OpKind::kMatmul, OpKind::kHeadMatmul, OpKind::kRmsNorm, OpKind::kRope,
                     OpKind::kAdd, OpKind::kSiluMul, OpKind::kCopyColumns, OpKind::kWriteKv, OpKind::kCopyKvRows,
                     OpKind::kAttention, OpKind::kMoeRoute, OpKind::kMoeExperts}) {
@@ -162,7 +162,9 @@ TEST_F(CudaBackendTest, SupportsF32EverywhereAndBf16OnlyForWeightOperands) {
   }
   EXPECT_TRUE(gpu_->supports({OpKind::kMatmul, DType::kBF16, {}}));
   EXPECT_FALSE(gpu_->supports({OpKind::kRmsNorm, DType::kBF16, {}}));
-  EXPECT_FALSE(gpu_->supports({OpKind::kAttention, DType::kBF16, {}}));
+  EXPECT_FALSE(gpu_->supports({OpKind::kAdd, DType::kBF16, {}}));
+  EXPECT_TRUE(gpu_->supports({OpKind::kAttention, DType::kBF16, {}}));
+  EXPECT_TRUE(gpu_->supports({OpKind::kWriteKv, DType::kBF16, {}}));
   EXPECT_TRUE(gpu_->supports({OpKind::kMoeRoute, DType::kF32, {7, 256}}));
   EXPECT_FALSE(gpu_->supports({OpKind::kMoeRoute, DType::kF32, {7, 1024}}));
 }
@@ -368,6 +370,80 @@ TEST_F(CudaBackendTest, DecodeAttentionMatchesCpuForDenseGqaShapes) {
   }
 }
 
+// The engine's default bf16 KV cache: write_kv stores rows rounded to nearest-even, copy_kv_rows
+// moves them exactly, and both attention kernels (decode fast path, general with MLA latent
+// values) read them as the CPU spec reads the same rounded rows in fp32.
+TEST_F(CudaBackendTest, Bf16KvCacheStoresRoundedRowsAndAttentionReadsThem) {
+  Result<std::unique_ptr<CudaBackend>> created =
+      CudaBackend::create(CudaBackendOptions{DType::kBF16, GemmActivations::kSplit, DType::kBF16});
+  ASSERT_TRUE(created.is_ok()) << created.status().message();
+  CudaBackend& gpu = **created;
+  ASSERT_EQ(gpu.kv_cache_dtype(), DType::kBF16);
+  struct Case {
+    int64_t heads, kv_heads, k_dim, v_dim;
+    bool v_in_k;
+    int64_t num_q;  // new tokens of the first sequence (1: decode-only step)
+  };
+  for (const Case& c : {Case{12, 2, 128, 128, false, 1}, Case{6, 2, 7, 5, false, 9}, Case{16, 1, 576, 512, true, 1},
+                        Case{16, 1, 576, 512, true, 12}}) {
+    constexpr int64_t kBlockSize = 16;
+    const std::vector<int64_t> contexts = {c.num_q + 40, 1, 300};
+    std::vector<AttentionSeq> seqs;
+    int32_t next_block = 0;
+    int64_t q_rows = 0;
+    for (int64_t context : contexts) {
+      const int64_t num_q = seqs.empty() ? c.num_q : 1;
+      AttentionSeq seq{q_rows, num_q, context, {}};
+      for (int64_t b = 0; b * kBlockSize < context; ++b) seq.block_table.push_back(next_block++);
+      q_rows += num_q;
+      seqs.push_back(std::move(seq));
+    }
+    const int64_t slots = next_block * kBlockSize;
+    const int64_t k_width = c.kv_heads * c.k_dim;
+    const int64_t v_width = c.kv_heads * c.v_dim;
+    std::vector<int32_t> all_slots(slots);
+    for (int64_t i = 0; i < slots; ++i) all_slots[i] = static_cast<int32_t>(i);
+    std::shuffle(all_slots.begin(), all_slots.end(), rng_);
+
+    // Rows written in shuffled slot order; the CPU cache holds the same rows rounded to bf16.
+    auto fill = [&](int64_t width, Tensor& cpu_cache, Tensor& gpu_cache) {
+      const std::vector<float> rows = random(slots * width);
+      Tensor gpu_rows = gpu.alloc({slots, width}, DType::kF32);
+      gpu.upload_activation(rows, gpu_rows);
+      gpu_cache = gpu.alloc({slots, width}, DType::kBF16);
+      gpu.write_kv(gpu_rows, all_slots, gpu_cache);
+      std::vector<float> rounded(slots * width);
+      for (int64_t t = 0; t < slots; ++t) {
+        for (int64_t j = 0; j < width; ++j) rounded[all_slots[t] * width + j] = round_to_bf16(rows[t * width + j]);
+      }
+      cpu_cache = cpu_.alloc({slots, width}, DType::kF32);
+      cpu_.upload(rounded, cpu_cache);
+      EXPECT_EQ(gpu.download(gpu_cache), rounded) << "write_kv into a bf16 cache";
+    };
+    Tensor cpu_keys, gpu_keys, cpu_values, gpu_values;
+    fill(k_width, cpu_keys, gpu_keys);
+    if (!c.v_in_k) fill(v_width, cpu_values, gpu_values);
+    // Copy-on-write of block 0 into the last block, on both.
+    cpu_.copy_kv_rows(cpu_keys, 0, (next_block - 1) * kBlockSize, kBlockSize);
+    gpu.copy_kv_rows(gpu_keys, 0, (next_block - 1) * kBlockSize, kBlockSize);
+    EXPECT_EQ(gpu.download(gpu_keys), cpu_.download(cpu_keys)) << "copy_kv_rows in a bf16 cache";
+
+    const AttentionParams params{c.heads, c.kv_heads, c.k_dim, c.v_dim, c.v_in_k, 0.07f, kBlockSize};
+    const std::vector<float> q_values = random(q_rows * c.heads * c.k_dim);
+    Tensor cpu_q = cpu_.alloc({q_rows, c.heads, c.k_dim}, DType::kF32);
+    cpu_.upload(q_values, cpu_q);
+    Tensor gpu_q = gpu.alloc({q_rows, c.heads, c.k_dim}, DType::kF32);
+    gpu.upload_activation(q_values, gpu_q);
+    Tensor cpu_out = cpu_.alloc({q_rows, c.heads, c.v_dim}, DType::kF32);
+    Tensor gpu_out = gpu.alloc({q_rows, c.heads, c.v_dim}, DType::kF32);
+    cpu_.attention(cpu_q, cpu_keys, cpu_values, seqs, params, cpu_out);
+    gpu.attention(gpu_q, gpu_keys, gpu_values, seqs, params, gpu_out);
+    expect_close_values(gpu.download(gpu_out), cpu_.download(cpu_out), kReduction,
+                        "bf16-cache attention H=" + std::to_string(c.heads) + " k_dim=" + std::to_string(c.k_dim) +
+                            " num_q=" + std::to_string(c.num_q));
+  }
+}
+
 // Sigmoid + correction bias + top-2-sum group limit + normalisation (V3), softmax + max group
 // limit (V2 group_limited_greedy), plain softmax (V2 greedy): same experts, weights within 1e-6.
 TEST_F(CudaBackendTest, RouterChoosesTheSameExpertsAsCpuForEveryScoringAndGroupRule) {
@@ -489,7 +565,8 @@ TEST_P(CudaGoldenTest, LogitsAndGreedyTokensMatchTransformersWithinTheStatedBoun
   const std::filesystem::path dir = fixture_dir(c.fixture);
   if (!std::filesystem::exists(dir / "expected.safetensors")) GTEST_SKIP() << "fixture " << dir << " is missing";
   Result<std::unique_ptr<CudaBackend>> backend =
-      CudaBackend::create(CudaBackendOptions{c.weight_dtype, c.activations});
+      CudaBackend::create(CudaBackendOptions{c.weight_dtype, c.activations,
+                                             c.activations == GemmActivations::kSplit ? DType::kF32 : DType::kBF16});
   ASSERT_TRUE(backend.is_ok()) << backend.status().message();
   Result<std::unique_ptr<CausalLm>> model = load_causal_lm(dir, **backend);
   ASSERT_TRUE(model.is_ok()) << model.status().message();
@@ -588,6 +665,49 @@ TEST_P(CudaEngineTest, GreedyTokensEqualTheCpuEngine) {
   for (size_t r = 0; r < requests.size(); ++r) {
     for (size_t s = 0; s < 2; ++s) {
       EXPECT_EQ((*gpu_out)[r][s].tokens, (*cpu_out)[r][s].tokens) << GetParam() << " request " << r << " sample " << s;
+    }
+  }
+}
+
+// Decode steps recorded as CUDA graphs and replayed give the tokens of eager steps: seeded
+// temperature sampling, requests ending at different steps (the batch shrinks: new shapes are
+// recorded) and contexts growing past the 256-token bucket (the graph for 512 takes over).
+TEST_P(CudaEngineTest, ReplayedDecodeStepsGiveTheTokensOfEagerSteps) {
+  if (!CudaBackend::device_available()) GTEST_SKIP() << "no CUDA device visible";
+  const std::filesystem::path dir = fixture_dir(GetParam());
+  if (!std::filesystem::exists(dir / "expected.safetensors")) GTEST_SKIP() << "fixture " << dir << " is missing";
+  Result<std::unique_ptr<SafetensorsFile>> expected = SafetensorsFile::open(dir / "expected.safetensors");
+  ASSERT_TRUE(expected.is_ok());
+  std::vector<GenerationRequest> requests;
+  for (int i = 0; (*expected)->find("prompt." + std::to_string(i)) != nullptr; ++i) {
+    GenerationRequest request;
+    request.prompt = read_ids(**expected, "prompt." + std::to_string(i));
+    request.num_samples = 2;
+    request.params.max_tokens = 300 - 120 * i;
+    request.params.sampling.temperature = 0.7f;
+    request.params.sampling.seed = 11;
+    requests.push_back(request);
+  }
+  EngineOptions options;
+  options.num_kv_blocks = 1024;
+  options.block_size = 4;
+  std::vector<std::vector<std::vector<SampleOutput>>> outputs;
+  for (bool graphs : {false, true}) {
+    CudaBackendOptions backend_options = kSplitActivations;
+    backend_options.cuda_graphs = graphs;
+    Result<std::unique_ptr<CudaBackend>> gpu = CudaBackend::create(backend_options);
+    ASSERT_TRUE(gpu.is_ok()) << gpu.status().message();
+    Result<std::unique_ptr<CausalLm>> model = load_causal_lm(dir, **gpu);
+    ASSERT_TRUE(model.is_ok()) << model.status().message();
+    Engine engine(**model, **gpu, options);
+    Result<std::vector<std::vector<SampleOutput>>> out = engine.generate(requests);
+    ASSERT_TRUE(out.is_ok()) << out.status().message();
+    outputs.push_back(std::move(out).value());
+  }
+  for (size_t r = 0; r < requests.size(); ++r) {
+    for (size_t s = 0; s < 2; ++s) {
+      EXPECT_EQ(outputs[1][r][s].tokens, outputs[0][r][s].tokens) << GetParam() << " request " << r << " sample " << s;
+      EXPECT_EQ(outputs[1][r][s].completion_tokens, requests[r].params.max_tokens);
     }
   }
 }
