@@ -57,7 +57,9 @@ class Backend {
   // What the backend's own engine measured so far, for the run's notes and output: the in-tree
   // engine gives {"prompt_tokens", "generated_tokens", "busy_s", "generated_tokens_per_s",
   // "prompt_tokens_per_s", "model_flops", "model_bytes", "achieved_gflops", "achieved_gbps"}
-  // (model FLOPs and bytes of model/cost.h). Null for backends that do not know.
+  // (model FLOPs and bytes of model/cost.h), plus the device, prefill / decode tokens/s, MFU and
+  // bandwidth utilization (harness/engine_generator.h stats_json()). Null for backends that do not
+  // know.
   virtual nlohmann::json engine_stats() const { return nullptr; }
 };
 

@@ -51,11 +51,18 @@ struct RunFlags {
   std::string base_url;
   std::string model;
   std::string endpoint;
+  // In-tree engine settings (harness/engine_backend.h).
+  std::string device;
+  std::optional<double> gpu_memory_fraction;
+  std::optional<double> peak_tflops;
 };
+
+bool has_engine_flags(const RunFlags& f) { return !f.device.empty() || f.gpu_memory_fraction || f.peak_tflops; }
 
 bool has_one_off_flags(const RunFlags& f) {
   return !f.packs.empty() || f.n || f.temperature || f.top_p || f.max_tokens || f.seed || !f.template_name.empty() ||
-         !f.replay.empty() || !f.base_url.empty() || !f.model.empty() || !f.format.empty() || !f.repos_dir.empty();
+         !f.replay.empty() || !f.base_url.empty() || !f.model.empty() || !f.format.empty() || !f.repos_dir.empty() ||
+         has_engine_flags(f);
 }
 
 // Builds the suite JSON: the suite file (or the bundled demo when nothing is given), then flags.
@@ -98,7 +105,42 @@ Result<Suite> resolve_suite(const RunFlags& f) {
   } else if (!f.model.empty()) {
     j["backend"] = {{"type", "engine"}, {"model", fs::absolute(f.model).string()}};
   }
+  if (has_engine_flags(f)) {
+    if (!j.contains("backend") || !j["backend"].is_object() || j["backend"].value("type", "") != "engine") {
+      return Status::invalid_input(
+          "--device, --gpu-memory-fraction and --peak-tflops apply to the in-tree engine: add --model DIR (or use a "
+          "suite whose backend is {\"type\": \"engine\"})");
+    }
+    if (!f.device.empty()) j["backend"]["device"] = f.device;
+    if (f.gpu_memory_fraction) j["backend"]["gpu_memory_fraction"] = *f.gpu_memory_fraction;
+    if (f.peak_tflops) j["backend"]["peak_tflops"] = *f.peak_tflops;
+  }
   return parse_suite(j, where, base_dir);
+}
+
+// The in-tree engine's numbers (harness/engine_generator.h stats_json) as summary lines.
+void print_engine_stats(const nlohmann::json& e) {
+  std::cout << fmt::format("engine: {:.1f} generated tok/s, {:.1f} prompt tok/s over {:.1f}s of engine time; "
+                           "decode {:.1f} tok/s, prefill {:.1f} tok/s; {} preemptions\n",
+                           e.value("generated_tokens_per_s", 0.0), e.value("prompt_tokens_per_s", 0.0),
+                           e.value("busy_s", 0.0), e.value("decode_tokens_per_s", 0.0),
+                           e.value("prefill_tokens_per_s", 0.0), e.value("preemptions", int64_t{0}));
+  const std::string device = e.value("device", "engine");
+  const std::string device_name = e.value("device_name", device);
+  std::string line = fmt::format("engine: {}: {:.2f} model GFLOP/s, {:.2f} GB/s",
+                                 device_name == device ? device : device + " on " + device_name,
+                                 e.value("achieved_gflops", 0.0), e.value("achieved_gbps", 0.0));
+  if (e.contains("mfu")) {
+    line += fmt::format("; MFU {:.2f}% of {:.0f} TFLOP/s", 100 * e["mfu"].get<double>(), e.value("peak_tflops", 0.0));
+  }
+  if (e.contains("bandwidth_utilization")) {
+    line += fmt::format("; {:.1f}% of the {:.0f} GB/s measured copy bandwidth",
+                        100 * e["bandwidth_utilization"].get<double>(), e.value("copy_bandwidth_gbps", 0.0));
+  }
+  std::cout << line << "\n";
+  if (e.contains("mfu_note") && e.value("device", "") == "cuda") {
+    std::cout << "engine: " << e["mfu_note"].get<std::string>() << "\n";
+  }
 }
 
 // Prints the outcome (Markdown table or JSON on stdout), writes the report page, picks the exit code.
@@ -128,13 +170,7 @@ int finish(results::Store& store, const Result<RunOutcome>& outcome, const RunFl
     if (table.is_ok()) std::cout << *table;
     std::cout << fmt::format("run {} complete: {} samples ({} graded now) in {:.1f}s; results in {}\n", outcome->run_id,
                              outcome->samples_total, outcome->samples_graded_now, outcome->wall_s, f.db);
-    if (const nlohmann::json& e = outcome->engine_stats; !e.is_null()) {
-      std::cout << fmt::format("engine: {:.1f} generated tok/s, {:.1f} prompt tok/s, {:.2f} model GFLOP/s, {:.2f} GB/s "
-                               "(over {:.1f}s of engine time)\n",
-                               e["generated_tokens_per_s"].get<double>(), e["prompt_tokens_per_s"].get<double>(),
-                               e["achieved_gflops"].get<double>(), e["achieved_gbps"].get<double>(),
-                               e["busy_s"].get<double>());
-    }
+    if (const nlohmann::json& e = outcome->engine_stats; !e.is_null()) print_engine_stats(e);
   }
   if (!f.no_report && outcome->status == "complete") {
     Status s = results::write_report_html(store, {}, f.report);
@@ -189,6 +225,13 @@ void add_run_command(CLI::App& app, int& exit_code) {
   run->add_option("--model", f.model,
                   "checkpoint folder for the in-tree engine; with --base-url, the model name sent to the server");
   run->add_option("--endpoint", f.endpoint, "completions (default) or chat");
+  run->add_option("--device", f.device, "in-tree engine device: auto (cuda when a GPU is visible), cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  run->add_option("--gpu-memory-fraction", f.gpu_memory_fraction,
+                  "in-tree engine: share of free GPU memory for the KV cache and activations (default 0.90)")
+      ->check(CLI::Range(0.01, 1.0));
+  run->add_option("--peak-tflops", f.peak_tflops, "dense bf16 peak for MFU (default: the GPU's datasheet figure)")
+      ->check(CLI::PositiveNumber);
   run->callback([flags, &exit_code] {
     const RunFlags& f = *flags;
     if (f.resume && (!f.suite_path.empty() || has_one_off_flags(f))) {

@@ -58,19 +58,7 @@ class EngineBackend final : public Backend {
     return out;
   }
 
-  nlohmann::json engine_stats() const override {
-    const EngineThroughput t = generator_->throughput();
-    const double busy = t.busy_seconds > 0 ? t.busy_seconds : 1.0;
-    return {{"prompt_tokens", t.prompt_tokens},
-            {"generated_tokens", t.generated_tokens},
-            {"busy_s", t.busy_seconds},
-            {"generated_tokens_per_s", t.generated_tokens / busy},
-            {"prompt_tokens_per_s", t.prompt_tokens / busy},
-            {"model_flops", t.flops},
-            {"model_bytes", t.bytes},
-            {"achieved_gflops", t.flops / busy / 1e9},
-            {"achieved_gbps", t.bytes / busy / 1e9}};
-  }
+  nlohmann::json engine_stats() const override { return generator_->stats_json(); }
 
  private:
   std::unique_ptr<EngineGenerator> generator_;
@@ -81,8 +69,8 @@ class EngineBackend final : public Backend {
 
 Result<std::unique_ptr<Backend>> make_engine_backend(const nlohmann::json& config, const std::string& where) {
   for (const auto& [key, value] : config.items()) {
-    if (key != "type" && key != "model" && key != "threads" && key != "chat_format" && key != "max_context" &&
-        key != "max_num_seqs") {
+    if (key != "type" && key != "model" && key != "device" && key != "threads" && key != "chat_format" &&
+        key != "max_context" && key != "max_num_seqs" && key != "gpu_memory_fraction" && key != "peak_tflops") {
       return Status::invalid_input(where + ": unknown key \"" + key + "\" in the engine backend");
     }
   }
@@ -101,17 +89,31 @@ Result<std::unique_ptr<Backend>> make_engine_backend(const nlohmann::json& confi
   R1B_RETURN_IF_ERROR(integer("threads", options.threads));
   R1B_RETURN_IF_ERROR(integer("max_context", options.max_context));
   R1B_RETURN_IF_ERROR(integer("max_num_seqs", options.max_num_seqs));
-  if (config.contains("chat_format")) {
-    if (!config["chat_format"].is_string()) return Status::invalid_input(where + ": \"chat_format\" must be a string");
-    options.chat_format = config["chat_format"];
-  }
+  auto text = [&](const char* key, std::string& out) -> Status {
+    if (!config.contains(key)) return Status::ok();
+    if (!config[key].is_string()) return Status::invalid_input(where + ": \"" + key + "\" must be a string");
+    out = config[key];
+    return Status::ok();
+  };
+  auto number = [&](const char* key, double& out) -> Status {
+    if (!config.contains(key)) return Status::ok();
+    if (!config[key].is_number()) return Status::invalid_input(where + ": \"" + key + "\" must be a number");
+    out = config[key];
+    return Status::ok();
+  };
+  R1B_RETURN_IF_ERROR(text("chat_format", options.chat_format));
+  R1B_RETURN_IF_ERROR(text("device", options.device));
+  R1B_RETURN_IF_ERROR(number("gpu_memory_fraction", options.gpu_memory_fraction));
+  R1B_RETURN_IF_ERROR(number("peak_tflops", options.peak_tflops));
   const std::string dir = config["model"];
   if (!std::filesystem::is_directory(dir)) {
     return Status::not_found(where + ": model folder " + dir + " does not exist");
   }
   auto generator = EngineGenerator::load(dir, options);
   if (!generator.is_ok()) return generator.status().with_context(where);
-  // Said once per run: the checkpoint's Jinja chat template differs from the format the engine uses.
+  // Said once per run: the device and KV capacity, and when the checkpoint's Jinja chat template
+  // differs from the format the engine uses.
+  std::cerr << (*generator)->load_summary();
   if (!(*generator)->template_warning().empty()) std::cerr << "r1bench: " << (*generator)->template_warning() << "\n";
   return std::unique_ptr<Backend>(new EngineBackend(std::move(*generator), dir));
 }

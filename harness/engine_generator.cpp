@@ -2,8 +2,16 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
+#include <fmt/core.h>
+
+#include "model/cpu_backend.h"
+#include "model/device_peaks.h"
 #include "model/sampler.h"
+#ifdef R1B_HAVE_CUDA
+#include "model/cuda_backend.h"
+#endif
 
 namespace r1b::harness {
 namespace {
@@ -12,6 +20,94 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view kReplacementChar = "\xEF\xBF\xBD";
 constexpr int64_t kDefaultContextCap = 8192;
+constexpr int64_t kKvBlockTokens = 16;
+// GPU memory kept out of the KV cache: the CUDA runtime's own growth, cuBLAS workspaces, the
+// backend's grow-only scratch buffers.
+constexpr int64_t kRuntimeReserveBytes = int64_t{1} << 30;
+// One step's fp32 activations per token, in multiples of hidden_size: q/k/v and the attention
+// output, the residual and its norm, the MLP's gate, up and product (≈ 3 × 6 × hidden for the
+// Qwen2 / Llama / DeepSeek shapes) and the bf16 halves of GEMM inputs, with room to spare.
+constexpr int64_t kActivationWidthsPerToken = 48;
+
+// Whether this build has the CUDA backend and a GPU is visible.
+bool cuda_usable() {
+#ifdef R1B_HAVE_CUDA
+  return model::CudaBackend::device_available();
+#else
+  return false;
+#endif
+}
+
+// The backend options.device names (see the header), and its EngineDevice kind and name.
+Result<std::unique_ptr<model::Backend>> open_backend(const EngineGeneratorOptions& options, EngineDevice& device) {
+  if (options.device != "auto" && options.device != "cpu" && options.device != "cuda") {
+    return Status::invalid_input("device \"" + options.device + "\" is unknown (use auto, cpu or cuda)");
+  }
+  if (options.device == "cpu" || (options.device == "auto" && !cuda_usable())) {
+    device.kind = "cpu";
+    device.name = "cpu";
+    device.threads = options.threads > 0 ? options.threads
+                                         : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return std::unique_ptr<model::Backend>(std::make_unique<model::CpuBackend>(device.threads));
+  }
+#ifdef R1B_HAVE_CUDA
+  if (!model::CudaBackend::device_available()) {
+    return Status::unavailable("device cuda: no CUDA GPU is visible (check nvidia-smi and CUDA_VISIBLE_DEVICES), "
+                               "or run on the CPU with --device cpu");
+  }
+  auto cuda = model::CudaBackend::create();
+  R1B_RETURN_IF_ERROR(cuda.status());
+  device.kind = "cuda";
+  device.name = (*cuda)->device_name();
+  return std::unique_ptr<model::Backend>(std::move(*cuda));
+#else
+  return Status::unavailable("device cuda: this r1bench was built without CUDA (nvcc was not found when it was "
+                             "configured); rebuild with the CUDA Toolkit installed, or use --device cpu");
+#endif
+}
+
+// Sizes the KV cache of `device` for `model` on `backend` (see the header) and measures what the
+// reports divide by.
+Status plan_device(model::Backend& backend, const model::CausalLm& model, const EngineGeneratorOptions& options,
+                   const model::SchedulerOptions& scheduler, EngineDevice& device) {
+  const model::KvLayout layout = model.kv_layout();
+  // allocate_kv_cache() stores rows of the backend's kv_cache_dtype().
+  const int64_t block_bytes = kKvBlockTokens * layout.num_layers * (layout.k_row + layout.v_row) *
+                              static_cast<int64_t>(model::dtype_size(backend.kv_cache_dtype()));
+  const int64_t blocks_per_seq = (device.max_context + kKvBlockTokens - 1) / kKvBlockTokens;
+  const int64_t wanted_seqs = std::max<int64_t>(1, options.max_num_seqs);
+  device.kv_block_tokens = kKvBlockTokens;
+  device.peak_flops = model::mfu_peak_flops(device.name, options.peak_tflops);
+  if (backend.free_memory_bytes() < 0) {  // host memory: size from the request
+    device.kv_blocks = wanted_seqs * blocks_per_seq;
+    device.max_num_seqs = wanted_seqs;
+  } else {
+    device.copy_bandwidth = backend.measure_copy_bandwidth();
+    const int64_t free_bytes = backend.free_memory_bytes();  // after the measurement's buffers went
+    const model::ModelInfo& info = model.info();
+    const int64_t reserve_bytes =
+        kRuntimeReserveBytes +
+        scheduler.max_batch_tokens * info.hidden_size * kActivationWidthsPerToken * static_cast<int64_t>(sizeof(float)) +
+        2 * wanted_seqs * info.vocab_size * static_cast<int64_t>(sizeof(float));
+    const auto usable_bytes =
+        static_cast<int64_t>(static_cast<double>(free_bytes) * options.gpu_memory_fraction) -
+        reserve_bytes;
+    device.kv_blocks = std::max<int64_t>(0, usable_bytes / block_bytes);
+    if (device.kv_blocks < blocks_per_seq) {
+      return Status::unavailable(fmt::format(
+          "device cuda: {} GiB of GPU memory are free after loading the model; {:.0f}% of it less a {:.1f} GiB "
+          "activation reserve holds {} KV tokens, fewer than one sequence of {} (lower --max-context or raise "
+          "--gpu-memory-fraction)",
+          free_bytes >> 30, options.gpu_memory_fraction * 100, static_cast<double>(reserve_bytes) / (1 << 30),
+          device.kv_blocks * kKvBlockTokens, device.max_context));
+    }
+    device.max_num_seqs = std::min(wanted_seqs, device.kv_blocks / blocks_per_seq);
+  }
+  device.kv_bytes = device.kv_blocks * block_bytes;
+  return Status::ok();
+}
+
+double per_second(double amount, double seconds) { return seconds > 0 ? amount / seconds : 0.0; }
 
 // Bytes of `text` that can be shown now: not a trailing partial character (decoded as U+FFFD) and
 // not a tail that may still grow into a stop string.
@@ -55,7 +151,14 @@ Result<std::unique_ptr<EngineGenerator>> EngineGenerator::load(const fs::path& d
                                             : model::chat_format_by_name(*gen->tokenizer_, options.chat_format);
   if (!format.is_ok()) return Status::invalid_input(dir.string() + ": " + format.status().message());
   gen->chat_format_ = std::move(*format);
-  gen->backend_ = std::make_unique<model::CpuBackend>(options.threads);
+  if (!(options.gpu_memory_fraction > 0 && options.gpu_memory_fraction <= 1)) {
+    return Status::invalid_input("gpu memory fraction " + std::to_string(options.gpu_memory_fraction) +
+                                 " is outside (0, 1] (--gpu-memory-fraction)");
+  }
+  if (options.peak_tflops < 0) return Status::invalid_input("peak TFLOP/s must not be negative (--peak-tflops)");
+  auto backend = open_backend(options, gen->device_);
+  R1B_RETURN_IF_ERROR(backend.status());
+  gen->backend_ = std::move(*backend);
   auto lm = model::load_causal_lm(dir, *gen->backend_);
   R1B_RETURN_IF_ERROR(lm.status());
   gen->model_ = std::move(*lm);
@@ -70,10 +173,11 @@ Result<std::unique_ptr<EngineGenerator>> EngineGenerator::load(const fs::path& d
                                                                       : kDefaultContextCap,
                                                                   kDefaultContextCap);
   model::EngineOptions engine_options;
-  engine_options.block_size = 16;
-  const int64_t blocks_per_seq = (gen->max_context_ + engine_options.block_size - 1) / engine_options.block_size;
-  engine_options.num_kv_blocks = std::max<int64_t>(1, options.max_num_seqs) * blocks_per_seq;
-  engine_options.scheduler.max_num_seqs = std::max<int64_t>(1, options.max_num_seqs);
+  gen->device_.max_context = gen->max_context_;
+  R1B_RETURN_IF_ERROR(plan_device(*gen->backend_, *gen->model_, options, engine_options.scheduler, gen->device_));
+  engine_options.block_size = gen->device_.kv_block_tokens;
+  engine_options.num_kv_blocks = gen->device_.kv_blocks;
+  engine_options.scheduler.max_num_seqs = gen->device_.max_num_seqs;
   const model::Tokenizer* tok = gen->tokenizer_.get();
   engine_options.detokenize = [tok](std::span<const int32_t> ids) { return tok->decode(ids); };
   EngineGenerator* raw = gen.get();
@@ -97,9 +201,62 @@ Result<std::string> EngineGenerator::render_chat(const std::vector<ChatMessage>&
   return model::render_chat_prompt(chat_format_, turns);
 }
 
+std::string EngineGenerator::load_summary() const {
+  const EngineDevice& d = device_;
+  std::string out = d.kind == "cpu" ? fmt::format("engine: cpu, {} threads\n", d.threads)
+                                    : fmt::format("engine: cuda on {}, copy bandwidth {:.0f} GB/s\n", d.name,
+                                                  d.copy_bandwidth / 1e9);
+  out += fmt::format("engine: KV cache {} blocks x {} = {} tokens ({:.2f} GiB); up to {} sequences of {} tokens\n",
+                     d.kv_blocks, d.kv_block_tokens, d.kv_blocks * d.kv_block_tokens,
+                     static_cast<double>(d.kv_bytes) / (1 << 30), d.max_num_seqs, d.max_context);
+  if (d.peak_flops) {
+    out += fmt::format("engine: MFU against {:.0f} TFLOP/s dense bf16\n", *d.peak_flops / 1e12);
+  } else if (d.kind == "cuda") {
+    out += "engine: no dense bf16 peak is known for " + d.name + ": MFU is not reported (give it with --peak-tflops)\n";
+  }
+  return out;
+}
+
 EngineThroughput EngineGenerator::throughput() const {
   std::lock_guard lock(mu_);
   return throughput_;
+}
+
+nlohmann::json EngineGenerator::stats_json() const {
+  const EngineThroughput t = throughput();
+  const double flops_per_s = per_second(t.flops, t.busy_seconds);
+  const double bytes_per_s = per_second(t.bytes, t.busy_seconds);
+  nlohmann::json j = {{"device", device_.kind},
+                      {"device_name", device_.name},
+                      {"prompt_tokens", t.prompt_tokens},
+                      {"prefill_tokens", t.prefill_tokens},
+                      {"generated_tokens", t.generated_tokens},
+                      {"decode_tokens", t.decode_tokens},
+                      {"busy_s", t.busy_seconds},
+                      {"prefill_s", t.prefill_seconds},
+                      {"decode_s", t.decode_seconds},
+                      {"generated_tokens_per_s", per_second(static_cast<double>(t.generated_tokens), t.busy_seconds)},
+                      {"prompt_tokens_per_s", per_second(static_cast<double>(t.prompt_tokens), t.busy_seconds)},
+                      {"prefill_tokens_per_s", per_second(static_cast<double>(t.prefill_tokens), t.prefill_seconds)},
+                      {"decode_tokens_per_s", per_second(static_cast<double>(t.decode_tokens), t.decode_seconds)},
+                      {"preemptions", t.preemptions},
+                      {"kv_cache_tokens", device_.kv_blocks * device_.kv_block_tokens},
+                      {"model_flops", t.flops},
+                      {"model_bytes", t.bytes},
+                      {"achieved_gflops", flops_per_s / 1e9},
+                      {"achieved_gbps", bytes_per_s / 1e9}};
+  if (device_.peak_flops) {
+    j["peak_tflops"] = *device_.peak_flops / 1e12;
+    j["mfu"] = flops_per_s / *device_.peak_flops;
+  } else {
+    j["mfu_note"] = "no dense bf16 peak is known for " + device_.name +
+                    ": give it with --peak-tflops (or \"peak_tflops\" in the engine backend) to get MFU";
+  }
+  if (device_.copy_bandwidth > 0) {
+    j["copy_bandwidth_gbps"] = device_.copy_bandwidth / 1e9;
+    j["bandwidth_utilization"] = bytes_per_s / device_.copy_bandwidth;
+  }
+  return j;
 }
 
 Status EngineGenerator::prepare(const TextRequest& request, Pending& pending) const {
@@ -214,9 +371,15 @@ void EngineGenerator::run_batch(std::deque<Pending*>& batch) {
   }
   std::lock_guard lock(mu_);
   for (Pending* p : batch) p->done = true;
-  throughput_.prompt_tokens += after.prefill_tokens - before.prefill_tokens;
+  throughput_.prefill_tokens += after.prefill_tokens - before.prefill_tokens;
+  throughput_.prompt_tokens += (after.prefill_tokens - after.recomputed_tokens) -
+                               (before.prefill_tokens - before.recomputed_tokens);
   throughput_.generated_tokens += generated_tokens;
+  throughput_.decode_tokens += after.decode_tokens - before.decode_tokens;
   throughput_.busy_seconds += seconds;
+  throughput_.prefill_seconds += after.prefill_seconds - before.prefill_seconds;
+  throughput_.decode_seconds += after.decode_seconds - before.decode_seconds;
+  throughput_.preemptions += after.preemptions - before.preemptions;
   throughput_.flops += after.cost.flops() - before.cost.flops();
   throughput_.bytes += after.cost.bytes() - before.cost.bytes();
 }

@@ -2,9 +2,22 @@
 // the harness's engine backend (`r1bench run --model DIR`) calls.
 //
 // load() opens a Hugging Face checkpoint folder: tokenizer.json (+ tokenizer_config.json), the chat
-// format picked from its special tokens (or named), and the model on the CPU reference backend.
-// The chat format's template warning, when there is one, is kept in template_warning() for the
-// caller to print once.
+// format picked from its special tokens (or named), and the model on the device options.device
+// names: "cpu" (the CPU reference backend), "cuda" (model/cuda_backend.h on the current GPU) or
+// "auto" (cuda when r1bench was built with CUDA and a GPU is visible, else cpu). The KV cache is
+// sized once, after the weights are loaded:
+//   cpu   max_num_seqs sequences of max_context tokens;
+//   cuda  (free GPU memory × gpu_memory_fraction − an activation reserve) / bytes per KV block,
+//         where the reserve covers one step's activations (max_batch_tokens rows of the widest
+//         layer, the logits rows) plus 1 GiB for the CUDA runtime, cuBLAS and scratch buffers;
+//         max_num_seqs is then capped at the full-context sequences that fit.
+// On a GPU the device's copy bandwidth is measured once at load (the denominator of the reported
+// bandwidth utilization) and its dense bf16 peak looked up (model/device_peaks.h; peak_tflops
+// overrides) for MFU. load_summary() holds the device choice and the KV capacity, and
+// template_warning() the chat format's template warning when there is one, for the caller to print
+// once. Errors: the checkpoint's and the tokenizer's; Unavailable for "cuda" without a visible GPU
+// or in a build without CUDA, and for a GPU whose memory holds less than one sequence's KV cache;
+// InvalidInput for an unknown device or a fraction outside (0, 1].
 //
 // generate() may be called from many threads at once: the calls are batched — whichever caller
 // finds the engine idle runs every queued request in one Engine::generate (their samples share the
@@ -21,32 +34,59 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "base/status.h"
 #include "harness/openai_server.h"
+#include "model/backend.h"
 #include "model/causal_lm.h"
 #include "model/chat_format.h"
-#include "model/cpu_backend.h"
 #include "model/engine.h"
 #include "model/tokenizer.h"
 
 namespace r1b::harness {
 
 struct EngineGeneratorOptions {
+  std::string device = "auto";     // auto | cpu | cuda
   int threads = 0;                 // CPU backend threads; 0: one per hardware thread
   std::string chat_format;         // "" picks from the tokenizer; else r1 | deepseek_v3 | qwen2 | llama3
   int64_t max_context = 0;         // tokens per sequence the KV cache is sized for; 0: the model's
                                    // max_position_embeddings (capped at 8192)
-  int64_t max_num_seqs = 64;       // sequences resident in the KV cache at once
+  int64_t max_num_seqs = 64;       // sequences resident in the KV cache at once (on a GPU: at most
+                                   // the full-context sequences its KV cache holds)
+  double gpu_memory_fraction = 0.90;  // share of the GPU memory free after loading that the KV cache
+                                      // and activations may take
+  double peak_tflops = 0;          // dense bf16 peak for MFU; 0: model/device_peaks.h's table
+};
+
+// Where the engine runs and what its KV cache holds; fixed at load.
+struct EngineDevice {
+  std::string kind;                // "cpu" | "cuda"
+  std::string name;                // "cpu" or the GPU's name, e.g. "NVIDIA H100 80GB HBM3"
+  int threads = 0;                 // CPU backend threads (cpu only)
+  int64_t kv_blocks = 0;
+  int64_t kv_block_tokens = 0;     // tokens per block
+  int64_t kv_bytes = 0;            // device bytes of the whole cache
+  int64_t max_context = 0;         // tokens per sequence
+  int64_t max_num_seqs = 0;        // sequences at once, after the cap
+  double copy_bandwidth = 0;       // bytes/s measured at load; 0 when not measured (cpu)
+  std::optional<double> peak_flops;  // MFU denominator in FLOP/s; nullopt: unknown device
 };
 
 // Throughput counters over the generator's lifetime (for progress lines and MFU).
 struct EngineThroughput {
   int64_t prompt_tokens = 0;       // prefilled (a prompt shared by n samples counts once)
+  int64_t prefill_tokens = 0;      // prompt tokens + tokens recomputed after preemptions
   int64_t generated_tokens = 0;    // sampled
+  int64_t decode_tokens = 0;       // of decode rows, in any step (each prefill's first token left out)
   double busy_seconds = 0;         // wall time inside Engine::generate
+  double prefill_seconds = 0;      // of steps with prefill rows (model::EngineStats)
+  double decode_seconds = 0;       // of pure decode steps (a step mixing both counts as prefill)
+  int64_t preemptions = 0;         // sequences preempted for KV blocks and recomputed later
   double flops = 0;                // model FLOPs of those steps (model/cost.h)
   double bytes = 0;                // bytes the steps had to move
 };
@@ -67,7 +107,21 @@ class EngineGenerator final : public TextGenerator {
 
   const model::ChatFormat& chat_format() const { return chat_format_; }
   const std::string& template_warning() const { return chat_format_.template_warning; }
+  const EngineDevice& device() const { return device_; }
+  // The device choice and KV capacity, one "engine: ..." line each, newline-terminated.
+  std::string load_summary() const;
   EngineThroughput throughput() const;
+  // The throughput with the device's numbers, as runs report it (notes, --json "engine"):
+  // {"device", "device_name", "prompt_tokens", "prefill_tokens", "generated_tokens",
+  //  "decode_tokens", "busy_s", "prefill_s", "decode_s", "generated_tokens_per_s",
+  //  "prompt_tokens_per_s", "prefill_tokens_per_s" (prefill tokens / prefill_s),
+  //  "decode_tokens_per_s" (decode tokens / decode_s: an upper bound when steps mixed decode rows
+  //  into prefills), "preemptions", "kv_cache_tokens", "model_flops", "model_bytes", "achieved_gflops",
+  //  "achieved_gbps", then "peak_tflops" and "mfu" (model FLOP/s over busy_s ÷ peak) or, with no
+  //  known peak, "mfu_note" saying how to give one; on a GPU "copy_bandwidth_gbps" and
+  //  "bandwidth_utilization" (achieved bytes/s ÷ measured copy bandwidth)}. Rates over zero
+  // seconds are 0.
+  nlohmann::json stats_json() const;
 
  private:
   struct Pending;
@@ -84,10 +138,11 @@ class EngineGenerator final : public TextGenerator {
   std::string name_;
   std::unique_ptr<model::Tokenizer> tokenizer_;
   model::ChatFormat chat_format_;
-  std::unique_ptr<model::CpuBackend> backend_;
+  std::unique_ptr<model::Backend> backend_;
   std::unique_ptr<model::CausalLm> model_;
   std::unique_ptr<model::Engine> engine_;
   int64_t max_context_ = 0;
+  EngineDevice device_;
   std::deque<Pending*>* running_ = nullptr;  // the batch inside Engine::generate (its thread only)
 
   mutable std::mutex mu_;

@@ -20,6 +20,9 @@
 #include "harness/http_backend.h"
 #include "results/store.h"
 #include "test_util.h"
+#ifdef R1B_HAVE_CUDA
+#include "model/cuda_backend.h"
+#endif
 
 namespace r1b::harness {
 namespace {
@@ -372,6 +375,82 @@ TEST(EngineBackendTest, SamplesShareThePrefillAndAreTheSameAloneOrTogether) {
   EXPECT_EQ((*some)[0].text, (*all)[1].text);
   EXPECT_EQ((*some)[1].sample_idx, 3);
   EXPECT_EQ((*some)[1].text, (*all)[3].text);
+}
+
+}  // namespace
+}  // namespace r1b::harness
+
+namespace r1b::harness {
+namespace {
+
+bool gpu_visible() {
+#ifdef R1B_HAVE_CUDA
+  return model::CudaBackend::device_available();
+#else
+  return false;
+#endif
+}
+
+// --device cuda where no GPU is visible (or CUDA was not built in): one line naming the device and
+// what to do, exit 2, for both `run --model` and `serve`.
+TEST(EngineDeviceTest, CudaWithoutAGpuIsOneClearErrorAndExitTwo) {
+  if (gpu_visible()) GTEST_SKIP() << "a GPU is visible: --device cuda works here";
+  r1b::testing::TempDir dir;
+  const auto run = r1b::testing::run_r1bench({"run", "--model", kFixture, "--device", "cuda", "--pack",
+                                              std::string(R1B_SOURCE_DIR) + "/packs/demo/math.jsonl", "--db",
+                                              dir.file("r.db"), "--no-report"});
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+  EXPECT_NE(run.err.find("device cuda"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("--device cpu"), std::string::npos) << run.err;
+  const auto serve = r1b::testing::run_r1bench({"serve", "--model", kFixture, "--device", "cuda", "--port", "0"});
+  EXPECT_EQ(serve.exit_code, 2) << serve.err;
+  EXPECT_EQ(std::count(serve.err.begin(), serve.err.end(), '\n'), 1) << serve.err;
+  EXPECT_NE(serve.err.find("device cuda"), std::string::npos) << serve.err;
+}
+
+// --device cpu on the tiny fixture: the run completes, says once where it ran and how big its KV
+// cache is, and reports prefill and decode tokens/s; MFU only once a peak is given.
+TEST(EngineDeviceTest, CpuRunReportsPrefillAndDecodeThroughputAndMfuWithAGivenPeak) {
+  r1b::testing::TempDir dir;
+  std::vector<std::string> args = {"run", "--model", kFixture, "--device", "cpu", "--pack",
+                                   std::string(R1B_SOURCE_DIR) + "/packs/demo/math.jsonl", "--n", "2",
+                                   "--max-tokens", "6", "--no-report", "--json", "--db", dir.file("a.db")};
+  const auto first = r1b::testing::run_r1bench(args);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.err.find("engine: cpu, "), std::string::npos) << first.err;
+  EXPECT_NE(first.err.find("engine: KV cache "), std::string::npos) << first.err;
+  const nlohmann::json engine = nlohmann::json::parse(first.out)["engine"];
+  ASSERT_TRUE(engine.is_object()) << first.out;
+  EXPECT_EQ(engine["device"], "cpu");
+  EXPECT_GT(engine["prefill_tokens_per_s"].get<double>(), 0.0) << engine.dump();
+  EXPECT_GT(engine["decode_tokens_per_s"].get<double>(), 0.0) << engine.dump();
+  EXPECT_GT(engine["prefill_s"].get<double>(), 0.0);
+  EXPECT_GT(engine["decode_s"].get<double>(), 0.0);
+  EXPECT_EQ(engine["preemptions"], 0);
+  EXPECT_GT(engine["kv_cache_tokens"].get<int64_t>(), 0);
+  EXPECT_FALSE(engine.contains("mfu")) << engine.dump();
+  EXPECT_NE(engine.value("mfu_note", "").find("--peak-tflops"), std::string::npos) << engine.dump();
+  EXPECT_FALSE(engine.contains("bandwidth_utilization")) << "no copy bandwidth is measured on the CPU";
+
+  args.insert(args.end(), {"--peak-tflops", "0.5"});
+  args[args.size() - 3] = dir.file("b.db");  // the --db value
+  const auto second = r1b::testing::run_r1bench(args);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  const nlohmann::json with_peak = nlohmann::json::parse(second.out)["engine"];
+  EXPECT_EQ(with_peak["peak_tflops"], 0.5);
+  EXPECT_NEAR(with_peak["mfu"].get<double>(), with_peak["achieved_gflops"].get<double>() / 500.0, 1e-12);
+}
+
+TEST(EngineDeviceTest, EngineFlagsWithoutTheEngineAreOneClearError) {
+  r1b::testing::TempDir dir;
+  const auto result = r1b::testing::run_r1bench({"run", "--device", "cpu", "--pack",
+                                                 std::string(R1B_SOURCE_DIR) + "/packs/demo/math.jsonl", "--replay",
+                                                 std::string(R1B_SOURCE_DIR) + "/packs/demo/generations.jsonl",
+                                                 "--db", dir.file("r.db"), "--no-report"});
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  EXPECT_NE(result.err.find("--model"), std::string::npos) << result.err;
 }
 
 }  // namespace
