@@ -202,6 +202,20 @@ void moe_experts(const float* x, const int32_t* expert_ids, const float* expert_
                  const void* up, const void* down, const ExpertShape& shape, float* out, Scratch& scratch,
                  Stream stream);
 
+// ---- sampling (sampling.cu) ----
+
+// One token to draw from row `logits_row` of a [rows, vocab] logits array.
+struct SampleRow {
+  int32_t logits_row = 0;
+  float temperature = 0.0f;  // ≤ 0: greedy (the first argmax)
+  float top_p = 1.0f;        // 1: off
+  int32_t top_k = 0;         // 0: off
+  float uniform = 0.0f;      // the draw, in [0, 1)
+};
+// tokens[r] for r < count (see model::Backend::sample_tokens for the rule). `rows` in device memory.
+void sample_rows(const float* logits, int64_t vocab, const SampleRow* rows, int64_t count, int32_t* tokens,
+                 Stream stream);
+
 // ---- matrix products (gemm.cu, cuBLAS) ----
 
 // A cuBLAS handle bound to `stream`; destroy_blas() after its last use.

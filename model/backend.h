@@ -114,6 +114,25 @@ class Backend {
   virtual void begin_decode_step(int64_t /*rows*/, int64_t /*max_context*/) {}
   virtual void end_decode_step() {}
 
+  // Sampling on the device (optional; ModelRunner samples on the host otherwise). One token per
+  // entry of `rows` from row rows[i].logits_row of logits [R, V]: greedy (temperature ≤ 0) is the
+  // first argmax; otherwise weights exp((logit − max) / temperature), restricted to the top_k
+  // largest logits (0: off) and then to the most likely tokens whose weight reaches top_p of the
+  // rest (1: off) — tokens tied with the last one kept at either cut are kept too — and the token
+  // where the kept weights' running sum in id order passes uniform × their total. That is
+  // sampler.h's distribution except for ties at a cut, which the host sampler breaks by id.
+  struct SampleRequest {
+    int32_t logits_row = 0;
+    float temperature = 0.0f;
+    float top_p = 1.0f;
+    int32_t top_k = 0;
+    float uniform = 0.0f;  // in [0, 1), from the sample's own generator
+  };
+  virtual bool samples_on_device() const { return false; }
+  virtual std::vector<int32_t> sample_tokens(const Tensor& /*logits*/, std::span<const SampleRequest> /*rows*/) {
+    return {};
+  }
+
   // A tensor owned by the returned handle(s). Its contents are unspecified until an op writes them
   // (CpuBackend zero-fills; device backends do not spend a memset per activation).
   virtual Tensor alloc(std::vector<int64_t> shape, DType dtype) = 0;

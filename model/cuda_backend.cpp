@@ -214,6 +214,22 @@ void CudaBackend::end_decode_step() {
   step_context_ = 0;
 }
 
+std::vector<int32_t> CudaBackend::sample_tokens(const Tensor& logits, std::span<const SampleRequest> rows) {
+  R1B_CHECK(step_mode_ == StepMode::kNone && logits.dtype() == DType::kF32);
+  std::vector<kernels::SampleRow> device_rows(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    R1B_CHECK(rows[i].logits_row >= 0 && rows[i].logits_row < logits.dim(0));
+    device_rows[i] = {rows[i].logits_row, rows[i].temperature, rows[i].top_p, rows[i].top_k, rows[i].uniform};
+  }
+  const auto [staged] = stage(std::array{std::as_bytes(std::span<const kernels::SampleRow>(device_rows))});
+  Tensor tokens = alloc({static_cast<int64_t>(rows.size())}, DType::kI32);
+  kernels::sample_rows(logits.data_as<float>(), logits.row_size(), reinterpret_cast<const kernels::SampleRow*>(staged),
+                       static_cast<int64_t>(rows.size()), tokens.data_as<int32_t>(), stream_);
+  std::vector<int32_t> ids(rows.size());
+  kernels::copy_to_host(ids.data(), tokens.data_as<void>(), static_cast<int64_t>(ids.size() * sizeof(int32_t)), stream_);
+  return ids;
+}
+
 void CudaBackend::drop_graphs() {
   kernels::synchronize(stream_);
   for (auto& [key, step] : recorded_) {

@@ -87,6 +87,8 @@ class CudaBackend final : public Backend {
   // context up to it. A replayed step's op sequence must match the recorded one (checked).
   void begin_decode_step(int64_t rows, int64_t max_context) override;
   void end_decode_step() override;
+  bool samples_on_device() const override { return true; }
+  std::vector<int32_t> sample_tokens(const Tensor& logits, std::span<const SampleRequest> rows) override;
   Tensor alloc(std::vector<int64_t> shape, DType dtype) override;
   void upload(std::span<const float> values, Tensor& dst) override;
   std::vector<float> download(const Tensor& src) override;

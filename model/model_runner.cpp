@@ -61,8 +61,7 @@ std::vector<SampledToken> ModelRunner::run(const StepPlan& plan) {
   if (decode_only) backend_.begin_decode_step(rows, max_context);
   const Tensor logits_tensor = model_.forward(batch, cache_);
   if (decode_only) backend_.end_decode_step();
-  const std::vector<float> logits = backend_.download(logits_tensor);
-  const int64_t vocab = model_.info().vocab_size;
+
   std::vector<size_t> rows_of;  // the logits row of each sampled token
   for (size_t row = 0; row < plan.seqs.size(); ++row) {
     for (Sequence* seq : plan.seqs[row].samplers) {
@@ -70,6 +69,21 @@ std::vector<SampledToken> ModelRunner::run(const StepPlan& plan) {
       rows_of.push_back(row);
     }
   }
+  if (backend_.samples_on_device()) {
+    // The draw comes from the sample's own generator, as on the host (greedy draws nothing).
+    std::vector<Backend::SampleRequest> requests(sampled.size());
+    for (size_t i = 0; i < sampled.size(); ++i) {
+      const SamplingParams& params = sampled[i].seq->params->sampling;
+      requests[i] = {static_cast<int32_t>(rows_of[i]), params.temperature, params.top_p,
+                     static_cast<int32_t>(params.top_k),
+                     params.temperature > 0.0f ? static_cast<float>(sampled[i].seq->rng.next_uniform()) : 0.0f};
+    }
+    const std::vector<int32_t> tokens = backend_.sample_tokens(logits_tensor, requests);
+    for (size_t i = 0; i < sampled.size(); ++i) sampled[i].token = tokens[i];
+    return sampled;
+  }
+  const std::vector<float> logits = backend_.download(logits_tensor);
+  const int64_t vocab = model_.info().vocab_size;
   // Each sample draws from its own generator, so samples are independent work.
   sample_pool_->parallel_for(static_cast<int64_t>(sampled.size()), [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {

@@ -5,8 +5,8 @@
 // sequence's new tokens, positions, KV slots from its block table, its last row as logits row),
 // runs the model once (a step of one new token per sequence is bracketed as a decode step, which
 // a backend may replay from a recording: Backend::begin_decode_step) and samples a token for every
-// sampler of every row with that sequence's own parameters and generator (in parallel on the
-// host's cores). Borrows the model and backend (they must outlive the runner). Not thread-safe.
+// sampler of every row with that sequence's own parameters and generator (on the device when the
+// backend samples there, else in parallel on the host's cores). Borrows the model and backend (they must outlive the runner). Not thread-safe.
 #pragma once
 
 #include <cstdint>
