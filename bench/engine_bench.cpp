@@ -6,23 +6,26 @@
 //   1. Writes a Hugging Face checkpoint folder (config.json + model.safetensors, BF16 weights
 //      ~ N(0, 0.02), norm weights 1) into a fresh folder under --workdir, loads it with
 //      load_causal_lm(dir, CudaBackend), then deletes the folder (the weights are on the device).
-//   2. Bandwidth roofline: kernels::copy_on_device of 1 GiB on the device, 10 copies after 2 warm-up
-//      ones, one synchronize; bandwidth = read + write bytes / s.
-//   3. Decode at B in {1, 16, 64}: B sequences of context 1024 (their KV pages already in the cache),
-//      one new token each, logits for every row. 3 warm-up steps, then --steps timed steps, each
-//      ended by downloading a one-element tensor queued after it (a wait on the backend's stream);
-//      the median step is reported. tokens/s = B / step. Bytes per step from CausalLm::cost(): the
-//      weights once (BF16) + every sequence's KV rows read + the new rows written, at the cache's
-//      actual 4 bytes per element (this backend keeps the KV cache in fp32). GB/s = bytes / step,
-//      of_bw = GB/s ÷ the measured copy bandwidth, the decode roofline.
-//   4. Prefill: one sequence of 2048 new tokens (context 2048), logits for its last row; 1 warm-up,
+//   2. Bandwidth roofline: CudaBackend::measure_copy_bandwidth() (1 GiB copies on the device);
+//      bandwidth = read + write bytes / s.
+//   3. Decode at (B, context) in kDecodePoints (B 1..512 at 1k, 1..64 at 8k): B sequences whose KV
+//      pages are already in the cache, one new token each, logits for every row, bracketed as a
+//      decode step (recorded as a CUDA graph and replayed, unless --no-graphs). 3 warm-up steps,
+//      then --steps timed steps, each ended by downloading a one-element tensor queued after it;
+//      the median step is reported, and queue_ms, the host time to queue it. tokens/s = B / step.
+//      Bytes per step from CausalLm::cost(): the weights once (BF16) + every sequence's KV rows
+//      read + the new rows written, at the cache's element size. GB/s = bytes / step, of_bw =
+//      GB/s ÷ the measured copy bandwidth, the decode roofline.
+//   4. Prefill: one sequence of 2048 and of 8192 new tokens, logits for its last row; 1 warm-up,
 //      3 timed passes, median. tokens/s, and TFLOP/s from CausalLm::cost() (matmuls + causal
 //      attention) with MFU = TFLOP/s ÷ kH100DenseBf16Flops, the prefill roofline.
 // TFLOP/s and MFU are printed for decode too. --layers N shrinks the depth for a quick run (the
-// output says so); the cost follows the loaded model.
+// output says so); the cost follows the loaded model. --activations split runs the exactness
+// configuration (GEMM activations as bf16 hi + lo, fp32 KV cache).
 //
 // Errors (no GPU, unwritable --workdir, a load failure) print one line and exit 1.
-// Run: engine_bench [--workdir DIR (default $TMPDIR)] [--layers N] [--steps N]
+// Run: engine_bench [--workdir DIR (default $TMPDIR)] [--layers N] [--steps N] [--activations bf16|split]
+//                   [--no-graphs]
 // Numbers: docs/engine_bench.md.
 #include <algorithm>
 #include <cerrno>
