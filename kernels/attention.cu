@@ -1,7 +1,8 @@
 // Paged causal attention for dispatch.h: a general kernel for prefill and decode, a decode fast
 // path for the common dense shapes (head width 64 / 128, GQA groups ≤ 8), both split over the
 // context when the step has too few query rows to fill the GPU (flash-decode), plus the kernel
-// that merges the splits.
+// that merges the splits. Prefill tiles of width-128 heads go to the tensor-core kernel
+// (attention_tc.cu) when the shape allows it (AttentionShape::tensor_cores).
 //
 // General kernel, work unit: a thread block takes one query tile (up to rows_per_tile consecutive new tokens of
 // one sequence, which share its block table) × heads_per_tile query heads of one KV head (GQA and
@@ -19,6 +20,7 @@
 
 #include <cfloat>
 
+#include "kernels/attention_tc.cuh"
 #include "kernels/cuda_check.cuh"
 #include "kernels/dispatch.h"
 
@@ -362,7 +364,9 @@ __global__ void merge_splits_kernel(const int32_t* tiles, int64_t rows_per_tile,
 }  // namespace
 
 int64_t attention_rows_per_tile(const AttentionShape& shape, int64_t max_rows_per_seq) {
-  const int64_t rows = max_pairs(shape) / heads_per_tile(shape);
+  const int64_t rows = max_rows_per_seq > 1 && tensor_core_attention_fits(shape)
+                           ? kTensorCoreTileRows
+                           : max_pairs(shape) / heads_per_tile(shape);
   return rows < max_rows_per_seq ? rows : (max_rows_per_seq < 1 ? 1 : max_rows_per_seq);
 }
 
@@ -396,6 +400,11 @@ void attention(const float* q, int64_t q_rows, const void* keys, const void* val
                const int32_t* tiles, int64_t num_tiles, int64_t rows_per_tile, int64_t max_visible,
                const int32_t* block_tables, const AttentionShape& shape, float* out, Scratch& scratch, Stream stream) {
   if (num_tiles == 0 || shape.heads == 0) return;
+  if (rows_per_tile > 1 && tensor_core_attention_fits(shape)) {
+    launch_tensor_core_attention(q, keys, values, cache_type, tiles, num_tiles, block_tables, shape, out,
+                                 as_cuda(stream));
+    return;
+  }
   const int64_t group = shape.heads / shape.kv_heads;
   const bool decode_path = rows_per_tile == 1 && !shape.v_in_k && shape.k_dim == shape.v_dim &&
                            (shape.k_dim == 64 || shape.k_dim == 128) && group <= kMaxDecodeGroup;

@@ -150,6 +150,9 @@ struct AttentionShape {
   bool v_in_k = false;        // values are the first v_dim columns of each key row (`values` unused)
   int64_t block_size = 0;
   float scale = 1.0f;
+  // May run q·k and p·v on bf16 tensor cores (prefill tiles of dense width-128 heads): q and the
+  // softmax probabilities are then rounded to bf16, sums stay fp32. Off: fp32 throughout.
+  bool tensor_cores = false;
 };
 // Query rows of one sequence a query tile may hold (≥ 1, ≤ max_rows_per_seq): the caller cuts
 // each sequence's new tokens into tiles of this many rows.

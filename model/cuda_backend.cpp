@@ -465,6 +465,7 @@ void CudaBackend::attention(const Tensor& q, const Tensor& k_cache, const Tensor
   shape.v_in_k = params.v_in_k;
   shape.block_size = params.block_size;
   shape.scale = params.scale;
+  shape.tensor_cores = !split_x();  // bf16 activations: q and p may be rounded like GEMM inputs
   R1B_CHECK(params.num_kv_heads > 0 && shape.heads % shape.kv_heads == 0 && q.row_size() == shape.heads * shape.k_dim);
   R1B_CHECK(out.row_size() == shape.heads * shape.v_dim && k_cache.row_size() == shape.k_row);
   R1B_CHECK(params.v_in_k ? params.v_dim <= params.k_dim : v_cache.row_size() == shape.v_row);

@@ -1,0 +1,24 @@
+// Private to kernels/: the tensor-core prefill attention (attention_tc.cu), which attention.cu's
+// dispatcher uses when AttentionShape::tensor_cores allows it and the shape fits.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "kernels/dispatch.h"
+
+namespace r1b::kernels {
+
+// Query rows per tile of the tensor-core kernel.
+inline constexpr int64_t kTensorCoreTileRows = 64;
+
+// Whether the tensor-core kernel takes this shape: dense heads of width 128 with separate values.
+bool tensor_core_attention_fits(const AttentionShape& shape);
+
+// Queues the kernel: one block per (query tile of ≤ 64 rows, query head), tiles as in attention().
+void launch_tensor_core_attention(const float* q, const void* keys, const void* values, ElementType cache_type,
+                                  const int32_t* tiles, int64_t num_tiles, const int32_t* block_tables,
+                                  const AttentionShape& shape, float* out, cudaStream_t stream);
+
+}  // namespace r1b::kernels
