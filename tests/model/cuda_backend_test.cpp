@@ -183,7 +183,9 @@ TEST_F(CudaBackendTest, UploadStoresMatricesInBf16AndVectorsInF32) {
 TEST_F(CudaBackendTest, MatmulMatchesCpuForBf16AndF32WeightsOverOddShapes) {
   Result<std::unique_ptr<CudaBackend>> f32_gpu = CudaBackend::create(CudaBackendOptions{DType::kF32});
   ASSERT_TRUE(f32_gpu.is_ok());
-  const int64_t shapes[][3] = {{1, 1, 1}, {3, 17, 5}, {7, 64, 33}, {16, 256, 129}, {33, 1001, 77}};
+  // Odd sizes, and the widths of a 1.5B model's decode rows.
+  const int64_t shapes[][3] = {{1, 1, 1},      {3, 17, 5},     {7, 64, 33},    {16, 256, 129},
+                               {33, 1001, 77}, {1, 1536, 1000}, {8, 2056, 300}, {5, 1536, 9}};
   for (const auto& [rows, in, outs] : shapes) {
     for (bool f32_weights : {false, true}) {
       for (bool with_bias : {false, true}) {
