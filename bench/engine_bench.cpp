@@ -1,6 +1,7 @@
 // Engine speed on one GPU against its roofline: CausalLm::forward on model::CudaBackend for the
 // R1-Distill-Qwen-1.5B shape (Qwen2ForCausalLM: hidden 1536, intermediate 8960, 28 layers, 12 heads,
-// 2 KV heads, vocab 151936, rope_theta 10000, untied head), with random weights.
+// 2 KV heads, vocab 151936, rope_theta 10000, untied head) or, with --shape 7b, the -7B shape
+// (hidden 3584, intermediate 18944, 28 heads, 4 KV heads, vocab 152064), with random weights.
 //
 // One run does, in order, and prints a self-explanatory table:
 //   1. Writes a Hugging Face checkpoint folder (config.json + model.safetensors, BF16 weights
@@ -24,8 +25,8 @@
 // configuration (GEMM activations as bf16 hi + lo, fp32 KV cache).
 //
 // Errors (no GPU, unwritable --workdir, a load failure) print one line and exit 1.
-// Run: engine_bench [--workdir DIR (default $TMPDIR)] [--layers N] [--steps N] [--activations bf16|split]
-//                   [--no-graphs]
+// Run: engine_bench [--shape 1.5b|7b] [--workdir DIR (default $TMPDIR)] [--layers N] [--steps N]
+//                   [--activations bf16|split] [--no-graphs]
 // Numbers: docs/engine_bench.md.
 #include <algorithm>
 #include <cerrno>
@@ -71,7 +72,16 @@ constexpr int64_t kPrefillLengths[] = {2048, 8192};
 constexpr double kWeightStd = 0.02;
 constexpr uint64_t kSeed = 20250601;
 
+// The dense shapes the benchmark writes (Qwen2ForCausalLM, 28 layers, head dim 128).
+struct DenseShape {
+  const char* name;
+  int64_t hidden, intermediate, heads, kv_heads, vocab;
+};
+constexpr DenseShape kShapes[] = {{"R1-Distill-Qwen-1.5B", 1536, 8960, 12, 2, 151936},
+                                  {"R1-Distill-Qwen-7B", 3584, 18944, 28, 4, 152064}};
+
 struct BenchOptions {
+  DenseShape shape = kShapes[0];
   fs::path workdir = fs::temp_directory_path();
   int64_t num_layers = kFullNumLayers;
   int decode_steps = 20;
@@ -87,12 +97,20 @@ Result<BenchOptions> parse_options(int argc, char** argv) {
       options.cuda_graphs = false;
       continue;
     }
-    if (i + 1 >= argc || (flag != "--workdir" && flag != "--layers" && flag != "--steps" && flag != "--activations")) {
+    if (i + 1 >= argc || (flag != "--workdir" && flag != "--layers" && flag != "--steps" && flag != "--activations" &&
+                          flag != "--shape")) {
       return Status::invalid_input("engine_bench: bad argument '" + flag +
-                                   "'; usage: engine_bench [--workdir DIR] [--layers N] [--steps N] "
+                                   "'; usage: engine_bench [--shape 1.5b|7b] [--workdir DIR] [--layers N] [--steps N] "
                                    "[--activations bf16|split] [--no-graphs]");
     }
     const std::string value = argv[++i];
+    if (flag == "--shape") {
+      if (value != "1.5b" && value != "7b") {
+        return Status::invalid_input("engine_bench: --shape wants 1.5b or 7b, got '" + value + "'");
+      }
+      options.shape = kShapes[value == "1.5b" ? 0 : 1];
+      continue;
+    }
     if (flag == "--workdir") {
       options.workdir = value;
       continue;
@@ -119,10 +137,11 @@ Result<BenchOptions> parse_options(int argc, char** argv) {
   return options;
 }
 
-nlohmann::json qwen2_1p5b_config(int64_t num_layers) {
-  return {{"architectures", {"Qwen2ForCausalLM"}}, {"model_type", "qwen2"},  {"vocab_size", 151936},
-          {"hidden_size", 1536},                   {"intermediate_size", 8960}, {"num_hidden_layers", num_layers},
-          {"num_attention_heads", 12},             {"num_key_value_heads", 2},  {"rms_norm_eps", 1e-6},
+nlohmann::json qwen2_config(const DenseShape& shape, int64_t num_layers) {
+  return {{"architectures", {"Qwen2ForCausalLM"}}, {"model_type", "qwen2"},  {"vocab_size", shape.vocab},
+          {"hidden_size", shape.hidden},           {"intermediate_size", shape.intermediate},
+          {"num_hidden_layers", num_layers},       {"num_attention_heads", shape.heads},
+          {"num_key_value_heads", shape.kv_heads}, {"rms_norm_eps", 1e-6},
           {"rope_theta", 10000.0},                 {"max_position_embeddings", 131072},
           {"tie_word_embeddings", false},          {"use_sliding_window", false}, {"torch_dtype", "bfloat16"},
           {"bos_token_id", 151646},                {"eos_token_id", 151643}};
@@ -318,7 +337,7 @@ Status run(const BenchOptions& options) {
   std::printf("device: %s (%.1f GiB), sm_%d%d\n", devices.at(0).name.c_str(),
               static_cast<double>(devices.at(0).total_memory_bytes) / (1 << 30), devices.at(0).sm_major,
               devices.at(0).sm_minor);
-  std::printf("model: R1-Distill-Qwen-1.5B shape, random BF16 weights ~ N(0, %.2f), %lld layers%s\n", kWeightStd,
+  std::printf("model: %s shape, random BF16 weights ~ N(0, %.2f), %lld layers%s\n", options.shape.name, kWeightStd,
               static_cast<long long>(options.num_layers),
               options.num_layers == kFullNumLayers ? "" : " (--layers override: NOT the full 28-layer model)");
 
@@ -329,7 +348,7 @@ Status run(const BenchOptions& options) {
   }
   const fs::path dir = pattern;
   Clock::time_point start = Clock::now();
-  Status written = write_checkpoint(dir, qwen2_1p5b_config(options.num_layers));
+  Status written = write_checkpoint(dir, qwen2_config(options.shape, options.num_layers));
   const double write_s = seconds_since(start);
   Result<std::unique_ptr<model::CudaBackend>> backend =
       model::CudaBackend::create(model::CudaBackendOptions{

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The peer measurement for bench/engine_bench: PyTorch + transformers generate() on the same GPU.
 
-Builds a random-weight Qwen2ForCausalLM of the R1-Distill-Qwen-1.5B config (the shape engine_bench
-writes; bf16, SDPA attention, static-free default cache) and times, per batch size B:
+Builds a random-weight Qwen2ForCausalLM of the R1-Distill-Qwen-1.5B (or, --shape 7b, -7B) config
+(the shapes engine_bench writes; bf16, SDPA attention, static-free default cache) and times, per batch size B:
 
   prefill  generate(max_new_tokens=1) on B random prompts of CONTEXT tokens;
   decode   generate(max_new_tokens=1 + STEPS) minus the prefill run, divided by STEPS: the
@@ -12,7 +12,7 @@ Decode tokens/s = B / step time, the figure engine_bench reports for its decode 
 and a context of CONTEXT. Greedy decoding, EOS disabled (min_new_tokens), so every step runs.
 Needs torch and transformers (the GPU machine has torch 2.11, transformers 5.17); no network.
 
-Usage: python3 bench/hf_generate_bench.py [--batches 1,16,64] [--context 1024] [--steps 64]
+Usage: python3 bench/hf_generate_bench.py [--shape 1.5b|7b] [--batches 1,16,64] [--context 1024] [--steps 64]
 """
 import argparse
 import time
@@ -21,9 +21,14 @@ import torch
 from transformers import Qwen2Config, Qwen2ForCausalLM
 
 
-def r1_distill_qwen_1p5b_config() -> Qwen2Config:
-    return Qwen2Config(vocab_size=151936, hidden_size=1536, intermediate_size=8960, num_hidden_layers=28,
-                       num_attention_heads=12, num_key_value_heads=2, rms_norm_eps=1e-6, rope_theta=10000.0,
+# (hidden, intermediate, heads, kv heads, vocab) of the shapes bench/engine_bench.cpp writes.
+SHAPES = {"1.5b": (1536, 8960, 12, 2, 151936), "7b": (3584, 18944, 28, 4, 152064)}
+
+
+def r1_distill_qwen_config(shape: str) -> Qwen2Config:
+    hidden, intermediate, heads, kv_heads, vocab = SHAPES[shape]
+    return Qwen2Config(vocab_size=vocab, hidden_size=hidden, intermediate_size=intermediate, num_hidden_layers=28,
+                       num_attention_heads=heads, num_key_value_heads=kv_heads, rms_norm_eps=1e-6, rope_theta=10000.0,
                        max_position_embeddings=131072, tie_word_embeddings=False, use_sliding_window=False,
                        bos_token_id=151646, eos_token_id=151643)
 
@@ -39,18 +44,19 @@ def timed_generate(model, prompts, new_tokens: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shape", choices=sorted(SHAPES), default="1.5b")
     parser.add_argument("--batches", default="1,16,64")
     parser.add_argument("--context", type=int, default=1024)
     parser.add_argument("--steps", type=int, default=64)
     args = parser.parse_args()
 
     torch.manual_seed(20250601)
-    config = r1_distill_qwen_1p5b_config()
+    config = r1_distill_qwen_config(args.shape)
     config._attn_implementation = "sdpa"
     model = Qwen2ForCausalLM(config).to(device="cuda", dtype=torch.bfloat16).eval()
     print(f"device: {torch.cuda.get_device_name(0)}; torch {torch.__version__}; "
           f"transformers {__import__('transformers').__version__}")
-    print("model: R1-Distill-Qwen-1.5B shape, random bf16 weights, sdpa attention, greedy generate()")
+    print(f"model: R1-Distill-Qwen-{args.shape.upper()} shape, random bf16 weights, sdpa attention, greedy generate()")
     print(f"{'B':>5} {'ctx':>6} {'prefill_ms':>11} {'prefill_tok/s':>14} {'decode_step_ms':>15} {'decode_tok/s':>13}")
     with torch.inference_mode():
         for batch in (int(b) for b in args.batches.split(",")):
