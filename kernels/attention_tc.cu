@@ -179,6 +179,15 @@ __global__ void __launch_bounds__(kWarps * 32) tensor_core_attention_kernel(
   }
 }
 
+template <typename T>
+void launch(dim3 grid, const float* q, const T* keys, const T* values, const int32_t* tiles,
+            const int32_t* block_tables, const AttentionShape& shape, float* out, cudaStream_t stream) {
+  auto* kernel = tensor_core_attention_kernel<T>;
+  R1B_CUDA_CHECK(
+      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(sizeof(Shared))));
+  kernel<<<grid, kWarps * 32, sizeof(Shared), stream>>>(q, keys, values, tiles, block_tables, shape, out);
+}
+
 }  // namespace
 
 bool tensor_core_attention_fits(const AttentionShape& shape) {
@@ -192,21 +201,12 @@ void launch_tensor_core_attention(const float* q, const void* keys, const void* 
                                   const AttentionShape& shape, float* out, cudaStream_t stream) {
   static_assert(kRows == kTensorCoreTileRows);
   const dim3 grid(static_cast<unsigned>(num_tiles), static_cast<unsigned>(shape.heads));
-  const size_t shared_bytes = sizeof(Shared);
   if (cache_type == ElementType::kBF16) {
-    auto* kernel = tensor_core_attention_kernel<__nv_bfloat16>;
-    R1B_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                        static_cast<int>(shared_bytes)));
-    kernel<<<grid, kWarps * 32, shared_bytes, stream>>>(q, static_cast<const __nv_bfloat16*>(keys),
-                                                        static_cast<const __nv_bfloat16*>(values), tiles, block_tables,
-                                                        shape, out);
+    launch(grid, q, static_cast<const __nv_bfloat16*>(keys), static_cast<const __nv_bfloat16*>(values), tiles,
+           block_tables, shape, out, stream);
   } else {
-    auto* kernel = tensor_core_attention_kernel<float>;
-    R1B_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                        static_cast<int>(shared_bytes)));
-    kernel<<<grid, kWarps * 32, shared_bytes, stream>>>(q, static_cast<const float*>(keys),
-                                                        static_cast<const float*>(values), tiles, block_tables, shape,
-                                                        out);
+    launch(grid, q, static_cast<const float*>(keys), static_cast<const float*>(values), tiles, block_tables, shape,
+           out, stream);
   }
   R1B_CUDA_CHECK_LAUNCH();
 }

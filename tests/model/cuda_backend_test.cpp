@@ -622,6 +622,18 @@ std::vector<int32_t> read_ids(const SafetensorsFile& file, const std::string& na
   return ids;
 }
 
+// One request per prompt of a fixture's expected.safetensors ("prompt.0", "prompt.1", ...).
+std::vector<GenerationRequest> fixture_requests(const SafetensorsFile& expected, int64_t num_samples) {
+  std::vector<GenerationRequest> requests;
+  for (int i = 0; expected.find("prompt." + std::to_string(i)) != nullptr; ++i) {
+    GenerationRequest request;
+    request.prompt = read_ids(expected, "prompt." + std::to_string(i));
+    request.num_samples = num_samples;
+    requests.push_back(request);
+  }
+  return requests;
+}
+
 struct GoldenCase {
   std::string fixture;
   // How the GPU stores weights. kF32 runs the whole model in fp32 (fp32 GEMMs): it checks the
@@ -748,14 +760,8 @@ TEST_P(CudaEngineTest, GreedyTokensEqualTheCpuEngine) {
   Result<std::unique_ptr<SafetensorsFile>> expected = SafetensorsFile::open(dir / "expected.safetensors");
   ASSERT_TRUE(expected.is_ok());
 
-  std::vector<GenerationRequest> requests;
-  for (int i = 0; (*expected)->find("prompt." + std::to_string(i)) != nullptr; ++i) {
-    GenerationRequest request;
-    request.prompt = read_ids(**expected, "prompt." + std::to_string(i));
-    request.num_samples = 2;
-    request.params.max_tokens = 16;
-    requests.push_back(request);
-  }
+  std::vector<GenerationRequest> requests = fixture_requests(**expected, 2);
+  for (GenerationRequest& request : requests) request.params.max_tokens = 16;
   EngineOptions options;
   options.num_kv_blocks = 64;
   options.block_size = 4;
@@ -781,15 +787,11 @@ TEST_P(CudaEngineTest, ReplayedDecodeStepsGiveTheTokensOfEagerSteps) {
   if (!std::filesystem::exists(dir / "expected.safetensors")) GTEST_SKIP() << "fixture " << dir << " is missing";
   Result<std::unique_ptr<SafetensorsFile>> expected = SafetensorsFile::open(dir / "expected.safetensors");
   ASSERT_TRUE(expected.is_ok());
-  std::vector<GenerationRequest> requests;
-  for (int i = 0; (*expected)->find("prompt." + std::to_string(i)) != nullptr; ++i) {
-    GenerationRequest request;
-    request.prompt = read_ids(**expected, "prompt." + std::to_string(i));
-    request.num_samples = 2;
-    request.params.max_tokens = 300 - 120 * i;
-    request.params.sampling.temperature = 0.7f;
-    request.params.sampling.seed = 11;
-    requests.push_back(request);
+  std::vector<GenerationRequest> requests = fixture_requests(**expected, 2);
+  for (size_t i = 0; i < requests.size(); ++i) {
+    requests[i].params.max_tokens = 300 - 120 * static_cast<int64_t>(i);
+    requests[i].params.sampling.temperature = 0.7f;
+    requests[i].params.sampling.seed = 11;
   }
   EngineOptions options;
   options.num_kv_blocks = 1024;
