@@ -5,7 +5,7 @@
 // the block table into shared memory as bf16; each warp then computes its scores S = Q·Kᵀ with
 // bf16 WMMA (fp32 accumulation), runs the online softmax on them (two lanes per row), rounds the
 // probabilities to bf16 and adds P·V, again with WMMA, into an fp32 output kept in shared memory
-// (rescaled per row when the running max moves). Q and P are rounded to bf16 — the engine's
+// (rescaled per row when the running max moves, then loaded as the accumulator). Q and P are rounded to bf16 — the engine's
 // "bf16 activations" precision; every sum is fp32.
 #include <mma.h>
 
@@ -29,14 +29,19 @@ constexpr int kScorePitch = kKeys + 4;
 constexpr int kProbPitch = kKeys + 8;
 constexpr int kOutPitch = kDim + 4;
 
+// ~96 KB: two blocks fit on an SM. Q is staged only until each warp holds its fragments, so the
+// per-tile scores and probabilities reuse its space.
 struct alignas(16) Shared {
-  __nv_bfloat16 q[kRows * kPitch];
+  union {
+    __nv_bfloat16 q[kRows * kPitch];
+    struct {
+      float scores[kWarps][16 * kScorePitch];
+      __nv_bfloat16 probs[kWarps][16 * kProbPitch];
+    } tile;
+  };
   __nv_bfloat16 k[kKeys * kPitch];
   __nv_bfloat16 v[kKeys * kPitch];
-  float scores[kWarps][16 * kScorePitch];
-  __nv_bfloat16 probs[kWarps][16 * kProbPitch];
   float out[kWarps][16 * kOutPitch];
-  float tile_out[kWarps][16 * kOutPitch];
   float rescale[kWarps][16];
 };
 
@@ -117,12 +122,12 @@ __global__ void __launch_bounds__(kWarps * 32) tensor_core_attention_kernel(
         wmma::load_matrix_sync(k_frag, sm.k + n * 16 * kPitch + kk * 16, kPitch);
         wmma::mma_sync(s_frag, q_frag[kk], k_frag, s_frag);
       }
-      wmma::store_matrix_sync(sm.scores[warp] + n * 16, s_frag, kScorePitch, wmma::mem_row_major);
+      wmma::store_matrix_sync(sm.tile.scores[warp] + n * 16, s_frag, kScorePitch, wmma::mem_row_major);
     }
     __syncwarp();
 
     // Online softmax, row my_row, 32 columns per lane.
-    float* s_row = sm.scores[warp] + my_row * kScorePitch + half * 32;
+    float* s_row = sm.tile.scores[warp] + my_row * kScorePitch + half * 32;
     float tile_max = -FLT_MAX;
     for (int c = 0; c < 32; ++c) {
       const int64_t p = key_begin + half * 32 + c;
@@ -133,7 +138,7 @@ __global__ void __launch_bounds__(kWarps * 32) tensor_core_attention_kernel(
     tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
     const float new_max = fmaxf(run_max, tile_max);
     float sum = 0.0f;
-    __nv_bfloat16* p_row = sm.probs[warp] + my_row * kProbPitch + half * 32;
+    __nv_bfloat16* p_row = sm.tile.probs[warp] + my_row * kProbPitch + half * 32;
     for (int c = 0; c < 32; ++c) {
       const float p = expf(s_row[c] - new_max);  // −inf scores give 0
       sum += p;
@@ -146,26 +151,25 @@ __global__ void __launch_bounds__(kWarps * 32) tensor_core_attention_kernel(
     if (half == 0) sm.rescale[warp][my_row] = scale;
     __syncwarp();
 
-    // tile_out = P · V (16 × 128), then out = out · rescale + tile_out.
-    for (int n = 0; n < kDim / 16; ++n) {
-      wmma::fragment<wmma::accumulator, 16, 16, 16, float> o_frag;
-      wmma::fill_fragment(o_frag, 0.0f);
-      for (int kk = 0; kk < kKeys / 16; ++kk) {
-        wmma::fragment<wmma::matrix_a, 16, 16, 16, __nv_bfloat16, wmma::row_major> p_frag;
-        wmma::fragment<wmma::matrix_b, 16, 16, 16, __nv_bfloat16, wmma::row_major> v_frag;
-        wmma::load_matrix_sync(p_frag, sm.probs[warp] + kk * 16, kProbPitch);
-        wmma::load_matrix_sync(v_frag, sm.v + kk * 16 * kPitch + n * 16, kPitch);
-        wmma::mma_sync(o_frag, p_frag, v_frag, o_frag);
-      }
-      wmma::store_matrix_sync(sm.tile_out[warp] + n * 16, o_frag, kOutPitch, wmma::mem_row_major);
-    }
-    __syncwarp();
+    // out = out · rescale (per row), then out += P · V (16 × 128) on the tensor cores.
     for (int idx = lane; idx < 16 * kDim / 4; idx += 32) {
       const int r = idx / (kDim / 4), d = (idx % (kDim / 4)) * 4;
       float4& acc = *reinterpret_cast<float4*>(sm.out[warp] + r * kOutPitch + d);
-      const float4 add = *reinterpret_cast<const float4*>(sm.tile_out[warp] + r * kOutPitch + d);
       const float scale = sm.rescale[warp][r];
-      acc = make_float4(acc.x * scale + add.x, acc.y * scale + add.y, acc.z * scale + add.z, acc.w * scale + add.w);
+      acc = make_float4(acc.x * scale, acc.y * scale, acc.z * scale, acc.w * scale);
+    }
+    __syncwarp();
+    for (int n = 0; n < kDim / 16; ++n) {
+      wmma::fragment<wmma::accumulator, 16, 16, 16, float> o_frag;
+      wmma::load_matrix_sync(o_frag, sm.out[warp] + n * 16, kOutPitch, wmma::mem_row_major);
+      for (int kk = 0; kk < kKeys / 16; ++kk) {
+        wmma::fragment<wmma::matrix_a, 16, 16, 16, __nv_bfloat16, wmma::row_major> p_frag;
+        wmma::fragment<wmma::matrix_b, 16, 16, 16, __nv_bfloat16, wmma::row_major> v_frag;
+        wmma::load_matrix_sync(p_frag, sm.tile.probs[warp] + kk * 16, kProbPitch);
+        wmma::load_matrix_sync(v_frag, sm.v + kk * 16 * kPitch + n * 16, kPitch);
+        wmma::mma_sync(o_frag, p_frag, v_frag, o_frag);
+      }
+      wmma::store_matrix_sync(sm.out[warp] + n * 16, o_frag, kOutPitch, wmma::mem_row_major);
     }
     __syncthreads();  // K and V are rewritten by the next tile
   }
