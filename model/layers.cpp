@@ -82,6 +82,37 @@ Tensor run_rmsnorm(Backend& backend, const Tensor& x, const Tensor& weight, floa
   return out;
 }
 
+Result<LmEnds> load_lm_ends(WeightLoader& weights, const ModelInfo& info, bool tie_word_embeddings) {
+  LmEnds ends;
+  Result<Tensor> embed = weights.load("model.embed_tokens.weight", {info.vocab_size, info.hidden_size});
+  R1B_RETURN_IF_ERROR(embed);
+  ends.embed_tokens = *embed;
+  Result<Tensor> norm = weights.load("model.norm.weight", {info.hidden_size});
+  R1B_RETURN_IF_ERROR(norm);
+  ends.final_norm = *norm;
+  if (tie_word_embeddings) {
+    ends.lm_head = ends.embed_tokens;
+    return ends;
+  }
+  Result<Tensor> head = weights.load("lm_head.weight", {info.vocab_size, info.hidden_size});
+  R1B_RETURN_IF_ERROR(head);
+  ends.lm_head = *head;
+  return ends;
+}
+
+Tensor run_embedding(Backend& backend, const LmEnds& ends, const ForwardBatch& batch) {
+  Tensor x = backend.alloc({static_cast<int64_t>(batch.token_ids.size()), ends.embed_tokens.dim(1)}, DType::kF32);
+  backend.embedding(ends.embed_tokens, batch.token_ids, x);
+  record(batch, -1, "embed", x);
+  return x;
+}
+
+Tensor run_final_logits(Backend& backend, const LmEnds& ends, const Tensor& x, float eps, const ForwardBatch& batch) {
+  Tensor normed = run_rmsnorm(backend, x, ends.final_norm, eps);
+  record(batch, -1, "final_norm", normed);
+  return run_logits(backend, normed, ends.lm_head, batch);
+}
+
 Tensor run_logits(Backend& backend, const Tensor& hidden, const Tensor& lm_head, const ForwardBatch& batch) {
   // Gathering rows of the hidden states is an embedding lookup with the hidden states as table.
   Tensor rows = backend.alloc({static_cast<int64_t>(batch.logit_rows.size()), hidden.dim(1)}, DType::kF32);
@@ -96,17 +127,23 @@ void record(const ForwardBatch& batch, int layer, std::string_view name, const T
   if (batch.observer != nullptr) batch.observer->on_activation(layer, name, value);
 }
 
-std::vector<int32_t> read_eos_ids(const nlohmann::json& config) {
-  std::vector<int32_t> ids;
-  if (!config.contains("eos_token_id")) return ids;
-  const nlohmann::json& eos = config["eos_token_id"];
-  if (eos.is_number_integer()) ids.push_back(eos.get<int32_t>());
-  if (eos.is_array()) {
-    for (const nlohmann::json& id : eos) {
-      if (id.is_number_integer()) ids.push_back(id.get<int32_t>());
+ModelInfo read_model_info(ConfigReader& reader, const nlohmann::json& config, const std::string& architecture) {
+  ModelInfo info;
+  info.architecture = architecture;
+  info.vocab_size = reader.integer("vocab_size");
+  info.hidden_size = reader.integer("hidden_size");
+  info.num_layers = reader.integer("num_hidden_layers");
+  info.max_position_embeddings = reader.integer_or("max_position_embeddings", 0);
+  if (config.contains("eos_token_id")) {
+    const nlohmann::json& eos = config["eos_token_id"];
+    if (eos.is_number_integer()) info.eos_token_ids.push_back(eos.get<int32_t>());
+    if (eos.is_array()) {
+      for (const nlohmann::json& id : eos) {
+        if (id.is_number_integer()) info.eos_token_ids.push_back(id.get<int32_t>());
+      }
     }
   }
-  return ids;
+  return info;
 }
 
 }  // namespace r1b::model

@@ -1,5 +1,6 @@
 // Shared layer helpers for the architecture files (private to model/): weight loading with shape
-// checks, linear / SwiGLU MLP blocks on the backend, logits, and activation recording.
+// checks, the model's ends (embedding, final norm, LM head), linear / SwiGLU MLP blocks on the
+// backend, logits, activation recording, and the config fields every architecture reads.
 //
 // Every helper allocates its outputs on the backend and returns them. Not thread-safe (used inside
 // one forward pass or one load).
@@ -15,6 +16,7 @@
 #include "model/backend.h"
 #include "model/causal_lm.h"
 #include "model/checkpoint.h"
+#include "model/config_reader.h"
 
 namespace r1b::model {
 
@@ -67,10 +69,24 @@ Tensor run_rmsnorm(Backend& backend, const Tensor& x, const Tensor& weight, floa
 // Final norm output hidden [T, D] -> logits of batch.logit_rows through lm_head [V, D].
 Tensor run_logits(Backend& backend, const Tensor& hidden, const Tensor& lm_head, const ForwardBatch& batch);
 
+// The tensors around the decoder layers, under Hugging Face names: model.embed_tokens.weight [V, D],
+// model.norm.weight [D], lm_head.weight [V, D] (the embedding itself when tied).
+struct LmEnds {
+  Tensor embed_tokens;
+  Tensor final_norm;
+  Tensor lm_head;
+};
+Result<LmEnds> load_lm_ends(WeightLoader& weights, const ModelInfo& info, bool tie_word_embeddings);
+// The batch's token embeddings [T, D] (recorded as "embed").
+Tensor run_embedding(Backend& backend, const LmEnds& ends, const ForwardBatch& batch);
+// Final norm of the residual stream [T, D] (recorded as "final_norm"), then run_logits().
+Tensor run_final_logits(Backend& backend, const LmEnds& ends, const Tensor& x, float eps, const ForwardBatch& batch);
+
 // Hands (layer, name, value) to batch.observer when there is one.
 void record(const ForwardBatch& batch, int layer, std::string_view name, const Tensor& value);
 
-// eos_token_id as int or list (absent: empty).
-std::vector<int32_t> read_eos_ids(const nlohmann::json& config);
+// The ModelInfo fields of a config.json (vocab_size, hidden_size, num_hidden_layers,
+// max_position_embeddings (0 when absent), eos_token_id as int or list); errors go to `reader`.
+ModelInfo read_model_info(ConfigReader& reader, const nlohmann::json& config, const std::string& architecture);
 
 }  // namespace r1b::model

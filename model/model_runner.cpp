@@ -32,7 +32,7 @@ ModelRunner::ModelRunner(CausalLm& model, Backend& backend, int64_t num_blocks, 
     : model_(model),
       backend_(backend),
       cache_(allocate_kv_cache(backend, model.kv_layout(), num_blocks, block_size)),
-      sample_pool_(std::make_unique<ThreadPool>(0)) {}
+      sample_pool_(backend.samples_on_device() ? nullptr : std::make_unique<ThreadPool>(0)) {}
 
 ModelRunner::~ModelRunner() = default;
 

@@ -40,7 +40,7 @@ class ModelRunner {
   CausalLm& model_;
   Backend& backend_;
   KvCache cache_;
-  std::unique_ptr<ThreadPool> sample_pool_;  // samples of a step are drawn in parallel
+  std::unique_ptr<ThreadPool> sample_pool_;  // host sampling only: a step's samples in parallel
 };
 
 // Logits at every position of `tokens` ([T × vocab], row-major) from one prefill on a private

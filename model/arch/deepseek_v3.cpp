@@ -160,9 +160,7 @@ class DeepseekModel final : public CausalLm {
   DeepseekConfig config_;
   Backend& backend_;
   RopeTable rope_;
-  Tensor embed_tokens_;
-  Tensor final_norm_;
-  Tensor lm_head_;
+  LmEnds ends_;
   std::vector<DeepseekLayer> layers_;
 };
 
@@ -221,20 +219,9 @@ Status DeepseekModel::load(WeightLoader& weights) {
                                              OpKind::kCopyColumns, OpKind::kWriteKv, OpKind::kAttention,
                                              OpKind::kMoeRoute, OpKind::kMoeExperts}));
   const int64_t hidden = config_.info.hidden_size;
-  const int64_t vocab = config_.info.vocab_size;
-  Result<Tensor> embed = weights.load("model.embed_tokens.weight", {vocab, hidden});
-  R1B_RETURN_IF_ERROR(embed);
-  embed_tokens_ = *embed;
-  Result<Tensor> norm = weights.load("model.norm.weight", {hidden});
-  R1B_RETURN_IF_ERROR(norm);
-  final_norm_ = *norm;
-  if (config_.tie_word_embeddings) {
-    lm_head_ = embed_tokens_;
-  } else {
-    Result<Tensor> head = weights.load("lm_head.weight", {vocab, hidden});
-    R1B_RETURN_IF_ERROR(head);
-    lm_head_ = *head;
-  }
+  Result<LmEnds> ends = load_lm_ends(weights, config_.info, config_.tie_word_embeddings);
+  R1B_RETURN_IF_ERROR(ends);
+  ends_ = *ends;
   for (int64_t l = 0; l < config_.info.num_layers; ++l) {
     const std::string prefix = "model.layers." + std::to_string(l) + ".";
     DeepseekLayer layer;
@@ -311,10 +298,7 @@ Tensor DeepseekModel::run_attention(const DeepseekLayer& layer, const Tensor& h,
 }
 
 Tensor DeepseekModel::forward(const ForwardBatch& batch, KvCache& cache) {
-  const auto tokens = static_cast<int64_t>(batch.token_ids.size());
-  Tensor x = backend_.alloc({tokens, config_.info.hidden_size}, DType::kF32);
-  backend_.embedding(embed_tokens_, batch.token_ids, x);
-  record(batch, -1, "embed", x);
+  Tensor x = run_embedding(backend_, ends_, batch);
   for (size_t index = 0; index < layers_.size(); ++index) {
     const DeepseekLayer& layer = layers_[index];
     const int l = static_cast<int>(index);
@@ -328,9 +312,7 @@ Tensor DeepseekModel::forward(const ForwardBatch& batch, KvCache& cache) {
     backend_.add(x, mlp_out, x);
     record(batch, l, "residual", x);
   }
-  Tensor normed = run_rmsnorm(backend_, x, final_norm_, config_.rms_norm_eps);
-  record(batch, -1, "final_norm", normed);
-  return run_logits(backend_, normed, lm_head_, batch);
+  return run_final_logits(backend_, ends_, x, config_.rms_norm_eps, batch);
 }
 
 using DeepseekSpec = ArchSpecOf<DeepseekConfig, DeepseekModel, deepseek_cost>;
@@ -342,12 +324,7 @@ Result<std::unique_ptr<ArchSpec>> parse_deepseek(const nlohmann::json& json, con
   ConfigReader reader(json, where);
   DeepseekConfig config;
   config.is_v3 = architecture == "DeepseekV3ForCausalLM";
-  config.info.architecture = architecture;
-  config.info.vocab_size = reader.integer("vocab_size");
-  config.info.hidden_size = reader.integer("hidden_size");
-  config.info.num_layers = reader.integer("num_hidden_layers");
-  config.info.max_position_embeddings = reader.integer_or("max_position_embeddings", 0);
-  config.info.eos_token_ids = read_eos_ids(json);
+  config.info = read_model_info(reader, json, architecture);
   config.intermediate_size = reader.integer("intermediate_size");
   config.num_heads = reader.integer("num_attention_heads");
   config.q_lora_rank = reader.optional_integer("q_lora_rank");

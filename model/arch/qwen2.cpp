@@ -61,9 +61,7 @@ class Qwen2Model final : public CausalLm {
   Qwen2Config config_;
   Backend& backend_;
   RopeTable rope_;
-  Tensor embed_tokens_;
-  Tensor final_norm_;
-  Tensor lm_head_;
+  LmEnds ends_;
   std::vector<Qwen2Layer> layers_;
 };
 
@@ -98,20 +96,9 @@ Status Qwen2Model::load(WeightLoader& weights) {
   R1B_RETURN_IF_ERROR(require_ops(backend_, {OpKind::kEmbedding, OpKind::kMatmul, OpKind::kRmsNorm, OpKind::kRope,
                                              OpKind::kAdd, OpKind::kSiluMul, OpKind::kWriteKv, OpKind::kAttention}));
   const int64_t hidden = config_.info.hidden_size;
-  const int64_t vocab = config_.info.vocab_size;
-  Result<Tensor> embed = weights.load("model.embed_tokens.weight", {vocab, hidden});
-  R1B_RETURN_IF_ERROR(embed);
-  embed_tokens_ = *embed;
-  Result<Tensor> norm = weights.load("model.norm.weight", {hidden});
-  R1B_RETURN_IF_ERROR(norm);
-  final_norm_ = *norm;
-  if (config_.tie_word_embeddings) {
-    lm_head_ = embed_tokens_;
-  } else {
-    Result<Tensor> head = weights.load("lm_head.weight", {vocab, hidden});
-    R1B_RETURN_IF_ERROR(head);
-    lm_head_ = *head;
-  }
+  Result<LmEnds> ends = load_lm_ends(weights, config_.info, config_.tie_word_embeddings);
+  R1B_RETURN_IF_ERROR(ends);
+  ends_ = *ends;
   const int64_t q_width = config_.num_heads * config_.head_dim;
   const int64_t kv_width = config_.num_kv_heads * config_.head_dim;
   for (int64_t l = 0; l < config_.info.num_layers; ++l) {
@@ -145,7 +132,6 @@ Status Qwen2Model::load(WeightLoader& weights) {
 
 Tensor Qwen2Model::forward(const ForwardBatch& batch, KvCache& cache) {
   const auto tokens = static_cast<int64_t>(batch.token_ids.size());
-  const int64_t hidden = config_.info.hidden_size;
   const AttentionParams attention{config_.num_heads,
                                   config_.num_kv_heads,
                                   config_.head_dim,
@@ -153,9 +139,7 @@ Tensor Qwen2Model::forward(const ForwardBatch& batch, KvCache& cache) {
                                   /*v_in_k=*/false,
                                   static_cast<float>(1.0 / std::sqrt(static_cast<double>(config_.head_dim))),
                                   cache.block_size};
-  Tensor x = backend_.alloc({tokens, hidden}, DType::kF32);
-  backend_.embedding(embed_tokens_, batch.token_ids, x);
-  record(batch, -1, "embed", x);
+  Tensor x = run_embedding(backend_, ends_, batch);
   for (size_t index = 0; index < layers_.size(); ++index) {
     const Qwen2Layer& layer = layers_[index];
     const int l = static_cast<int>(index);
@@ -182,9 +166,7 @@ Tensor Qwen2Model::forward(const ForwardBatch& batch, KvCache& cache) {
     backend_.add(x, mlp_out, x);
     record(batch, l, "residual", x);
   }
-  Tensor normed = run_rmsnorm(backend_, x, final_norm_, config_.rms_norm_eps);
-  record(batch, -1, "final_norm", normed);
-  return run_logits(backend_, normed, lm_head_, batch);
+  return run_final_logits(backend_, ends_, x, config_.rms_norm_eps, batch);
 }
 
 using Qwen2Spec = ArchSpecOf<Qwen2Config, Qwen2Model, qwen2_cost>;
@@ -195,12 +177,7 @@ Result<std::unique_ptr<ArchSpec>> parse_qwen2(const nlohmann::json& json, const 
                                               const std::string& architecture) {
   ConfigReader reader(json, where);
   Qwen2Config config;
-  config.info.architecture = architecture;
-  config.info.vocab_size = reader.integer("vocab_size");
-  config.info.hidden_size = reader.integer("hidden_size");
-  config.info.num_layers = reader.integer("num_hidden_layers");
-  config.info.max_position_embeddings = reader.integer_or("max_position_embeddings", 0);
-  config.info.eos_token_ids = read_eos_ids(json);
+  config.info = read_model_info(reader, json, architecture);
   config.intermediate_size = reader.integer("intermediate_size");
   config.num_heads = reader.integer("num_attention_heads");
   config.num_kv_heads = reader.integer_or("num_key_value_heads", config.num_heads);
