@@ -241,10 +241,10 @@ struct GemmShape {
 // hi + lo parts (x ≈ hi + lo to ~2^-17 relative) that go through the tensor cores as one product
 // of 2·rows rows (the weights are read once), so activations keep ~fp32 precision (split_x true).
 // x must be contiguous over [rows, x_row_stride] (strides describe views into it) and out over
-// [rows, out_row_stride]. The bf16 copies and partial products live in `scratch`.
+// [rows, out_row_stride]. The bf16 copies and partial products live in `scratch`. A product of at
+// most a few dense rows with bf16 weights (a small decode batch) takes x in fp32 as it is whatever
+// split_x says (gemv.cuh). bias [O] (or null) is added to every row; it needs batch == 1.
 void gemm_xwt(BlasHandle handle, const float* x, const void* w, ElementType w_type, bool split_x, const GemmShape& shape,
-              float* out, Scratch& scratch, Stream stream);
-// out[r, o] += bias[o] for out [rows, outs].
-void add_bias(float* out, const float* bias, int64_t rows, int64_t outs, Stream stream);
+              const float* bias, float* out, Scratch& scratch, Stream stream);
 
 }  // namespace r1b::kernels

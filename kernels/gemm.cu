@@ -8,10 +8,13 @@
 // halves are then summed into out. That keeps activations at ~2^-17 relative precision, so the only bf16 error left is the
 // weights' own rounding, while the weights are read once (decode steps are weight-bandwidth
 // bound); the price is twice the multiply work. fp32 weights run as a plain fp32 GEMM (no TF32).
+// A few rows with bf16 weights (decode of a small batch) take gemv.cu instead: fp32 x as it is,
+// bias in the same pass.
 #include <cuda_bf16.h>
 
 #include "kernels/cuda_check.cuh"
 #include "kernels/dispatch.h"
+#include "kernels/gemv.cuh"
 
 namespace r1b::kernels {
 
@@ -58,21 +61,14 @@ void strided_gemm(cublasHandle_t handle, const void* w, cudaDataType w_type, con
       CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
 }
 
-}  // namespace
-
-BlasHandle create_blas(Stream stream) {
-  cublasHandle_t handle = nullptr;
-  R1B_CUBLAS_CHECK(cublasCreate(&handle));
-  R1B_CUBLAS_CHECK(cublasSetStream(handle, as_cuda(stream)));
-  return handle;
+void add_bias(float* out, const float* bias, int64_t rows, int64_t outs, Stream stream) {
+  if (bias == nullptr) return;
+  add_bias_kernel<<<grid_for(rows * outs, kThreads), kThreads, 0, as_cuda(stream)>>>(out, bias, rows, outs);
+  R1B_CUDA_CHECK_LAUNCH();
 }
 
-void destroy_blas(BlasHandle handle) { R1B_CUBLAS_CHECK(cublasDestroy(static_cast<cublasHandle_t>(handle))); }
-
-void gemm_xwt(BlasHandle handle, const float* x, const void* w, ElementType w_type, bool split_x, const GemmShape& shape,
-              float* out, Scratch& scratch, Stream stream) {
-  if (shape.rows == 0 || shape.outs == 0 || shape.batch == 0) return;
-  auto* blas = static_cast<cublasHandle_t>(handle);
+void gemm_without_bias(cublasHandle_t blas, const float* x, const void* w, ElementType w_type, bool split_x,
+                       const GemmShape& shape, float* out, Scratch& scratch, Stream stream) {
   if (w_type == ElementType::kF32) {
     strided_gemm(blas, w, CUDA_R_32F, x, CUDA_R_32F, shape, 0.0f, out);
     return;
@@ -103,10 +99,26 @@ void gemm_xwt(BlasHandle handle, const float* x, const void* w, ElementType w_ty
   R1B_CUDA_CHECK_LAUNCH();
 }
 
-void add_bias(float* out, const float* bias, int64_t rows, int64_t outs, Stream stream) {
-  if (rows * outs == 0) return;
-  add_bias_kernel<<<grid_for(rows * outs, kThreads), kThreads, 0, as_cuda(stream)>>>(out, bias, rows, outs);
-  R1B_CUDA_CHECK_LAUNCH();
+}  // namespace
+
+BlasHandle create_blas(Stream stream) {
+  cublasHandle_t handle = nullptr;
+  R1B_CUBLAS_CHECK(cublasCreate(&handle));
+  R1B_CUBLAS_CHECK(cublasSetStream(handle, as_cuda(stream)));
+  return handle;
+}
+
+void destroy_blas(BlasHandle handle) { R1B_CUBLAS_CHECK(cublasDestroy(static_cast<cublasHandle_t>(handle))); }
+
+void gemm_xwt(BlasHandle handle, const float* x, const void* w, ElementType w_type, bool split_x, const GemmShape& shape,
+              const float* bias, float* out, Scratch& scratch, Stream stream) {
+  if (shape.rows == 0 || shape.outs == 0 || shape.batch == 0) return;
+  if (gemv_fits(shape, w_type)) {
+    launch_gemv(x, w, bias, shape, out, as_cuda(stream));
+    return;
+  }
+  gemm_without_bias(static_cast<cublasHandle_t>(handle), x, w, w_type, split_x, shape, out, scratch, stream);
+  add_bias(out, bias, shape.rows, shape.outs, stream);
 }
 
 }  // namespace r1b::kernels

@@ -1,5 +1,10 @@
 // RMSNorm for dispatch.h: one thread block per row; the mean square is a block reduction in
 // fp32 (the CPU spec accumulates in double: rows of a few thousand elements differ by ~1e-7).
+// Rows (16-byte aligned) whose width is a multiple of 4 and at most kThreads · 4 · kMaxVectors are read once, as
+// float4 loads held in registers (a decode step's single row is then one round trip, not two
+// passes of dependent loads); other widths take the plain two-pass loop.
+#include <cstdint>
+
 #include "kernels/cuda_check.cuh"
 #include "kernels/dispatch.h"
 
@@ -8,6 +13,13 @@ namespace r1b::kernels {
 namespace {
 
 constexpr int kThreads = 256;
+constexpr int kMaxVectors = 8;  // float4s per thread: widths up to 8192
+
+// As transformers: x · rsqrt(mean(x²) + eps) in fp32, then × weight.
+__device__ inline float inverse_rms(float sum_squares, float* scratch, float eps, int64_t width) {
+  const float mean_square = block_reduce(sum_squares, scratch, /*is_max=*/false) / static_cast<float>(width);
+  return 1.0f / sqrtf(mean_square + eps);
+}
 
 __global__ void rmsnorm_kernel(const float* x, const float* weight, float eps, int64_t width, float* out) {
   __shared__ float scratch[32];
@@ -15,17 +27,59 @@ __global__ void rmsnorm_kernel(const float* x, const float* weight, float eps, i
   float* dst = out + blockIdx.x * width;
   float sum = 0.0f;
   for (int64_t i = threadIdx.x; i < width; i += blockDim.x) sum += row[i] * row[i];
-  const float mean_square = block_reduce(sum, scratch, /*is_max=*/false) / static_cast<float>(width);
-  // As transformers: x · rsqrt(mean(x²) + eps) in fp32, then × weight.
-  const float inv_rms = 1.0f / sqrtf(mean_square + eps);
+  const float inv_rms = inverse_rms(sum, scratch, eps, width);
   for (int64_t i = threadIdx.x; i < width; i += blockDim.x) dst[i] = weight[i] * (row[i] * inv_rms);
+}
+
+template <int kVectors>
+__global__ void rmsnorm_vector_kernel(const float* x, const float* weight, float eps, int64_t width, float* out) {
+  __shared__ float scratch[32];
+  const auto* row = reinterpret_cast<const float4*>(x + blockIdx.x * width);
+  auto* dst = reinterpret_cast<float4*>(out + blockIdx.x * width);
+  const auto* w = reinterpret_cast<const float4*>(weight);
+  const int64_t vectors = width / 4;
+  float4 values[kVectors];
+  float sum = 0.0f;
+#pragma unroll
+  for (int k = 0; k < kVectors; ++k) {
+    const int64_t i = threadIdx.x + int64_t{k} * kThreads;
+    values[k] = i < vectors ? row[i] : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    sum += values[k].x * values[k].x + values[k].y * values[k].y + values[k].z * values[k].z + values[k].w * values[k].w;
+  }
+  const float inv_rms = inverse_rms(sum, scratch, eps, width);
+#pragma unroll
+  for (int k = 0; k < kVectors; ++k) {
+    const int64_t i = threadIdx.x + int64_t{k} * kThreads;
+    if (i >= vectors) break;
+    const float4 g = w[i];
+    dst[i] = make_float4(g.x * (values[k].x * inv_rms), g.y * (values[k].y * inv_rms), g.z * (values[k].z * inv_rms),
+                         g.w * (values[k].w * inv_rms));
+  }
+}
+
+template <int kVectors>
+void launch_vector(const float* x, const float* weight, float eps, int64_t rows, int64_t width, float* out,
+                   cudaStream_t stream) {
+  rmsnorm_vector_kernel<kVectors><<<static_cast<unsigned>(rows), kThreads, 0, stream>>>(x, weight, eps, width, out);
 }
 
 }  // namespace
 
 void rmsnorm(const float* x, const float* weight, float eps, int64_t rows, int64_t width, float* out, Stream stream) {
   if (rows == 0) return;
-  rmsnorm_kernel<<<static_cast<unsigned>(rows), kThreads, 0, as_cuda(stream)>>>(x, weight, eps, width, out);
+  const int64_t vectors_per_thread = (width / 4 + kThreads - 1) / kThreads;
+  cudaStream_t s = as_cuda(stream);
+  const bool aligned = (reinterpret_cast<uintptr_t>(x) | reinterpret_cast<uintptr_t>(weight) |
+                        reinterpret_cast<uintptr_t>(out)) % 16 == 0;
+  if (!aligned || width % 4 != 0 || vectors_per_thread > kMaxVectors) {
+    rmsnorm_kernel<<<static_cast<unsigned>(rows), kThreads, 0, s>>>(x, weight, eps, width, out);
+  } else if (vectors_per_thread <= 2) {
+    launch_vector<2>(x, weight, eps, rows, width, out, s);
+  } else if (vectors_per_thread <= 4) {
+    launch_vector<4>(x, weight, eps, rows, width, out, s);
+  } else {
+    launch_vector<kMaxVectors>(x, weight, eps, rows, width, out, s);
+  }
   R1B_CUDA_CHECK_LAUNCH();
 }
 

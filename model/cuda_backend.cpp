@@ -356,8 +356,7 @@ void CudaBackend::matmul(const Tensor& x, const Tensor& weight, const Tensor& bi
   shape.out_batch_stride = rows * outs;
   if (replaying()) return;
   kernels::gemm_xwt(blas_, x.data_as<float>(), weight.data_as<void>(), element_type(weight), split_x(), shape,
-                    out.data_as<float>(), work_scratch(), stream_);
-  if (!bias.empty()) kernels::add_bias(out.data_as<float>(), bias.data_as<float>(), rows, outs, stream_);
+                    bias.empty() ? nullptr : bias.data_as<float>(), out.data_as<float>(), work_scratch(), stream_);
 }
 
 void CudaBackend::head_matmul(const Tensor& x, const Tensor& weight, Tensor& out) {
@@ -380,7 +379,7 @@ void CudaBackend::head_matmul(const Tensor& x, const Tensor& weight, Tensor& out
   shape.out_batch_stride = outs;
   if (replaying()) return;
   kernels::gemm_xwt(blas_, x.data_as<float>(), weight.data_as<void>(), element_type(weight), split_x(), shape,
-                    out.data_as<float>(), work_scratch(), stream_);
+                    /*bias=*/nullptr, out.data_as<float>(), work_scratch(), stream_);
 }
 
 void CudaBackend::rmsnorm(const Tensor& x, const Tensor& weight, float eps, Tensor& out) {

@@ -183,9 +183,10 @@ TEST_F(CudaBackendTest, UploadStoresMatricesInBf16AndVectorsInF32) {
 TEST_F(CudaBackendTest, MatmulMatchesCpuForBf16AndF32WeightsOverOddShapes) {
   Result<std::unique_ptr<CudaBackend>> f32_gpu = CudaBackend::create(CudaBackendOptions{DType::kF32});
   ASSERT_TRUE(f32_gpu.is_ok());
-  // Odd sizes, and the widths of a 1.5B model's decode rows.
-  const int64_t shapes[][3] = {{1, 1, 1},      {3, 17, 5},     {7, 64, 33},    {16, 256, 129},
-                               {33, 1001, 77}, {1, 1536, 1000}, {8, 2056, 300}, {5, 1536, 9}};
+  // Odd sizes, and the widths of a 1.5B model's decode rows (1 to 4 rows take the small-batch kernel).
+  const int64_t shapes[][3] = {{1, 1, 1},      {3, 17, 5},      {7, 64, 33},    {16, 256, 129},
+                               {33, 1001, 77}, {1, 1536, 1000}, {8, 2056, 300}, {5, 1536, 9},
+                               {2, 1536, 2048}, {3, 8, 7},      {4, 8960, 64},  {1, 1032, 151}};
   for (const auto& [rows, in, outs] : shapes) {
     for (bool f32_weights : {false, true}) {
       for (bool with_bias : {false, true}) {
@@ -217,7 +218,7 @@ TEST_F(CudaBackendTest, HeadMatmulMatchesCpuPerHead) {
 }
 
 TEST_F(CudaBackendTest, RmsNormMatchesCpuIncludingInPlaceAndRowsOfAWiderTensor) {
-  const int64_t shapes[][2] = {{1, 1}, {3, 80}, {7, 1000}, {2, 4097}};
+  const int64_t shapes[][2] = {{1, 1}, {3, 80}, {7, 1000}, {2, 4097}, {1, 1536}, {2, 7168}, {1, 8192}, {1, 8196}};
   for (const auto& [rows, width] : shapes) {
     Pair x = random_activation({rows, width}, 3.0f);
     Pair w = random_activation({width});

@@ -1,0 +1,28 @@
+// Private to kernels/: the small-batch product of gemm.cu. Decode steps of a few sequences multiply
+// a handful of activation rows by every weight matrix; there cuBLAS pays for a bf16 copy of x, a
+// separate bias pass and tiles sized for many rows. This kernel reads x in fp32 as it is (no
+// rounding: the product's only bf16 error is the weights' own), streams the bf16 weights once with
+// 16-byte loads, and adds the bias in the same pass.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "kernels/dispatch.h"
+
+namespace r1b::kernels {
+
+// Most rows the small-batch kernel takes.
+inline constexpr int64_t kGemvMaxRows = 4;
+
+// Whether `shape` takes the small-batch kernel: bf16 weights, one product, at most kGemvMaxRows
+// dense rows (row strides equal to the widths), `in` a multiple of 8.
+bool gemv_fits(const GemmShape& shape, ElementType w_type);
+
+// out[r, o] = Σ_i x[r, i] · w[o, i] (+ bias[o] when bias is not null), fp32 accumulation, for a
+// shape that gemv_fits(). x, w, out 16-byte aligned.
+void launch_gemv(const float* x, const void* w, const float* bias, const GemmShape& shape, float* out,
+                 cudaStream_t stream);
+
+}  // namespace r1b::kernels
