@@ -2,6 +2,20 @@
 // R1-Distill-Qwen-1.5B shape (Qwen2ForCausalLM: hidden 1536, intermediate 8960, 28 layers, 12 heads,
 // 2 KV heads, vocab 151936, rope_theta 10000, untied head) or, with --shape 7b, the -7B shape
 // (hidden 3584, intermediate 18944, 28 heads, 4 KV heads, vocab 152064), with random weights.
+// --shape v2-lite: DeepseekV2ForCausalLM as deepseek-ai/DeepSeek-V2-Lite's config (hidden 2048,
+// 27 layers of which the first is dense with intermediate 10944, MLA with 16 heads, no q LoRA,
+// kv_lora 512, nope 128 / rope 64 / v 128, YaRN factor 40; 64 routed experts of width 1408, top-6
+// softmax, 2 shared experts; vocab 102400): 15.7 B parameters, 31.4 GB of bf16.
+// --shape v3-layer: one DeepseekV3ForCausalLM decoder layer at DeepSeek-V3's full width (hidden
+// 7168, 128 heads, q_lora 1536, kv_lora 512; 256 routed experts of width 2048, top-8 sigmoid with
+// correction bias, 8 groups keep 4, 1 shared expert), made an MoE layer (first_k_dense_replace 0),
+// with a kV3LayerVocab-token vocabulary so the LM head does not swamp the layer: 11.7 B parameters.
+// For the MoE shapes cost() counts, per MoE layer, the router, the shared experts and
+// min(E, T · top_k) routed experts' weights: exactly the experts read at B = 1 (top_k distinct
+// ones); an upper bound above it. With near-uniform random routing T tokens select about
+// E · (1 − (1 − top_k/E)^T) distinct experts: V2-Lite 50.8 of the 64 counted at B = 16, all from
+// B = 64; V3 102 of 128 at B = 16, 222 of 256 at B = 64, all from B = 256. Where they differ the
+// printed GB and of_bw overstate the bytes (docs/engine_bench.md gives the corrected ratios).
 //
 // One run does, in order, and prints a self-explanatory table:
 //   1. Writes a Hugging Face checkpoint folder (config.json + model.safetensors, BF16 weights
@@ -9,13 +23,18 @@
 //      load_causal_lm(dir, CudaBackend), then deletes the folder (the weights are on the device).
 //   2. Bandwidth roofline: CudaBackend::measure_copy_bandwidth() (1 GiB copies on the device);
 //      bandwidth = read + write bytes / s.
-//   3. Decode at (B, context) in kDecodePoints (B 1..512 at 1k, 1..64 at 8k): B sequences whose KV
+//   3. Decode at (B, context) in kDecodePoints (B 1..512 at 1k and 8k): B sequences whose KV
 //      pages are already in the cache, one new token each, logits for every row, bracketed as a
-//      decode step (recorded as a CUDA graph and replayed, unless --no-graphs). 3 warm-up steps,
+//      decode step (recorded as a CUDA graph and replayed, unless --no-graphs). At 8k, B ≥ 256 run
+//      as groups of kSampleGroup samples of one prompt: the first `shared` positions (the prompt)
+//      sit in blocks the group shares, as the scheduler shares them, the rest in each sample's own
+//      blocks (private KV for B × 8k does not fit an H100). Points whose distinct KV does not fit
+//      the device are skipped (printed). 3 warm-up steps,
 //      then --steps timed steps, each ended by downloading a one-element tensor queued after it;
 //      the median step is reported, and queue_ms, the host time to queue it. tokens/s = B / step.
 //      Bytes per step from CausalLm::cost(): the weights once (BF16) + every sequence's KV rows
-//      read + the new rows written, at the cache's element size. GB/s = bytes / step, of_bw =
+//      read + the new rows written, at the cache's element size, less the shared rows read more
+//      than once per group (each distinct KV block counts once). GB/s = bytes / step, of_bw =
 //      GB/s ÷ the measured copy bandwidth, the decode roofline.
 //   4. Prefill: one sequence of 2048 and of 8192 new tokens, logits for its last row; 1 warm-up,
 //      3 timed passes, median. tokens/s, and TFLOP/s from CausalLm::cost() (matmuls + causal
@@ -25,8 +44,8 @@
 // configuration (GEMM activations as bf16 hi + lo, fp32 KV cache).
 //
 // Errors (no GPU, unwritable --workdir, a load failure) print one line and exit 1.
-// Run: engine_bench [--shape 1.5b|7b] [--workdir DIR (default $TMPDIR)] [--layers N] [--steps N]
-//                   [--activations bf16|split] [--no-graphs]
+// Run: engine_bench [--shape 1.5b|7b|v2-lite|v3-layer] [--workdir DIR (default $TMPDIR)] [--layers N]
+//                   [--steps N] [--activations bf16|split] [--no-graphs]
 // Numbers: docs/engine_bench.md.
 #include <algorithm>
 #include <cerrno>
@@ -61,13 +80,24 @@ using Clock = std::chrono::steady_clock;
 constexpr double kH100DenseBf16Flops = 989e12;  // H100 SXM dense BF16 tensor-core peak (FLOP/s)
 constexpr int64_t kFullNumLayers = 28;
 constexpr int64_t kBlockSize = 16;
-// Decode points (batch, context) and prefill lengths; the KV cache holds the largest batch × context.
+// Decode points (batch, context, positions each group of kSampleGroup samples shares) and
+// prefill lengths; the KV cache holds the largest point's distinct positions.
 struct DecodePoint {
   int64_t batch;
   int64_t context;
+  int64_t shared = 0;
 };
-constexpr DecodePoint kDecodePoints[] = {{1, 1024}, {16, 1024}, {64, 1024}, {256, 1024}, {512, 1024},
-                                         {1, 8192}, {16, 8192}, {64, 8192}};
+constexpr int64_t kSampleGroup = 64;
+constexpr DecodePoint kDecodePoints[] = {{1, 1024},        {16, 1024},       {64, 1024}, {256, 1024},
+                                         {512, 1024},      {1, 8192},        {16, 8192}, {64, 8192},
+                                         {256, 8192, 4096}, {512, 8192, 4096}};
+
+// Positions the point's sequences hold in distinct KV blocks.
+int64_t distinct_positions(const DecodePoint& point) {
+  if (point.shared == 0) return point.batch * point.context;
+  const int64_t groups = (point.batch + kSampleGroup - 1) / kSampleGroup;
+  return groups * point.shared + point.batch * (point.context - point.shared);
+}
 constexpr int64_t kPrefillLengths[] = {2048, 8192};
 constexpr double kWeightStd = 0.02;
 constexpr uint64_t kSeed = 20250601;
@@ -80,8 +110,21 @@ struct DenseShape {
 constexpr DenseShape kShapes[] = {{"R1-Distill-Qwen-1.5B", 1536, 8960, 12, 2, 151936},
                                   {"R1-Distill-Qwen-7B", 3584, 18944, 28, 4, 152064}};
 
+// The DeepSeek shapes (--shape v2-lite | v3-layer); deepseek_config() holds their keys.
+struct DeepseekShape {
+  const char* name;
+  bool v3;
+  int64_t num_layers;  // the full depth
+};
+constexpr DeepseekShape kDeepseekShapes[] = {{"DeepSeek-V2-Lite", false, 27},
+                                             {"DeepSeek-V3 (one decoder layer)", true, 1}};
+// v3-layer's vocabulary: small, so that a step measures the decoder layer rather than an LM head
+// 60 times its real share (cost() counts the head as vocab × hidden weights like any other).
+constexpr int64_t kV3LayerVocab = 4096;
+
 struct BenchOptions {
   DenseShape shape = kShapes[0];
+  const DeepseekShape* deepseek = nullptr;  // --shape v2-lite | v3-layer (then `shape` is unused)
   fs::path workdir = fs::temp_directory_path();
   int64_t num_layers = kFullNumLayers;
   int decode_steps = 20;
@@ -91,6 +134,7 @@ struct BenchOptions {
 
 Result<BenchOptions> parse_options(int argc, char** argv) {
   BenchOptions options;
+  bool layers_given = false;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--no-graphs") {
@@ -100,13 +144,17 @@ Result<BenchOptions> parse_options(int argc, char** argv) {
     if (i + 1 >= argc || (flag != "--workdir" && flag != "--layers" && flag != "--steps" && flag != "--activations" &&
                           flag != "--shape")) {
       return Status::invalid_input("engine_bench: bad argument '" + flag +
-                                   "'; usage: engine_bench [--shape 1.5b|7b] [--workdir DIR] [--layers N] [--steps N] "
-                                   "[--activations bf16|split] [--no-graphs]");
+                                   "'; usage: engine_bench [--shape 1.5b|7b|v2-lite|v3-layer] [--workdir DIR] "
+                                   "[--layers N] [--steps N] [--activations bf16|split] [--no-graphs]");
     }
     const std::string value = argv[++i];
     if (flag == "--shape") {
+      if (value == "v2-lite" || value == "v3-layer") {
+        options.deepseek = &kDeepseekShapes[value == "v2-lite" ? 0 : 1];
+        continue;
+      }
       if (value != "1.5b" && value != "7b") {
-        return Status::invalid_input("engine_bench: --shape wants 1.5b or 7b, got '" + value + "'");
+        return Status::invalid_input("engine_bench: --shape wants 1.5b, 7b, v2-lite or v3-layer, got '" + value + "'");
       }
       options.shape = kShapes[value == "1.5b" ? 0 : 1];
       continue;
@@ -130,8 +178,16 @@ Result<BenchOptions> parse_options(int argc, char** argv) {
     }
     if (flag == "--layers") {
       options.num_layers = number;
+      layers_given = true;
     } else {
       options.decode_steps = static_cast<int>(number);
+    }
+  }
+  if (options.deepseek != nullptr) {
+    if (!layers_given) options.num_layers = options.deepseek->num_layers;
+    if (options.num_layers > options.deepseek->num_layers) {
+      return Status::invalid_input("engine_bench: --layers " + std::to_string(options.num_layers) + " exceeds " +
+                                   options.deepseek->name + "'s " + std::to_string(options.deepseek->num_layers));
     }
   }
   return options;
@@ -147,10 +203,87 @@ nlohmann::json qwen2_config(const DenseShape& shape, int64_t num_layers) {
           {"bos_token_id", 151646},                {"eos_token_id", 151643}};
 }
 
+// config.json of deepseek-ai/DeepSeek-V2-Lite, or of deepseek-ai/DeepSeek-V3 with two changes for
+// its one-layer form: first_k_dense_replace 0 (the real model's first 3 layers are dense; this
+// layer is an MoE layer) and vocab_size kV3LayerVocab (the real one is 129280).
+nlohmann::json deepseek_config(const DeepseekShape& shape, int64_t num_layers) {
+  nlohmann::json config = {{"num_hidden_layers", num_layers}, {"qk_nope_head_dim", 128}, {"qk_rope_head_dim", 64},
+                           {"v_head_dim", 128},                {"kv_lora_rank", 512},     {"moe_layer_freq", 1},
+                           {"attention_bias", false},          {"rms_norm_eps", 1e-6},    {"rope_theta", 10000.0},
+                           {"max_position_embeddings", 163840}, {"tie_word_embeddings", false},
+                           {"torch_dtype", "bfloat16"}};
+  const double mscale = shape.v3 ? 1.0 : 0.707;
+  config["rope_scaling"] = {{"type", "yarn"},  {"factor", 40},         {"beta_fast", 32},
+                            {"beta_slow", 1},  {"mscale", mscale},     {"mscale_all_dim", mscale},
+                            {"original_max_position_embeddings", 4096}};
+  if (!shape.v3) {
+    config.update({{"architectures", {"DeepseekV2ForCausalLM"}}, {"model_type", "deepseek_v2"}, {"vocab_size", 102400},
+                   {"hidden_size", 2048}, {"intermediate_size", 10944}, {"moe_intermediate_size", 1408},
+                   {"num_attention_heads", 16}, {"num_key_value_heads", 16}, {"q_lora_rank", nullptr},
+                   {"n_routed_experts", 64}, {"num_experts_per_tok", 6}, {"n_shared_experts", 2},
+                   {"first_k_dense_replace", 1}, {"topk_method", "greedy"}, {"n_group", 1}, {"topk_group", 1},
+                   {"scoring_func", "softmax"}, {"norm_topk_prob", false}, {"routed_scaling_factor", 1.0},
+                   {"bos_token_id", 100000}, {"eos_token_id", 100001}});
+    return config;
+  }
+  config.update({{"architectures", {"DeepseekV3ForCausalLM"}}, {"model_type", "deepseek_v3"},
+                 {"vocab_size", kV3LayerVocab}, {"hidden_size", 7168}, {"intermediate_size", 18432},
+                 {"moe_intermediate_size", 2048}, {"num_attention_heads", 128}, {"num_key_value_heads", 128},
+                 {"q_lora_rank", 1536}, {"n_routed_experts", 256}, {"num_experts_per_tok", 8}, {"n_shared_experts", 1},
+                 {"first_k_dense_replace", 0}, {"topk_method", "noaux_tc"}, {"n_group", 8}, {"topk_group", 4},
+                 {"scoring_func", "sigmoid"}, {"norm_topk_prob", true}, {"routed_scaling_factor", 2.5},
+                 {"bos_token_id", 0}, {"eos_token_id", 1}});
+  return config;
+}
+
 struct WeightShape {
   std::string name;
   std::vector<int64_t> shape;
 };
+
+// DeepSeek tensors as the HF checkpoints name them; routed experts one tensor per expert and
+// projection (load_moe stacks them), so the loader never holds a fused [E, 2F, D] array in fp32.
+std::vector<WeightShape> deepseek_weight_shapes(const nlohmann::json& config) {
+  const int64_t hidden = config["hidden_size"], vocab = config["vocab_size"], heads = config["num_attention_heads"];
+  const int64_t nope = config["qk_nope_head_dim"], rope = config["qk_rope_head_dim"], v_dim = config["v_head_dim"];
+  const int64_t lora = config["kv_lora_rank"], experts = config["n_routed_experts"];
+  const int64_t ffn = config["moe_intermediate_size"], dense_ffn = config["intermediate_size"];
+  const int64_t shared_ffn = ffn * config["n_shared_experts"].get<int64_t>();
+  std::vector<WeightShape> list = {{"model.embed_tokens.weight", {vocab, hidden}},
+                                   {"model.norm.weight", {hidden}},
+                                   {"lm_head.weight", {vocab, hidden}}};
+  for (int64_t l = 0; l < config["num_hidden_layers"].get<int64_t>(); ++l) {
+    const std::string p = "model.layers." + std::to_string(l) + ".";
+    list.push_back({p + "input_layernorm.weight", {hidden}});
+    list.push_back({p + "post_attention_layernorm.weight", {hidden}});
+    if (config["q_lora_rank"].is_null()) {
+      list.push_back({p + "self_attn.q_proj.weight", {heads * (nope + rope), hidden}});
+    } else {
+      const int64_t q_lora = config["q_lora_rank"];
+      list.push_back({p + "self_attn.q_a_proj.weight", {q_lora, hidden}});
+      list.push_back({p + "self_attn.q_a_layernorm.weight", {q_lora}});
+      list.push_back({p + "self_attn.q_b_proj.weight", {heads * (nope + rope), q_lora}});
+    }
+    list.push_back({p + "self_attn.kv_a_proj_with_mqa.weight", {lora + rope, hidden}});
+    list.push_back({p + "self_attn.kv_a_layernorm.weight", {lora}});
+    list.push_back({p + "self_attn.kv_b_proj.weight", {heads * (nope + v_dim), lora}});
+    list.push_back({p + "self_attn.o_proj.weight", {hidden, heads * v_dim}});
+    const auto mlp = [&](const std::string& prefix, int64_t width) {
+      list.push_back({prefix + "gate_proj.weight", {width, hidden}});
+      list.push_back({prefix + "up_proj.weight", {width, hidden}});
+      list.push_back({prefix + "down_proj.weight", {hidden, width}});
+    };
+    if (l < config["first_k_dense_replace"].get<int64_t>()) {
+      mlp(p + "mlp.", dense_ffn);
+      continue;
+    }
+    list.push_back({p + "mlp.gate.weight", {experts, hidden}});
+    if (config["model_type"] == "deepseek_v3") list.push_back({p + "mlp.gate.e_score_correction_bias", {experts}});
+    for (int64_t e = 0; e < experts; ++e) mlp(p + "mlp.experts." + std::to_string(e) + ".", ffn);
+    mlp(p + "mlp.shared_experts.", shared_ffn);
+  }
+  return list;
+}
 
 std::vector<WeightShape> qwen2_weight_shapes(const nlohmann::json& config) {
   const int64_t hidden = config["hidden_size"], vocab = config["vocab_size"], ffn = config["intermediate_size"];
@@ -221,7 +354,8 @@ void fill_normal_bf16(std::vector<uint16_t>& out, uint64_t seed) {
 
 // Writes config.json and a single BF16 model.safetensors for `config` into `dir`.
 Status write_checkpoint(const fs::path& dir, const nlohmann::json& config) {
-  const std::vector<WeightShape> weights = qwen2_weight_shapes(config);
+  const std::vector<WeightShape> weights =
+      config["model_type"] == "qwen2" ? qwen2_weight_shapes(config) : deepseek_weight_shapes(config);
   nlohmann::json header = nlohmann::json::object();
   uint64_t offset = 0;
   for (const WeightShape& weight : weights) {
@@ -257,11 +391,15 @@ double median(std::vector<double> values) {
   return values[values.size() / 2];
 }
 
-// One step of `batch_size` sequences, each with `num_new` new tokens ending at `context_len`;
-// sequence b owns the KV blocks [b × blocks_per_seq, (b + 1) × blocks_per_seq). Logits for the
-// last row of every sequence.
-model::ForwardBatch make_step(int64_t batch_size, int64_t num_new, int64_t context_len, int64_t vocab) {
-  const int64_t blocks_per_seq = (context_len + kBlockSize - 1) / kBlockSize;
+// One step of `batch_size` sequences, each with `num_new` new tokens ending at `context_len`.
+// Without sharing, sequence b owns the KV blocks [b × blocks_per_seq, (b + 1) × blocks_per_seq);
+// with `shared` positions (a multiple of kBlockSize), sequences b of group b / kSampleGroup start
+// with the group's shared blocks, followed by their own. Logits for the last row of every sequence.
+model::ForwardBatch make_step(int64_t batch_size, int64_t num_new, int64_t context_len, int64_t vocab,
+                              int64_t shared = 0) {
+  const int64_t shared_blocks = shared / kBlockSize;
+  const int64_t own_blocks = (context_len + kBlockSize - 1) / kBlockSize - shared_blocks;
+  const int64_t group_blocks = shared_blocks + kSampleGroup * own_blocks;
   model::ForwardBatch batch;
   uint64_t state = kSeed;
   for (int64_t b = 0; b < batch_size; ++b) {
@@ -269,7 +407,11 @@ model::ForwardBatch make_step(int64_t batch_size, int64_t num_new, int64_t conte
     seq.q_begin = b * num_new;
     seq.num_q = num_new;
     seq.context_len = context_len;
-    for (int64_t k = 0; k < blocks_per_seq; ++k) seq.block_table.push_back(static_cast<int32_t>(b * blocks_per_seq + k));
+    const int64_t group_base = shared_blocks > 0 ? b / kSampleGroup * group_blocks : 0;
+    for (int64_t k = 0; k < shared_blocks; ++k) seq.block_table.push_back(static_cast<int32_t>(group_base + k));
+    const int64_t own_base =
+        shared_blocks > 0 ? group_base + shared_blocks + b % kSampleGroup * own_blocks : b * own_blocks;
+    for (int64_t k = 0; k < own_blocks; ++k) seq.block_table.push_back(static_cast<int32_t>(own_base + k));
     for (int64_t i = 0; i < num_new; ++i) {
       const int64_t position = context_len - num_new + i;
       batch.token_ids.push_back(static_cast<int32_t>(splitmix64(state) % static_cast<uint64_t>(vocab)));
@@ -337,9 +479,12 @@ Status run(const BenchOptions& options) {
   std::printf("device: %s (%.1f GiB), sm_%d%d\n", devices.at(0).name.c_str(),
               static_cast<double>(devices.at(0).total_memory_bytes) / (1 << 30), devices.at(0).sm_major,
               devices.at(0).sm_minor);
-  std::printf("model: %s shape, random BF16 weights ~ N(0, %.2f), %lld layers%s\n", options.shape.name, kWeightStd,
-              static_cast<long long>(options.num_layers),
-              options.num_layers == kFullNumLayers ? "" : " (--layers override: NOT the full 28-layer model)");
+  const char* model_name = options.deepseek != nullptr ? options.deepseek->name : options.shape.name;
+  const int64_t full_layers = options.deepseek != nullptr ? options.deepseek->num_layers : kFullNumLayers;
+  const std::string depth_note =
+      " (--layers override: NOT the full " + std::to_string(full_layers) + "-layer model)";
+  std::printf("model: %s shape, random BF16 weights ~ N(0, %.2f), %lld layers%s\n", model_name, kWeightStd,
+              static_cast<long long>(options.num_layers), options.num_layers == full_layers ? "" : depth_note.c_str());
 
   std::string pattern = (options.workdir / "r1b_engine_bench_XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) {
@@ -348,7 +493,9 @@ Status run(const BenchOptions& options) {
   }
   const fs::path dir = pattern;
   Clock::time_point start = Clock::now();
-  Status written = write_checkpoint(dir, qwen2_config(options.shape, options.num_layers));
+  const nlohmann::json config = options.deepseek != nullptr ? deepseek_config(*options.deepseek, options.num_layers)
+                                                             : qwen2_config(options.shape, options.num_layers);
+  Status written = write_checkpoint(dir, config);
   const double write_s = seconds_since(start);
   Result<std::unique_ptr<model::CudaBackend>> backend =
       model::CudaBackend::create(model::CudaBackendOptions{
@@ -373,12 +520,27 @@ Status run(const BenchOptions& options) {
               "compute %.0f TFLOP/s (kH100DenseBf16Flops: H100 SXM dense BF16)\n",
               bandwidth / 1e9, kH100DenseBf16Flops / 1e12);
 
-  int64_t max_tokens = 0;
-  for (const DecodePoint& point : kDecodePoints) max_tokens = std::max(max_tokens, point.batch * point.context);
-  for (int64_t length : kPrefillLengths) max_tokens = std::max(max_tokens, length);
-  model::KvCache cache = model::allocate_kv_cache(**backend, model.kv_layout(), max_tokens / kBlockSize, kBlockSize);
   model::CostOptions cost_options;
   cost_options.kv_bytes_per_element = static_cast<int64_t>(model::dtype_size((*backend)->kv_cache_dtype()));
+  // KV bytes per cached position (all layers): one position read by one sequence.
+  const std::vector<model::SeqWork> one_position = {model::SeqWork{0, 1}};
+  const double position_bytes = model.cost(one_position, cost_options).kv_read_bytes;
+  constexpr double kReserveBytes = 6e9;  // activations, logits, attention scratch of the largest step
+  std::vector<DecodePoint> decode_points;
+  int64_t max_tokens = 0;
+  for (const DecodePoint& point : kDecodePoints) {
+    const double kv_bytes = static_cast<double>(distinct_positions(point)) * position_bytes;
+    if (kv_bytes > static_cast<double>((*backend)->free_memory_bytes()) - kReserveBytes) {
+      std::printf("decode B=%lld ctx=%lld skipped: its %.1f GB of distinct KV do not fit the device\n",
+                  static_cast<long long>(point.batch), static_cast<long long>(point.context),
+                  kv_bytes / 1e9);
+      continue;
+    }
+    decode_points.push_back(point);
+    max_tokens = std::max(max_tokens, distinct_positions(point));
+  }
+  for (int64_t length : kPrefillLengths) max_tokens = std::max(max_tokens, length);
+  model::KvCache cache = model::allocate_kv_cache(**backend, model.kv_layout(), max_tokens / kBlockSize, kBlockSize);
 
   std::printf("GEMM activations: %s; KV cache: %s; decode steps as CUDA graphs: %s\n",
               options.activations == model::GemmActivations::kBf16 ? "bf16 (rounded once)"
@@ -390,11 +552,14 @@ Status run(const BenchOptions& options) {
               kH100DenseBf16Flops / 1e12);
   std::printf("%-8s %5s %6s %7s %9s %9s %8s %11s %8s %8s %6s %8s %6s\n", "phase", "B", "ctx", "tokens", "step_ms",
               "fastest", "queue_ms", "tokens/s", "GB", "GB/s", "of_bw", "TFLOP/s", "MFU");
-  for (const DecodePoint& point : kDecodePoints) {
-    const model::ForwardBatch batch = make_step(point.batch, 1, point.context, model.info().vocab_size);
+  for (const DecodePoint& point : decode_points) {
+    const model::ForwardBatch batch = make_step(point.batch, 1, point.context, model.info().vocab_size, point.shared);
     const std::vector<model::SeqWork> work(point.batch, model::SeqWork{1, point.context});
     const StepTiming timing = time_steps(model, **backend, cache, batch, 3, options.decode_steps);
-    print_row("decode", point.batch, point.context, point.batch, timing, model.cost(work, cost_options), bandwidth);
+    model::ForwardCost cost = model.cost(work, cost_options);
+    cost.kv_read_bytes -= static_cast<double>(point.batch * point.context - distinct_positions(point)) * position_bytes;
+    print_row(point.shared > 0 ? "decode*" : "decode", point.batch, point.context, point.batch, timing, cost,
+              bandwidth);
     std::fflush(stdout);
   }
   for (int64_t length : kPrefillLengths) {
@@ -404,9 +569,11 @@ Status run(const BenchOptions& options) {
     print_row("prefill", 1, length, length, timing, model.cost(work, cost_options), bandwidth);
     std::fflush(stdout);
   }
-  std::printf("\ndecode: B sequences at context ctx, 1 new token each, %d timed steps after 3 warm-up; prefill: 1 "
-              "sequence of ctx tokens, 3 timed passes after 1 warm-up\n",
-              options.decode_steps);
+  std::printf("\ndecode: B sequences at context ctx, 1 new token each, %d timed steps after 3 warm-up; decode*: "
+              "the same in groups of %lld samples sharing their first %lld positions (GB counts each distinct KV "
+              "block once); prefill: 1 sequence of ctx tokens, 3 timed passes after 1 warm-up\n",
+              options.decode_steps, static_cast<long long>(kSampleGroup),
+              static_cast<long long>(kDecodePoints[std::size(kDecodePoints) - 1].shared));
   return Status::ok();
 }
 

@@ -55,9 +55,12 @@ struct RunFlags {
   std::string device;
   std::optional<double> gpu_memory_fraction;
   std::optional<double> peak_tflops;
+  std::optional<int> tensor_parallel;
 };
 
-bool has_engine_flags(const RunFlags& f) { return !f.device.empty() || f.gpu_memory_fraction || f.peak_tflops; }
+bool has_engine_flags(const RunFlags& f) {
+  return !f.device.empty() || f.gpu_memory_fraction || f.peak_tflops || f.tensor_parallel;
+}
 
 bool has_one_off_flags(const RunFlags& f) {
   return !f.packs.empty() || f.n || f.temperature || f.top_p || f.max_tokens || f.seed || !f.template_name.empty() ||
@@ -108,12 +111,14 @@ Result<Suite> resolve_suite(const RunFlags& f) {
   if (has_engine_flags(f)) {
     if (!j.contains("backend") || !j["backend"].is_object() || j["backend"].value("type", "") != "engine") {
       return Status::invalid_input(
-          "--device, --gpu-memory-fraction and --peak-tflops apply to the in-tree engine: add --model DIR (or use a "
+          "--device, --gpu-memory-fraction, --peak-tflops and --tensor-parallel apply to the in-tree engine: add --model "
+          "DIR (or use a "
           "suite whose backend is {\"type\": \"engine\"})");
     }
     if (!f.device.empty()) j["backend"]["device"] = f.device;
     if (f.gpu_memory_fraction) j["backend"]["gpu_memory_fraction"] = *f.gpu_memory_fraction;
     if (f.peak_tflops) j["backend"]["peak_tflops"] = *f.peak_tflops;
+    if (f.tensor_parallel) j["backend"]["tensor_parallel"] = *f.tensor_parallel;
   }
   return parse_suite(j, where, base_dir);
 }
@@ -232,6 +237,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(0.01, 1.0));
   run->add_option("--peak-tflops", f.peak_tflops, "dense bf16 peak for MFU (default: the GPU's datasheet figure)")
       ->check(CLI::PositiveNumber);
+  run->add_option("--tensor-parallel", f.tensor_parallel,
+                  "in-tree engine: split the model over this many GPUs (cpu: ranks) with NCCL (default 1)")
+      ->check(CLI::Range(1, 64));
   run->callback([flags, &exit_code] {
     const RunFlags& f = *flags;
     if (f.resume && (!f.suite_path.empty() || has_one_off_flags(f))) {

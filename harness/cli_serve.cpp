@@ -1,4 +1,4 @@
-// `r1bench serve --model DIR [--device auto|cpu|cuda] [--host H] [--port P]`: the in-tree engine
+// `r1bench serve --model DIR [--device auto|cpu|cuda] [--tensor-parallel N] [--host H] [--port P]`: the in-tree engine
 // behind an OpenAI-compatible server (harness/openai_server.h), so `r1bench run --base-url
 // http://H:P/v1`, curl and any OpenAI client can use it. Prints the device choice and KV capacity on
 // stderr after loading (harness/engine_generator.h), then "serving MODEL on http://H:P/v1" on stdout
@@ -32,6 +32,9 @@ void add_serve_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(0.01, 1.0));
   cmd->add_option("--peak-tflops", flags->engine.peak_tflops, "dense bf16 peak for MFU (default: the GPU's datasheet figure)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--tensor-parallel", flags->engine.tensor_parallel,
+                  "split the model over this many GPUs (cpu: ranks) with NCCL")->capture_default_str()
+      ->check(CLI::Range(1, 64));
   cmd->add_option("--threads", flags->engine.threads, "CPU backend threads (0: all)")->check(CLI::Range(0, 4096));
   cmd->add_option("--chat-format", flags->engine.chat_format, "r1, deepseek_v3, qwen2 or llama3 (default: from the tokenizer)");
   cmd->add_option("--max-context", flags->engine.max_context, "KV cache tokens per sequence (0: the model's, at most 8192)")

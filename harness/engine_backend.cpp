@@ -70,7 +70,8 @@ class EngineBackend final : public Backend {
 Result<std::unique_ptr<Backend>> make_engine_backend(const nlohmann::json& config, const std::string& where) {
   for (const auto& [key, value] : config.items()) {
     if (key != "type" && key != "model" && key != "device" && key != "threads" && key != "chat_format" &&
-        key != "max_context" && key != "max_num_seqs" && key != "gpu_memory_fraction" && key != "peak_tflops") {
+        key != "max_context" && key != "max_num_seqs" && key != "gpu_memory_fraction" && key != "peak_tflops" &&
+        key != "tensor_parallel") {
       return Status::invalid_input(where + ": unknown key \"" + key + "\" in the engine backend");
     }
   }
@@ -89,6 +90,7 @@ Result<std::unique_ptr<Backend>> make_engine_backend(const nlohmann::json& confi
   R1B_RETURN_IF_ERROR(integer("threads", options.threads));
   R1B_RETURN_IF_ERROR(integer("max_context", options.max_context));
   R1B_RETURN_IF_ERROR(integer("max_num_seqs", options.max_num_seqs));
+  R1B_RETURN_IF_ERROR(integer("tensor_parallel", options.tensor_parallel));
   auto text = [&](const char* key, std::string& out) -> Status {
     if (!config.contains(key)) return Status::ok();
     if (!config[key].is_string()) return Status::invalid_input(where + ": \"" + key + "\" must be a string");

@@ -10,7 +10,8 @@
 //    "max_context": 0,                              // KV cache tokens per sequence (0: the model's, <= 8192)
 //    "max_num_seqs": 64,                            // sequences batched at once (GPU: capped by the KV cache)
 //    "gpu_memory_fraction": 0.90,                   // share of free GPU memory for KV cache + activations
-//    "peak_tflops": 0}                              // dense bf16 peak for MFU (0: model/device_peaks.h)
+//    "peak_tflops": 0,                              // dense bf16 peak per GPU for MFU (0: model/device_peaks.h)
+//    "tensor_parallel": 1}                          // GPUs (cpu: ranks) the model is split over
 // The harness's rendered prompt (its --template) is what the engine continues; pick the template of
 // the model's family (r1 for R1 and R1-Distill checkpoints). A task's samples go as one engine
 // request (n samples sharing the prompt's prefill); sample k draws from model::sample_seed(task

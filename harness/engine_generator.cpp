@@ -9,6 +9,7 @@
 #include "model/cpu_backend.h"
 #include "model/device_peaks.h"
 #include "model/sampler.h"
+#include "model/tensor_parallel.h"
 #ifdef R1B_HAVE_CUDA
 #include "model/cuda_backend.h"
 #endif
@@ -38,32 +39,72 @@ bool cuda_usable() {
 #endif
 }
 
-// The backend options.device names (see the header), and its EngineDevice kind and name.
-Result<std::unique_ptr<model::Backend>> open_backend(const EngineGeneratorOptions& options, EngineDevice& device) {
+// The model on the device options.device names, whole or split over options.tensor_parallel ranks
+// (see the header), and the backend the engine runs it with.
+struct LoadedModel {
+  std::unique_ptr<model::Backend> backend;  // null under tensor parallelism (the model owns its ranks)
+  std::unique_ptr<model::CausalLm> model;
+  model::Backend* runs_on = nullptr;        // backend, or the TensorParallelLm's
+};
+
+// The ranks' backends for tensor parallelism on device.kind.
+Result<model::RankBackendFactory> rank_backends(const EngineGeneratorOptions& options, const EngineDevice& device) {
+  if (device.kind == "cpu") return model::cpu_rank_backends(options.tensor_parallel, std::max(1, device.threads / options.tensor_parallel));
+#ifdef R1B_HAVE_CUDA
+  return model::CudaBackend::rank_backends(options.tensor_parallel, {});
+#else
+  return Status::internal("no CUDA in this build");
+#endif
+}
+
+Result<LoadedModel> load_model(const fs::path& dir, const EngineGeneratorOptions& options, EngineDevice& device) {
   if (options.device != "auto" && options.device != "cpu" && options.device != "cuda") {
     return Status::invalid_input("device \"" + options.device + "\" is unknown (use auto, cpu or cuda)");
   }
+  if (options.tensor_parallel < 1) {
+    return Status::invalid_input("tensor-parallel size " + std::to_string(options.tensor_parallel) +
+                                 " must be at least 1 (--tensor-parallel)");
+  }
+  device.tensor_parallel = options.tensor_parallel;
+  LoadedModel loaded;
   if (options.device == "cpu" || (options.device == "auto" && !cuda_usable())) {
     device.kind = "cpu";
     device.name = "cpu";
     device.threads = options.threads > 0 ? options.threads
                                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    return std::unique_ptr<model::Backend>(std::make_unique<model::CpuBackend>(device.threads));
-  }
+    if (options.tensor_parallel == 1) loaded.backend = std::make_unique<model::CpuBackend>(device.threads);
+  } else {
 #ifdef R1B_HAVE_CUDA
-  if (!model::CudaBackend::device_available()) {
-    return Status::unavailable("device cuda: no CUDA GPU is visible (check nvidia-smi and CUDA_VISIBLE_DEVICES), "
-                               "or run on the CPU with --device cpu");
-  }
-  auto cuda = model::CudaBackend::create();
-  R1B_RETURN_IF_ERROR(cuda.status());
-  device.kind = "cuda";
-  device.name = (*cuda)->device_name();
-  return std::unique_ptr<model::Backend>(std::move(*cuda));
+    if (!model::CudaBackend::device_available()) {
+      return Status::unavailable("device cuda: no CUDA GPU is visible (check nvidia-smi and CUDA_VISIBLE_DEVICES), "
+                                 "or run on the CPU with --device cpu");
+    }
+    device.kind = "cuda";
+    if (options.tensor_parallel == 1) {
+      auto cuda = model::CudaBackend::create();
+      R1B_RETURN_IF_ERROR(cuda.status());
+      loaded.backend = std::move(*cuda);
+    }
 #else
-  return Status::unavailable("device cuda: this r1bench was built without CUDA (nvcc was not found when it was "
-                             "configured); rebuild with the CUDA Toolkit installed, or use --device cpu");
+    return Status::unavailable("device cuda: this r1bench was built without CUDA (nvcc was not found when it was "
+                               "configured); rebuild with the CUDA Toolkit installed, or use --device cpu");
 #endif
+  }
+  if (loaded.backend) {
+    auto lm = model::load_causal_lm(dir, *loaded.backend);
+    R1B_RETURN_IF_ERROR(lm.status());
+    loaded.model = std::move(*lm);
+    loaded.runs_on = loaded.backend.get();
+  } else {
+    auto factory = rank_backends(options, device);
+    if (!factory.is_ok()) return factory.status().with_context("--tensor-parallel " + std::to_string(options.tensor_parallel));
+    auto lm = model::TensorParallelLm::load(dir, options.tensor_parallel, *factory);
+    R1B_RETURN_IF_ERROR(lm.status());
+    loaded.runs_on = &(*lm)->backend();
+    loaded.model = std::move(*lm);
+  }
+  if (device.kind == "cuda") device.name = loaded.runs_on->device_name();
+  return loaded;
 }
 
 // Sizes the KV cache of `device` for `model` on `backend` (see the header) and measures what the
@@ -77,12 +118,15 @@ Status plan_device(model::Backend& backend, const model::CausalLm& model, const 
   const int64_t blocks_per_seq = (device.max_context + kKvBlockTokens - 1) / kKvBlockTokens;
   const int64_t wanted_seqs = std::max<int64_t>(1, options.max_num_seqs);
   device.kv_block_tokens = kKvBlockTokens;
+  // Under tensor parallelism the step runs on tensor_parallel devices at once: peak and bandwidth add up.
+  const auto devices = static_cast<double>(device.tensor_parallel);
   device.peak_flops = model::mfu_peak_flops(device.name, options.peak_tflops);
+  if (device.peak_flops) *device.peak_flops *= devices;
   if (backend.free_memory_bytes() < 0) {  // host memory: size from the request
     device.kv_blocks = wanted_seqs * blocks_per_seq;
     device.max_num_seqs = wanted_seqs;
   } else {
-    device.copy_bandwidth = backend.measure_copy_bandwidth();
+    device.copy_bandwidth = backend.measure_copy_bandwidth() * devices;
     const int64_t free_bytes = backend.free_memory_bytes();  // after the measurement's buffers went
     const model::ModelInfo& info = model.info();
     const int64_t reserve_bytes =
@@ -156,12 +200,11 @@ Result<std::unique_ptr<EngineGenerator>> EngineGenerator::load(const fs::path& d
                                  " is outside (0, 1] (--gpu-memory-fraction)");
   }
   if (options.peak_tflops < 0) return Status::invalid_input("peak TFLOP/s must not be negative (--peak-tflops)");
-  auto backend = open_backend(options, gen->device_);
-  R1B_RETURN_IF_ERROR(backend.status());
-  gen->backend_ = std::move(*backend);
-  auto lm = model::load_causal_lm(dir, *gen->backend_);
-  R1B_RETURN_IF_ERROR(lm.status());
-  gen->model_ = std::move(*lm);
+  auto loaded = load_model(dir, options, gen->device_);
+  R1B_RETURN_IF_ERROR(loaded.status());
+  gen->backend_ = std::move(loaded->backend);
+  gen->model_ = std::move(loaded->model);
+  gen->runs_on_ = loaded->runs_on;
   const model::ModelInfo& info = gen->model_->info();
   if (info.vocab_size < gen->tokenizer_->vocab_size()) {
     return Status::invalid_input(dir.string() + ": tokenizer.json has " + std::to_string(gen->tokenizer_->vocab_size()) +
@@ -174,7 +217,7 @@ Result<std::unique_ptr<EngineGenerator>> EngineGenerator::load(const fs::path& d
                                                                   kDefaultContextCap);
   model::EngineOptions engine_options;
   gen->device_.max_context = gen->max_context_;
-  R1B_RETURN_IF_ERROR(plan_device(*gen->backend_, *gen->model_, options, engine_options.scheduler, gen->device_));
+  R1B_RETURN_IF_ERROR(plan_device(*gen->runs_on_, *gen->model_, options, engine_options.scheduler, gen->device_));
   engine_options.block_size = gen->device_.kv_block_tokens;
   engine_options.num_kv_blocks = gen->device_.kv_blocks;
   engine_options.scheduler.max_num_seqs = gen->device_.max_num_seqs;
@@ -184,7 +227,7 @@ Result<std::unique_ptr<EngineGenerator>> EngineGenerator::load(const fs::path& d
   engine_options.on_token = [raw](int64_t request_index, int64_t sample_index, int32_t token) {
     raw->on_token(request_index, sample_index, token);
   };
-  gen->engine_ = std::make_unique<model::Engine>(*gen->model_, *gen->backend_, std::move(engine_options));
+  gen->engine_ = std::make_unique<model::Engine>(*gen->model_, *gen->runs_on_, std::move(engine_options));
   return gen;
 }
 
@@ -203,8 +246,9 @@ Result<std::string> EngineGenerator::render_chat(const std::vector<ChatMessage>&
 
 std::string EngineGenerator::load_summary() const {
   const EngineDevice& d = device_;
-  std::string out = d.kind == "cpu" ? fmt::format("engine: cpu, {} threads\n", d.threads)
-                                    : fmt::format("engine: cuda on {}, copy bandwidth {:.0f} GB/s\n", d.name,
+  const std::string split = d.tensor_parallel > 1 ? fmt::format(", tensor-parallel over {} ranks", d.tensor_parallel) : "";
+  std::string out = d.kind == "cpu" ? fmt::format("engine: cpu, {} threads{}\n", d.threads, split)
+                                    : fmt::format("engine: cuda on {}{}, copy bandwidth {:.0f} GB/s\n", d.name, split,
                                                   d.copy_bandwidth / 1e9);
   out += fmt::format("engine: KV cache {} blocks x {} = {} tokens ({:.2f} GiB); up to {} sequences of {} tokens\n",
                      d.kv_blocks, d.kv_block_tokens, d.kv_blocks * d.kv_block_tokens,

@@ -4,8 +4,11 @@
 // load() opens a Hugging Face checkpoint folder: tokenizer.json (+ tokenizer_config.json), the chat
 // format picked from its special tokens (or named), and the model on the device options.device
 // names: "cpu" (the CPU reference backend), "cuda" (model/cuda_backend.h on the current GPU) or
-// "auto" (cuda when r1bench was built with CUDA and a GPU is visible, else cpu). The KV cache is
-// sized once, after the weights are loaded:
+// "auto" (cuda when r1bench was built with CUDA and a GPU is visible, else cpu). With
+// options.tensor_parallel N > 1 the model is split over N ranks (model/tensor_parallel.h): GPUs
+// 0 .. N−1 through NCCL on cuda, N CpuBackends sharing the threads on cpu; the KV cache below is
+// then sized per rank (every rank holds its share of each block), and MFU and bandwidth divide by
+// N devices' peak and bandwidth. The KV cache is sized once, after the weights are loaded:
 //   cpu   max_num_seqs sequences of max_context tokens;
 //   cuda  (free GPU memory × gpu_memory_fraction − an activation reserve) / bytes per KV block,
 //         where the reserve covers one step's activations (max_batch_tokens rows of the widest
@@ -17,7 +20,9 @@
 // template_warning() the chat format's template warning when there is one, for the caller to print
 // once. Errors: the checkpoint's and the tokenizer's; Unavailable for "cuda" without a visible GPU
 // or in a build without CUDA, and for a GPU whose memory holds less than one sequence's KV cache;
-// InvalidInput for an unknown device or a fraction outside (0, 1].
+// InvalidInput for an unknown device, a fraction outside (0, 1], a tensor-parallel size below 1 or
+// one that does not split the model's heads / ffn / experts evenly (naming the config key);
+// Unavailable for a tensor-parallel size above the visible GPUs.
 //
 // generate() may be called from many threads at once: the calls are batched — whichever caller
 // finds the engine idle runs every queued request in one Engine::generate (their samples share the
@@ -60,21 +65,23 @@ struct EngineGeneratorOptions {
                                    // the full-context sequences its KV cache holds)
   double gpu_memory_fraction = 0.90;  // share of the GPU memory free after loading that the KV cache
                                       // and activations may take
-  double peak_tflops = 0;          // dense bf16 peak for MFU; 0: model/device_peaks.h's table
+  double peak_tflops = 0;          // dense bf16 peak of one device for MFU; 0: model/device_peaks.h's table
+  int tensor_parallel = 1;         // ranks (GPUs on cuda) the model is split over
 };
 
 // Where the engine runs and what its KV cache holds; fixed at load.
 struct EngineDevice {
   std::string kind;                // "cpu" | "cuda"
   std::string name;                // "cpu" or the GPU's name, e.g. "NVIDIA H100 80GB HBM3"
-  int threads = 0;                 // CPU backend threads (cpu only)
+  int threads = 0;                 // CPU backend threads (cpu only; shared by the ranks)
+  int tensor_parallel = 1;         // ranks the model is split over
   int64_t kv_blocks = 0;
   int64_t kv_block_tokens = 0;     // tokens per block
   int64_t kv_bytes = 0;            // device bytes of the whole cache
   int64_t max_context = 0;         // tokens per sequence
   int64_t max_num_seqs = 0;        // sequences at once, after the cap
-  double copy_bandwidth = 0;       // bytes/s measured at load; 0 when not measured (cpu)
-  std::optional<double> peak_flops;  // MFU denominator in FLOP/s; nullopt: unknown device
+  double copy_bandwidth = 0;       // bytes/s measured at load (× tensor_parallel); 0 when not measured (cpu)
+  std::optional<double> peak_flops;  // MFU denominator in FLOP/s (× tensor_parallel); nullopt: unknown device
 };
 
 // Throughput counters over the generator's lifetime (for progress lines and MFU).
@@ -138,8 +145,9 @@ class EngineGenerator final : public TextGenerator {
   std::string name_;
   std::unique_ptr<model::Tokenizer> tokenizer_;
   model::ChatFormat chat_format_;
-  std::unique_ptr<model::Backend> backend_;
+  std::unique_ptr<model::Backend> backend_;  // null under tensor parallelism (model_ owns its ranks)
   std::unique_ptr<model::CausalLm> model_;
+  model::Backend* runs_on_ = nullptr;          // what the engine runs model_ with: backend_ or model_'s
   std::unique_ptr<model::Engine> engine_;
   int64_t max_context_ = 0;
   EngineDevice device_;

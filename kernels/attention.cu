@@ -2,7 +2,9 @@
 // path for the common dense shapes (head width 64 / 128, GQA groups ≤ 8), both split over the
 // context when the step has too few query rows to fill the GPU (flash-decode), plus the kernel
 // that merges the splits. Prefill tiles of width-128 heads go to the tensor-core kernel
-// (attention_tc.cu) when the shape allows it (AttentionShape::tensor_cores).
+// (attention_tc.cu) when the shape allows it (AttentionShape::tensor_cores). Decode steps that
+// decode_attention_fits() go to attention_decode.cu instead (the caller chooses); these kernels
+// serve the fp32 cache, fp32-exact configurations and MLA.
 //
 // General kernel, work unit: a thread block takes one query tile (up to rows_per_tile consecutive new tokens of
 // one sequence, which share its block table) × heads_per_tile query heads of one KV head (GQA and
@@ -63,16 +65,6 @@ int64_t heads_per_tile(const AttentionShape& shape) {
   const int64_t group = shape.heads / shape.kv_heads;
   const int64_t pairs = max_pairs(shape);
   return group < pairs ? group : pairs;
-}
-
-int num_sms() {
-  static const int count = [] {
-    int device = 0, sms = 0;
-    R1B_CUDA_CHECK(cudaGetDevice(&device));
-    R1B_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
-    return sms;
-  }();
-  return count;
 }
 
 __device__ inline float warp_max(float value) {
@@ -362,6 +354,16 @@ __global__ void merge_splits_kernel(const int32_t* tiles, int64_t rows_per_tile,
 }
 
 }  // namespace
+
+int num_sms() {
+  static const int count = [] {
+    int device = 0, sms = 0;
+    R1B_CUDA_CHECK(cudaGetDevice(&device));
+    R1B_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+    return sms;
+  }();
+  return count;
+}
 
 int64_t attention_rows_per_tile(const AttentionShape& shape, int64_t max_rows_per_seq) {
   const int64_t rows = max_rows_per_seq > 1 && tensor_core_attention_fits(shape)

@@ -1,5 +1,6 @@
 // Private to kernels/: the tensor-core prefill attention (attention_tc.cu), which attention.cu's
-// dispatcher uses when AttentionShape::tensor_cores allows it and the shape fits.
+// dispatcher uses when AttentionShape::tensor_cores allows it and the shape fits, and the SM count
+// the attention kernels size their split-K grids by (attention.cu, attention_decode.cu).
 #pragma once
 
 #include <cuda_runtime.h>
@@ -15,6 +16,9 @@ inline constexpr int64_t kTensorCoreTileRows = 64;
 
 // Whether the tensor-core kernel takes this shape: dense heads of width 128 with separate values.
 bool tensor_core_attention_fits(const AttentionShape& shape);
+
+// Streaming multiprocessors of the current device (looked up once per process).
+int num_sms();
 
 // Queues the kernel: one block per (query tile of ≤ 64 rows, query head), tiles as in attention().
 void launch_tensor_core_attention(const float* q, const void* keys, const void* values, ElementType cache_type,

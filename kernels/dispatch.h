@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace r1b::kernels {
 
@@ -115,13 +116,17 @@ void copy_columns(const float* src, int64_t src_stride, float* dst, int64_t dst_
                   Stream stream);
 // out = a + b over n elements (out may alias a or b).
 void add(const float* a, const float* b, float* out, int64_t n, Stream stream);
-// out = silu(gate) ⊙ up over n elements (out may alias gate or up).
-void silu_mul(const float* gate, const float* up, float* out, int64_t n, Stream stream);
+// out[r, f] = silu(gate_up[r, f]) · gate_up[r, ffn + f]; gate_up [rows, 2·ffn], out [rows, ffn]
+// (not aliasing gate_up).
+void swiglu(const float* gate_up, float* out, int64_t rows, int64_t ffn, Stream stream);
 
 // ---- normalisation (norm.cu) ----
 
 // Per row of x [rows, width]: out = weight ⊙ (x · rsqrt(mean(x²) + eps)). out may alias x.
 void rmsnorm(const float* x, const float* weight, float eps, int64_t rows, int64_t width, float* out, Stream stream);
+// x += delta (written back), then out = rmsnorm(x) as above. out must not alias x or delta.
+void add_rmsnorm(float* x, const float* delta, const float* weight, float eps, int64_t rows, int64_t width, float* out,
+                 Stream stream);
 
 // ---- rotary embedding (rope.cu) ----
 
@@ -136,6 +141,13 @@ struct RopeShape {
 };
 // Rotates x [tokens, heads, head_dim] in place; token t at positions[t]; inv_freq [half].
 void rope(float* x, const int32_t* positions, const float* inv_freq, const RopeShape& shape, Stream stream);
+// The fused q|k|v rows qkv [tokens, (heads + 2·kv_heads)·head_dim]: q heads rotated into q_out
+// [tokens, heads, head_dim], k heads rotated and v heads copied into the caches' rows slots[t]
+// (kv_heads·head_dim wide, of `cache_type`, rounded to nearest-even when bf16). shape.heads is the
+// q head count and shape.rot_offset must be 0.
+void rope_write_qkv(const float* qkv, const int32_t* positions, const float* inv_freq, const RopeShape& shape,
+                    int64_t kv_heads, const int32_t* slots, float* q_out, void* k_cache, void* v_cache,
+                    ElementType cache_type, Stream stream);
 
 // ---- paged causal attention (attention.cu) ----
 
@@ -169,6 +181,63 @@ void attention(const float* q, int64_t q_rows, const void* keys, const void* val
                const int32_t* tiles, int64_t num_tiles, int64_t rows_per_tile, int64_t max_visible,
                const int32_t* block_tables, const AttentionShape& shape, float* out, Scratch& scratch, Stream stream);
 
+// ---- decode attention on the tensor cores, shared prefixes once per group (attention_decode.cu) ----
+//
+// A decode step (one query row per sequence) of dense width-128 heads over a bf16 cache, planned on
+// the host by plan_decode_attention() and run by decode_attention(). Rows whose block tables start
+// with the same whole blocks (the samples of one prompt) form a group: the group's rows × the GQA
+// group's heads attend the shared prefix together (one query tile, so each prefix K/V byte is read
+// once per tile), then every row attends its own suffix; the partial softmaxes are merged per row.
+// The plan's array sizes and the kernels' launch shapes depend only on (rows, q_rows, shape), never
+// on the contexts or the groups, so a recorded decode step replays with new plan data.
+
+// Most query rows one prefix work item holds.
+inline constexpr int64_t kMaxDecodeTileTokens = 16;
+
+// Whether decode_attention() takes this shape and cache: tensor cores allowed, k_dim = v_dim = 128,
+// separate values, ≤ 16 query heads per KV head, bf16 cache, 16-byte aligned rows.
+bool decode_attention_fits(const AttentionShape& shape, ElementType cache_type);
+
+// One decode row: its query row, its context (positions p < context_len are visible) and its
+// block table (host memory, `table_blocks` ids, borrowed for the call), which the device copy of
+// the tables holds at `table_offset`.
+struct DecodeRow {
+  int64_t q_row = 0;
+  int64_t context_len = 0;
+  const int32_t* block_table_host = nullptr;
+  int64_t table_blocks = 0;
+  int64_t table_offset = 0;
+};
+
+// Host arrays of one decode step's plan (int32), to copy to the device as they are.
+struct DecodePlan {
+  std::vector<int32_t> suffix_items;   // [capacity, 5]: q row, first key, end key, entry, table offset
+  std::vector<int32_t> prefix_items;   // [capacity, 4]: tile, chunk, first key, end key
+  std::vector<int32_t> prefix_tiles;   // [capacity, 2 + kMaxDecodeTileTokens]: rows, table offset, q rows
+  std::vector<int32_t> entry_offsets;  // [q_rows + 1]: the partial results of q row r
+  int64_t entry_capacity = 0;          // partial results the scratch holds
+};
+// Plans rows[0, num_rows) (each q_row < q_rows, each context ≥ 1): groups rows by their first
+// block, takes the group's longest common run of whole blocks (at most each member's context) as
+// its shared prefix when it is ≥ 256 positions, and cuts prefixes and suffixes into work items of
+// balanced length that fill the GPU. Array sizes depend only on (num_rows, q_rows, shape).
+DecodePlan plan_decode_attention(const DecodeRow* rows, int64_t num_rows, int64_t q_rows, const AttentionShape& shape);
+
+// Device copies of a DecodePlan's four arrays.
+struct DecodePlanOnDevice {
+  const int32_t* suffix_items = nullptr;
+  const int32_t* prefix_items = nullptr;
+  const int32_t* prefix_tiles = nullptr;
+  const int32_t* entry_offsets = nullptr;
+};
+// out[r, h] = softmax_p(q[r, h] · key(p) × scale) · value(p) over each planned row's positions,
+// keys and values bf16 (decode_attention_fits()), q / out [q_rows, heads, 128]; rows without
+// work are left unwritten. `plan` gives the launch shapes, `on_device` its arrays; the partial
+// results use `scratch`. q and the probabilities are rounded to bf16, every sum is fp32.
+void decode_attention(const float* q, const void* keys, const void* values, const DecodePlan& plan,
+                      const DecodePlanOnDevice& on_device, const int32_t* block_tables, const AttentionShape& shape,
+                      float* out, Scratch& scratch, Stream stream);
+
 // ---- mixture of experts (moe.cu) ----
 
 // Experts one router row may have (its working arrays live in shared memory).
@@ -194,13 +263,22 @@ void moe_route(const float* logits, const float* correction_bias, const RouteSha
 struct ExpertShape {
   int64_t tokens = 0;
   int64_t top_k = 0;
-  int64_t hidden = 0;  // D
-  int64_t ffn = 0;     // F
+  int64_t experts = 0;       // E held here (≤ kMaxRouterExperts)
+  int64_t first_expert = 0;  // ids are global: expert e's weights are row e − first_expert
+  int64_t hidden = 0;   // D
+  int64_t ffn = 0;      // F
   ElementType weight_type = ElementType::kBF16;
+  // Round x, and the SwiGLU activation between the two products, to bf16 (as bf16 GEMM
+  // activations, gemm_xwt's split_x false) so the experts run as grouped GEMMs on tensor cores.
+  // Taken only for bf16 weights with D and F multiples of 8; otherwise (and when false) the
+  // exact path runs: fp32 activations, fp32 dot products.
+  bool bf16_activations = false;
 };
 // out[t] = Σ_k weights[t, k] · down_e(silu(gate_e · x[t]) ⊙ up_e · x[t]), e = ids[t, k], k in
-// order; gate, up [E, F, D], down [E, D, F]; x, out [tokens, D]; overwrites out.
-// Its activation temporaries come from `scratch`.
+// order, over the k with first_expert ≤ e < first_expert + experts (the others add nothing);
+// gate, up [E, F, D], down [E, D, F]; x, out [tokens, D]; overwrites out. Launch shapes depend on the sizes only, never on which experts are chosen (the
+// per-expert grouping happens on the device), so a recorded CUDA graph stays valid for any routing.
+// Results do not depend on the routing of other tokens. Temporaries come from `scratch`.
 void moe_experts(const float* x, const int32_t* expert_ids, const float* expert_weights, const void* gate,
                  const void* up, const void* down, const ExpertShape& shape, float* out, Scratch& scratch,
                  Stream stream);
@@ -218,6 +296,22 @@ struct SampleRow {
 // tokens[r] for r < count (see model::Backend::sample_tokens for the rule). `rows` in device memory.
 void sample_rows(const float* logits, int64_t vocab, const SampleRow* rows, int64_t count, int32_t* tokens,
                  Stream stream);
+
+// ---- collectives (collective.cu, NCCL) ----
+
+// Makes `device` the calling thread's current CUDA device (later calls of the thread run there).
+void set_device(int device);
+using Comm = void*;  // ncclComm_t
+// One NCCL communicator per device 0 .. devices−1 of this process (ncclCommInitAll): comms[r] is
+// rank r of a group of `devices`, for use on device r. destroy_comm() each after its last use.
+std::vector<Comm> create_comms(int devices);
+void destroy_comm(Comm comm);
+int comm_rank(Comm comm);
+int comm_world(Comm comm);
+// x[i] ← Σ over the group's ranks of their x[i], i < n, in place, queued on `stream` (which must be
+// on the communicator's device). Every rank must queue it, in the same order relative to its other
+// collectives. May be captured in a CUDA graph (NCCL supports stream capture).
+void all_reduce_sum(float* x, int64_t n, Comm comm, Stream stream);
 
 // ---- matrix products (gemm.cu, cuBLAS) ----
 

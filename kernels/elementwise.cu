@@ -48,10 +48,13 @@ __global__ void add_kernel(const float* a, const float* b, float* out, int64_t n
   }
 }
 
-__global__ void silu_mul_kernel(const float* gate, const float* up, float* out, int64_t n) {
+__global__ void swiglu_kernel(const float* gate_up, float* out, int64_t rows, int64_t ffn) {
+  const int64_t n = rows * ffn;
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
-    const float g = gate[i];
-    out[i] = g / (1.0f + expf(-g)) * up[i];
+    const int64_t r = i / ffn;
+    const int64_t f = i % ffn;
+    const float g = gate_up[r * 2 * ffn + f];
+    out[i] = g / (1.0f + expf(-g)) * gate_up[r * 2 * ffn + ffn + f];
   }
 }
 
@@ -98,9 +101,9 @@ void add(const float* a, const float* b, float* out, int64_t n, Stream stream) {
   R1B_CUDA_CHECK_LAUNCH();
 }
 
-void silu_mul(const float* gate, const float* up, float* out, int64_t n, Stream stream) {
-  if (n == 0) return;
-  silu_mul_kernel<<<grid_for(n, kThreads), kThreads, 0, as_cuda(stream)>>>(gate, up, out, n);
+void swiglu(const float* gate_up, float* out, int64_t rows, int64_t ffn, Stream stream) {
+  if (rows * ffn == 0) return;
+  swiglu_kernel<<<grid_for(rows * ffn, kThreads), kThreads, 0, as_cuda(stream)>>>(gate_up, out, rows, ffn);
   R1B_CUDA_CHECK_LAUNCH();
 }
 

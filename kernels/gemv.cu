@@ -1,7 +1,7 @@
 // The small-batch product (gemv.cuh): one warp per output column o. Each lane takes 8 consecutive
-// weights at a time as one 16-byte load (four such loads in flight per lane), the matching x values
-// as two float4 loads per row (the warp reads x contiguously; x stays in L1/L2), and the warp sums
-// its lanes with shuffles at the end.
+// weights at a time as one 16-byte load (four, or for long rows eight, such loads in flight per
+// lane), the matching x values as two float4 loads per row (the warp reads x contiguously; x stays
+// in L1/L2), and the warp sums its lanes with shuffles at the end.
 #include <cuda_bf16.h>
 
 #include "kernels/cuda_check.cuh"
@@ -12,7 +12,11 @@ namespace r1b::kernels {
 namespace {
 
 constexpr int kWarpsPerBlock = 8;
-constexpr int kLoadsInFlight = 4;
+// 16-byte weight loads each lane issues before using them: more for long rows (a down projection
+// has few outputs, hence few warps, each streaming a long row).
+constexpr int kShortRowLoads = 4;
+constexpr int kLongRowLoads = 8;
+constexpr int64_t kLongRow = 4096;
 
 __device__ inline void accumulate(const uint4& packed, const float* x_row, int64_t chunk, float& acc) {
   const float4 lo = reinterpret_cast<const float4*>(x_row)[2 * chunk];
@@ -32,7 +36,7 @@ __device__ inline void accumulate(const uint4& packed, const float* x_row, int64
   acc = fmaf(hi.w, w3.y, acc);
 }
 
-template <int kRows>
+template <int kRows, int kLoadsInFlight>
 __global__ void __launch_bounds__(kWarpsPerBlock * 32)
     gemv_kernel(const float* __restrict__ x, const __nv_bfloat16* __restrict__ w, const float* __restrict__ bias,
                 int64_t in, int64_t outs, float* __restrict__ out) {
@@ -72,7 +76,12 @@ template <int kRows>
 void launch_rows(const float* x, const __nv_bfloat16* w, const float* bias, const GemmShape& shape, float* out,
                  cudaStream_t stream) {
   const auto blocks = static_cast<unsigned>((shape.outs + kWarpsPerBlock - 1) / kWarpsPerBlock);
-  gemv_kernel<kRows><<<blocks, kWarpsPerBlock * 32, 0, stream>>>(x, w, bias, shape.in, shape.outs, out);
+  if (shape.in >= kLongRow) {
+    gemv_kernel<kRows, kLongRowLoads><<<blocks, kWarpsPerBlock * 32, 0, stream>>>(x, w, bias, shape.in, shape.outs, out);
+  } else {
+    gemv_kernel<kRows, kShortRowLoads><<<blocks, kWarpsPerBlock * 32, 0, stream>>>(x, w, bias, shape.in, shape.outs,
+                                                                                   out);
+  }
   R1B_CUDA_CHECK_LAUNCH();
 }
 

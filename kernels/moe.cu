@@ -5,11 +5,32 @@
 // working arrays in dynamic shared memory; a token's choice is a few hundred comparisons, so the
 // serial form costs nothing next to the experts and keeps the tie rules identical.
 //
-// Experts: two kernels without atomics, so results are deterministic. (1) one warp per
-// (token, k, f) computes act = silu(gate_e[f] · x) ⊙ (up_e[f] · x) into scratch [T, K, F];
-// (2) one warp per (token, d) sums weights[t, k] · (down_e[d] · act[t, k]) over k in routing
-// order. Dots accumulate in fp32 from fp32 activations and fp32 / bf16 weights.
+// Experts, bf16 activations (the fast path): a grouped GEMM over expert-contiguous rows.
+//   1. permute (one block): count the T·K (token, k) pairs per expert, scan, scatter the pair
+//      indices into expert order, and write the row-tile table (expert, first row, end row) for
+//      the worst case ceil(T·K / BM) + min(E, T·K) tiles; unused entries are marked −1. Nothing
+//      goes through the host, so decode steps can be recorded as CUDA graphs.
+//   2. x rounded to bf16 once.
+//   3. gate_up: per (row tile, 64 columns of F) block, [x rows] · gate_eᵀ and · up_eᵀ on bf16 tensor
+//      cores (WMMA 16×16×16, fp32 accumulation), 64-wide k steps streamed through a 3-stage
+//      cp.async pipeline with 16-byte loads; epilogue silu(g) · u → bf16 act [T·K, F] (expert order).
+//   4. down: per (row tile, 64 columns of D) block, act · down_eᵀ, times the pair's routing weight,
+//      written to its own row of pair_out [T·K, D] (no atomics).
+//   5. combine: out[t] = Σ_k pair_out[t·K + k] in k order.
+// Each expert's weight tile is read by the blocks of its row tiles, which run side by side (row
+// tiles are the fast grid axis), so at decode each used expert's weights cross HBM about once.
+// Row tiles are 16 rows when pairs per expert are few (decode) and 64 otherwise. A row's result
+// depends only on its own inputs, so the order within an expert (set by shared-memory atomics)
+// does not change any value: results are deterministic.
+//
+// Experts, exact path (fp32 activations, or fp32 weights): two kernels without atomics.
+// (1) one warp per (token, k, f) computes act = silu(gate_e[f] · x) ⊙ (up_e[f] · x) into scratch
+// [T, K, F]; (2) one warp per (token, d) sums weights[t, k] · (down_e[d] · act[t, k]) over k in
+// routing order. Dots accumulate in fp32 from fp32 activations and fp32 / bf16 weights.
+//
+// Both paths skip the pairs whose expert another rank holds (ExpertShape::first_expert).
 #include <cuda_bf16.h>
+#include <mma.h>
 
 #include "kernels/cuda_check.cuh"
 #include "kernels/dispatch.h"
@@ -114,7 +135,8 @@ __global__ void expert_act_kernel(const float* x, const int32_t* expert_ids, con
   const int64_t f = warp % shape.ffn;
   const int64_t tk = warp / shape.ffn;  // t · top_k + k
   const int64_t t = tk / shape.top_k;
-  const int64_t e = expert_ids[tk];
+  const int64_t e = expert_ids[tk] - shape.first_expert;
+  if (e < 0 || e >= shape.experts) return;  // another rank's expert: its act is never read
   const float* row = x + t * shape.hidden;
   const int64_t w_offset = (e * shape.ffn + f) * shape.hidden;
   const float g = warp_dot(row, gate + w_offset, shape.hidden);
@@ -132,7 +154,8 @@ __global__ void expert_down_kernel(const float* act, const int32_t* expert_ids, 
   float total = 0.0f;
   for (int64_t k = 0; k < shape.top_k; ++k) {
     const int64_t tk = t * shape.top_k + k;
-    const int64_t e = expert_ids[tk];
+    const int64_t e = expert_ids[tk] - shape.first_expert;
+    if (e < 0 || e >= shape.experts) continue;
     total += expert_weights[tk] * warp_dot(act + tk * shape.ffn, down + (e * shape.hidden + d) * shape.ffn, shape.ffn);
   }
   if (threadIdx.x % 32 == 0) out[warp] = total;
@@ -154,6 +177,337 @@ void run_experts(const float* x, const int32_t* expert_ids, const float* expert_
   expert_down_kernel<<<warp_blocks(shape.tokens * shape.hidden), kWarpsPerBlock * 32, 0, as_cuda(stream)>>>(
       act, expert_ids, expert_weights, down, shape, out);
   R1B_CUDA_CHECK_LAUNCH();
+}
+
+
+// ---- grouped expert GEMM (bf16 activations) ----
+
+using Bf16 = __nv_bfloat16;
+
+constexpr int kPermuteThreads = 1024;
+constexpr int kGemmThreads = 128;    // 4 warps
+constexpr int kTileN = 64;           // output columns per block
+constexpr int kTileK = 64;           // k per pipeline stage
+constexpr int kStages = 3;
+constexpr int kStageLd = kTileK + 8;  // bf16 row stride of staged tiles: rows stay 16-byte aligned, banks spread
+constexpr int kOutLd = kTileN + 4;    // fp32 row stride of the epilogue tile
+constexpr int kCombineThreads = 256;
+
+// Row tiles a grid is sized for: the most any routing of `pairs` pairs over `experts` can need.
+int64_t max_row_tiles(int64_t pairs, int64_t experts, int64_t tile_m) {
+  return (pairs + tile_m - 1) / tile_m + (experts < pairs ? experts : pairs);
+}
+
+// One block: order[expert-order row] = pair index (pairs of experts held here only), and
+// tiles[i] = (expert, first row, end row) for the used row tiles, expert −1 for the rest of the
+// max_tiles entries.
+__global__ void moe_permute_kernel(const int32_t* expert_ids, int64_t pairs, int64_t experts, int64_t first_expert,
+                                   int tile_m, int64_t max_tiles, int32_t* order, int32_t* tiles) {
+  __shared__ int counts[kMaxRouterExperts];
+  __shared__ int cursor[kMaxRouterExperts];
+  __shared__ int first_tile[kMaxRouterExperts];
+  __shared__ int used_tiles;
+  for (int64_t e = threadIdx.x; e < experts; e += blockDim.x) counts[e] = 0;
+  __syncthreads();
+  for (int64_t i = threadIdx.x; i < pairs; i += blockDim.x) {
+    const int64_t e = expert_ids[i] - first_expert;
+    if (e >= 0 && e < experts) atomicAdd(&counts[e], 1);
+  }
+  __syncthreads();
+  if (threadIdx.x < 32) {  // exclusive scans of rows and row tiles: a run of experts per lane, then across lanes
+    const int lane = static_cast<int>(threadIdx.x);
+    const int per_lane = static_cast<int>((experts + 31) / 32);
+    const int first = min(static_cast<int>(experts), lane * per_lane);
+    const int last = min(static_cast<int>(experts), first + per_lane);
+    int rows = 0, row_tiles = 0;
+    for (int e = first; e < last; ++e) {
+      rows += counts[e];
+      row_tiles += (counts[e] + tile_m - 1) / tile_m;
+    }
+    int rows_through = rows, tiles_through = row_tiles;
+    for (int offset = 1; offset < 32; offset *= 2) {
+      const int r = __shfl_up_sync(0xffffffffu, rows_through, offset);
+      const int t = __shfl_up_sync(0xffffffffu, tiles_through, offset);
+      if (lane >= offset) {
+        rows_through += r;
+        tiles_through += t;
+      }
+    }
+    int row = rows_through - rows, tile = tiles_through - row_tiles;
+    for (int e = first; e < last; ++e) {
+      cursor[e] = row;
+      first_tile[e] = tile;
+      row += counts[e];
+      tile += (counts[e] + tile_m - 1) / tile_m;
+    }
+    if (lane == 31) used_tiles = tiles_through;
+  }
+  __syncthreads();
+  for (int64_t e = threadIdx.x; e < experts; e += blockDim.x) {
+    const int begin = cursor[e], end = begin + counts[e];
+    for (int j = 0; begin + j * tile_m < end; ++j) {
+      int32_t* entry = tiles + 3 * (first_tile[e] + j);
+      entry[0] = static_cast<int32_t>(e);
+      entry[1] = begin + j * tile_m;
+      entry[2] = min(end, begin + (j + 1) * tile_m);
+    }
+  }
+  for (int64_t i = used_tiles + threadIdx.x; i < max_tiles; i += blockDim.x) tiles[3 * i] = -1;
+  __syncthreads();  // the tile loop has read cursor[] before the scatter advances it
+  for (int64_t i = threadIdx.x; i < pairs; i += blockDim.x) {
+    const int64_t e = expert_ids[i] - first_expert;
+    if (e >= 0 && e < experts) order[atomicAdd(&cursor[e], 1)] = static_cast<int32_t>(i);
+  }
+}
+
+__global__ void round_to_bf16_kernel(const float* x, Bf16* rounded, int64_t n) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+    rounded[i] = __float2bfloat16_rn(x[i]);
+  }
+}
+
+// 16 bytes global → shared without staging in registers; zero-filled when !valid (`global` is
+// then not read but must still be a mapped address).
+__device__ inline void copy_16_async(void* shared, const void* global, bool valid) {
+  const auto address = static_cast<unsigned>(__cvta_generic_to_shared(shared));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(address), "l"(global), "r"(valid ? 16 : 0));
+}
+__device__ inline void commit_async() { asm volatile("cp.async.commit_group;\n" ::); }
+template <int kPending>
+__device__ inline void wait_async() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending));
+}
+
+// One grouped product: for each row tile (expert e, expert-order rows), out = a_rows · w_eᵀ with
+// w [E, n, k] bf16. Gated: a = bf16 x [T, k] (row → token order[row] / top_k), two weights
+// (gate, up), out act [pairs, n] = silu(g) · u in expert order. Otherwise: a = act [pairs, k] in
+// expert order, one weight (down), out pair_out[pair] = pair_weights[pair] · product.
+struct GroupedGemm {
+  const Bf16* a = nullptr;
+  const Bf16* w0 = nullptr;
+  const Bf16* w1 = nullptr;
+  const int32_t* order = nullptr;
+  const int32_t* tiles = nullptr;
+  const float* pair_weights = nullptr;
+  int64_t n = 0;
+  int64_t k = 0;
+  int64_t top_k = 1;
+  Bf16* act = nullptr;
+  float* pair_out = nullptr;
+};
+
+template <int kTileM, bool kGated>
+constexpr size_t grouped_shared_bytes() {
+  constexpr int kMats = kGated ? 2 : 1;
+  constexpr size_t kPipeline = size_t{kStages} * (kTileM + kMats * kTileN) * kStageLd * sizeof(Bf16);
+  constexpr size_t kEpilogue = size_t{kMats} * kTileM * kOutLd * sizeof(float);
+  return kPipeline > kEpilogue ? kPipeline : kEpilogue;
+}
+
+template <int kTileM, bool kGated>
+__global__ void __launch_bounds__(kGemmThreads) grouped_gemm_kernel(GroupedGemm g) {
+  namespace wmma = nvcuda::wmma;
+  constexpr int kMats = kGated ? 2 : 1;
+  constexpr int kWarpsM = kTileM == 16 ? 1 : 2;
+  constexpr int kWarpsN = kGemmThreads / 32 / kWarpsM;
+  constexpr int kFragsM = kTileM / kWarpsM / 16;
+  constexpr int kFragsN = kTileN / kWarpsN / 16;
+  constexpr int kChunksPerRow = kTileK / 8;  // 16-byte chunks
+  extern __shared__ __align__(128) unsigned char gemm_shared[];
+  __shared__ const Bf16* a_rows[kTileM];
+
+  const int32_t* tile = g.tiles + 3 * int64_t{blockIdx.x};
+  const int expert = tile[0];
+  if (expert < 0) return;
+  const int row0 = tile[1];
+  const int rows = tile[2] - row0;
+  const int64_t n0 = int64_t{blockIdx.y} * kTileN;
+  if (threadIdx.x < kTileM) {
+    const int r = static_cast<int>(threadIdx.x);
+    if (r < rows) {
+      const int64_t source_row = kGated ? g.order[row0 + r] / g.top_k : int64_t{row0} + r;
+      a_rows[r] = g.a + source_row * g.k;
+    } else {
+      a_rows[r] = nullptr;
+    }
+  }
+  __syncthreads();
+
+  auto* a_stage = reinterpret_cast<Bf16*>(gemm_shared);  // [kStages][kTileM][kStageLd]
+  Bf16* w_stage = a_stage + kStages * kTileM * kStageLd;  // [kStages][kMats][kTileN][kStageLd]
+  const Bf16* w_expert[2] = {g.w0 + expert * g.n * g.k, kGated ? g.w1 + expert * g.n * g.k : nullptr};
+  const int k_tiles = static_cast<int>((g.k + kTileK - 1) / kTileK);
+  auto load_stage = [&](int kt) {
+    const int stage = kt % kStages;
+    const int64_t k0 = int64_t{kt} * kTileK;
+    for (int c = static_cast<int>(threadIdx.x); c < kTileM * kChunksPerRow; c += kGemmThreads) {
+      const int r = c / kChunksPerRow, kc = c % kChunksPerRow * 8;
+      const bool valid = a_rows[r] != nullptr && k0 + kc < g.k;
+      copy_16_async(a_stage + (stage * kTileM + r) * kStageLd + kc, valid ? a_rows[r] + k0 + kc : g.a, valid);
+    }
+    for (int m = 0; m < kMats; ++m) {
+      for (int c = static_cast<int>(threadIdx.x); c < kTileN * kChunksPerRow; c += kGemmThreads) {
+        const int r = c / kChunksPerRow, kc = c % kChunksPerRow * 8;
+        const bool valid = n0 + r < g.n && k0 + kc < g.k;
+        copy_16_async(w_stage + ((stage * kMats + m) * kTileN + r) * kStageLd + kc,
+                      valid ? w_expert[m] + (n0 + r) * g.k + k0 + kc : g.w0, valid);
+      }
+    }
+  };
+
+  const int warp = static_cast<int>(threadIdx.x) / 32;
+  const int warp_m = warp / kWarpsN, warp_n = warp % kWarpsN;
+  wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[kMats][kFragsM][kFragsN];
+  for (auto& per_mat : acc) {
+    for (auto& per_row : per_mat) {
+      for (auto& fragment : per_row) wmma::fill_fragment(fragment, 0.0f);
+    }
+  }
+  for (int s = 0; s < kStages - 1; ++s) {
+    if (s < k_tiles) load_stage(s);
+    commit_async();
+  }
+  for (int kt = 0; kt < k_tiles; ++kt) {
+    wait_async<kStages - 2>();  // stage kt has landed
+    __syncthreads();            // ... for every thread, and stage kt − 1 is no longer read
+    if (kt + kStages - 1 < k_tiles) load_stage(kt + kStages - 1);
+    commit_async();
+    const int stage = kt % kStages;
+    for (int kk = 0; kk < kTileK; kk += 16) {
+      wmma::fragment<wmma::matrix_a, 16, 16, 16, Bf16, wmma::row_major> a_frag[kFragsM];
+      for (int i = 0; i < kFragsM; ++i) {
+        wmma::load_matrix_sync(a_frag[i], a_stage + (stage * kTileM + (warp_m * kFragsM + i) * 16) * kStageLd + kk,
+                               kStageLd);
+      }
+      for (int m = 0; m < kMats; ++m) {
+        for (int j = 0; j < kFragsN; ++j) {
+          wmma::fragment<wmma::matrix_b, 16, 16, 16, Bf16, wmma::col_major> b_frag;
+          wmma::load_matrix_sync(
+              b_frag, w_stage + ((stage * kMats + m) * kTileN + (warp_n * kFragsN + j) * 16) * kStageLd + kk, kStageLd);
+          for (int i = 0; i < kFragsM; ++i) wmma::mma_sync(acc[m][i][j], a_frag[i], b_frag, acc[m][i][j]);
+        }
+      }
+    }
+  }
+  wait_async<0>();
+  __syncthreads();  // the pipeline's shared memory becomes the epilogue tile
+
+  auto* out_tile = reinterpret_cast<float*>(gemm_shared);  // [kMats][kTileM][kOutLd]
+  for (int m = 0; m < kMats; ++m) {
+    for (int i = 0; i < kFragsM; ++i) {
+      for (int j = 0; j < kFragsN; ++j) {
+        wmma::store_matrix_sync(
+            out_tile + (m * kTileM + (warp_m * kFragsM + i) * 16) * kOutLd + (warp_n * kFragsN + j) * 16, acc[m][i][j],
+            kOutLd, wmma::mem_row_major);
+      }
+    }
+  }
+  __syncthreads();
+  for (int c = static_cast<int>(threadIdx.x); c < rows * kTileN; c += kGemmThreads) {
+    const int r = c / kTileN, col = c % kTileN;
+    if (n0 + col >= g.n) continue;
+    const int64_t row = int64_t{row0} + r;
+    const float product = out_tile[r * kOutLd + col];
+    if constexpr (kGated) {
+      const float up = out_tile[(kTileM + r) * kOutLd + col];
+      g.act[row * g.n + n0 + col] = __float2bfloat16_rn(product / (1.0f + expf(-product)) * up);
+    } else {
+      const int64_t pair = g.order[row];
+      g.pair_out[pair * g.n + n0 + col] = g.pair_weights[pair] * product;
+    }
+  }
+}
+
+template <int kTileM, bool kGated>
+void launch_grouped_gemm(const GroupedGemm& g, int64_t max_tiles, Stream stream) {
+  constexpr size_t kShared = grouped_shared_bytes<kTileM, kGated>();
+  R1B_CUDA_CHECK(cudaFuncSetAttribute(grouped_gemm_kernel<kTileM, kGated>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                      static_cast<int>(kShared)));
+  const dim3 grid(static_cast<unsigned>(max_tiles), static_cast<unsigned>((g.n + kTileN - 1) / kTileN));
+  grouped_gemm_kernel<kTileM, kGated><<<grid, kGemmThreads, kShared, as_cuda(stream)>>>(g);
+  R1B_CUDA_CHECK_LAUNCH();
+}
+
+// out[t, d] = Σ_k pair_out[t · top_k + k, d], k in order, over the pairs of experts held here.
+__global__ void combine_pairs_kernel(const float* pair_out, const int32_t* expert_ids, ExpertShape shape, float* out) {
+  const int64_t n = shape.tokens * shape.hidden;
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t t = i / shape.hidden, d = i % shape.hidden;
+    float total = 0.0f;
+    for (int64_t k = 0; k < shape.top_k; ++k) {
+      const int64_t pair = t * shape.top_k + k;
+      const int64_t e = expert_ids[pair] - shape.first_expert;
+      if (e >= 0 && e < shape.experts) total += pair_out[pair * shape.hidden + d];
+    }
+    out[i] = total;
+  }
+}
+
+int64_t aligned_bytes(int64_t bytes) { return (bytes + 255) / 256 * 256; }
+
+template <int kTileM>
+void run_grouped_experts_tiled(const float* x, const int32_t* expert_ids, const float* expert_weights, const Bf16* gate,
+                               const Bf16* up, const Bf16* down, const ExpertShape& shape, float* out,
+                               Scratch& scratch, Stream stream) {
+  const int64_t pairs = shape.tokens * shape.top_k;
+  const int64_t max_tiles = max_row_tiles(pairs, shape.experts, kTileM);
+  const int64_t x_bytes = aligned_bytes(shape.tokens * shape.hidden * int64_t{sizeof(Bf16)});
+  const int64_t order_bytes = aligned_bytes(pairs * int64_t{sizeof(int32_t)});
+  const int64_t tiles_bytes = aligned_bytes(3 * max_tiles * int64_t{sizeof(int32_t)});
+  const int64_t act_bytes = aligned_bytes(pairs * shape.ffn * int64_t{sizeof(Bf16)});
+  const int64_t pair_out_bytes = pairs * shape.hidden * int64_t{sizeof(float)};
+  auto* base = static_cast<char*>(
+      reserve(scratch, x_bytes + order_bytes + tiles_bytes + act_bytes + pair_out_bytes, stream));
+  auto* x_bf16 = reinterpret_cast<Bf16*>(base);
+  auto* order = reinterpret_cast<int32_t*>(base + x_bytes);
+  auto* tiles = reinterpret_cast<int32_t*>(base + x_bytes + order_bytes);
+  auto* act = reinterpret_cast<Bf16*>(base + x_bytes + order_bytes + tiles_bytes);
+  auto* pair_out = reinterpret_cast<float*>(base + x_bytes + order_bytes + tiles_bytes + act_bytes);
+
+  moe_permute_kernel<<<1, kPermuteThreads, 0, as_cuda(stream)>>>(expert_ids, pairs, shape.experts, shape.first_expert,
+                                                                 kTileM, max_tiles, order, tiles);
+  R1B_CUDA_CHECK_LAUNCH();
+  const int64_t x_count = shape.tokens * shape.hidden;
+  round_to_bf16_kernel<<<grid_for(x_count, kCombineThreads), kCombineThreads, 0, as_cuda(stream)>>>(x, x_bf16,
+                                                                                                   x_count);
+  R1B_CUDA_CHECK_LAUNCH();
+  GroupedGemm gate_up;
+  gate_up.a = x_bf16;
+  gate_up.w0 = gate;
+  gate_up.w1 = up;
+  gate_up.order = order;
+  gate_up.tiles = tiles;
+  gate_up.n = shape.ffn;
+  gate_up.k = shape.hidden;
+  gate_up.top_k = shape.top_k;
+  gate_up.act = act;
+  launch_grouped_gemm<kTileM, true>(gate_up, max_tiles, stream);
+  GroupedGemm down_gemm;
+  down_gemm.a = act;
+  down_gemm.w0 = down;
+  down_gemm.order = order;
+  down_gemm.tiles = tiles;
+  down_gemm.pair_weights = expert_weights;
+  down_gemm.n = shape.hidden;
+  down_gemm.k = shape.ffn;
+  down_gemm.top_k = shape.top_k;
+  down_gemm.pair_out = pair_out;
+  launch_grouped_gemm<kTileM, false>(down_gemm, max_tiles, stream);
+  combine_pairs_kernel<<<grid_for(x_count, kCombineThreads), kCombineThreads, 0, as_cuda(stream)>>>(
+      pair_out, expert_ids, shape, out);
+  R1B_CUDA_CHECK_LAUNCH();
+}
+
+// Row tiles of 16 while pairs per expert are few (decode: a 64-row tile would be mostly padding),
+// else 64 (four times the weight reuse per block).
+void run_grouped_experts(const float* x, const int32_t* expert_ids, const float* expert_weights, const Bf16* gate,
+                         const Bf16* up, const Bf16* down, const ExpertShape& shape, float* out, Scratch& scratch,
+                         Stream stream) {
+  if (shape.tokens * shape.top_k >= 32 * shape.experts) {
+    run_grouped_experts_tiled<64>(x, expert_ids, expert_weights, gate, up, down, shape, out, scratch, stream);
+  } else {
+    run_grouped_experts_tiled<16>(x, expert_ids, expert_weights, gate, up, down, shape, out, scratch, stream);
+  }
 }
 
 }  // namespace
@@ -178,7 +532,12 @@ void moe_experts(const float* x, const int32_t* expert_ids, const float* expert_
                  const void* up, const void* down, const ExpertShape& shape, float* out, Scratch& scratch,
                  Stream stream) {
   if (shape.tokens == 0) return;
-  if (shape.weight_type == ElementType::kBF16) {
+  const bool grouped = shape.bf16_activations && shape.weight_type == ElementType::kBF16 && shape.hidden % 8 == 0 &&
+                       shape.ffn % 8 == 0;
+  if (grouped) {
+    run_grouped_experts(x, expert_ids, expert_weights, static_cast<const Bf16*>(gate), static_cast<const Bf16*>(up),
+                        static_cast<const Bf16*>(down), shape, out, scratch, stream);
+  } else if (shape.weight_type == ElementType::kBF16) {
     run_experts(x, expert_ids, expert_weights, static_cast<const __nv_bfloat16*>(gate),
                 static_cast<const __nv_bfloat16*>(up), static_cast<const __nv_bfloat16*>(down), shape, out, scratch,
                 stream);

@@ -8,11 +8,13 @@ std::string_view op_name(OpKind op) {
     case OpKind::kMatmul: return "matmul";
     case OpKind::kHeadMatmul: return "head_matmul";
     case OpKind::kRmsNorm: return "rmsnorm";
+    case OpKind::kAddRmsNorm: return "add_rmsnorm";
     case OpKind::kRope: return "rope";
     case OpKind::kAdd: return "add";
-    case OpKind::kSiluMul: return "silu_mul";
+    case OpKind::kSwiglu: return "swiglu";
     case OpKind::kCopyColumns: return "copy_columns";
     case OpKind::kWriteKv: return "write_kv";
+    case OpKind::kRopeWriteQkv: return "rope_write_qkv";
     case OpKind::kCopyKvRows: return "copy_kv_rows";
     case OpKind::kAttention: return "attention";
     case OpKind::kMoeRoute: return "moe_route";

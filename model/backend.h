@@ -26,8 +26,8 @@
 namespace r1b::model {
 
 enum class OpKind {
-  kEmbedding, kMatmul, kHeadMatmul, kRmsNorm, kRope, kAdd, kSiluMul, kCopyColumns,
-  kWriteKv, kCopyKvRows, kAttention, kMoeRoute, kMoeExperts,
+  kEmbedding, kMatmul, kHeadMatmul, kRmsNorm, kAddRmsNorm, kRope, kAdd, kSwiglu, kCopyColumns,
+  kWriteKv, kRopeWriteQkv, kCopyKvRows, kAttention, kMoeRoute, kMoeExperts,
 };
 
 // "matmul", "attention", ... (for messages).
@@ -80,11 +80,14 @@ struct RouterParams {
   float scaling_factor = 1.0f;    // routed_scaling_factor, applied last
 };
 
-// Stacked expert weights (SwiGLU): gate, up [E, F, D]; down [E, D, F].
+// Stacked expert weights (SwiGLU): gate, up [E, F, D]; down [E, D, F]. Under expert parallelism a
+// rank holds only the experts [first_expert, first_expert + E) of the model's; 0 and all of them
+// otherwise.
 struct ExpertWeights {
   Tensor gate;
   Tensor up;
   Tensor down;
+  int64_t first_expert = 0;
 };
 
 class Backend {
@@ -113,6 +116,17 @@ class Backend {
   // be valid only until the next begin_decode_step(). Default: nothing happens.
   virtual void begin_decode_step(int64_t /*rows*/, int64_t /*max_context*/) {}
   virtual void end_decode_step() {}
+
+  // Tensor / expert parallelism: this backend is rank `rank()` of a group of `world()` backends
+  // (one per device, model/tensor_parallel.h) that each hold a shard of the model's weights.
+  // A backend alone is rank 0 of a world of 1.
+  virtual int rank() const { return 0; }
+  virtual int world() const { return 1; }
+  // Sums the F32 activation `x` over the group's ranks, in place: afterwards every rank holds the
+  // same sum (bit-identical across ranks). Every rank must call it at the same point of the same
+  // forward pass with the same shape (a collective: it blocks, or on a device queues work that
+  // waits, until all ranks have called it). A backend alone returns at once.
+  virtual void all_reduce_sum(Tensor& /*x*/) {}
 
   // Sampling on the device (optional; ModelRunner samples on the host otherwise). One token per
   // entry of `rows` from row rows[i].logits_row of logits [R, V]: greedy (temperature ≤ 0) is the
@@ -149,17 +163,27 @@ class Backend {
   virtual void head_matmul(const Tensor& x, const Tensor& weight, Tensor& out) = 0;
   // RMSNorm over the last axis of x [R, D] viewed as rows of `weight`'s length. In place allowed.
   virtual void rmsnorm(const Tensor& x, const Tensor& weight, float eps, Tensor& out) = 0;
+  // The residual add and the next norm in one pass: x += delta, then out = rmsnorm(x) as above.
+  // x, delta, out [R, D] with D = weight's length; out must not be x or delta.
+  virtual void add_rmsnorm(Tensor& x, const Tensor& delta, const Tensor& weight, float eps, Tensor& out) = 0;
   // Rotates columns [rot_offset, rot_offset + 2·inv_freq.size()) of every head of x [T, H, Dh]
   // in place, token t at positions[t].
   virtual void rope(Tensor& x, std::span<const int32_t> positions, const RopeTable& table, int64_t rot_offset) = 0;
   // out = a + b (same shapes). In place allowed.
   virtual void add(const Tensor& a, const Tensor& b, Tensor& out) = 0;
-  // out = silu(gate) ⊙ up. gate, up, out [R, F].
-  virtual void silu_mul(const Tensor& gate, const Tensor& up, Tensor& out) = 0;
+  // SwiGLU of packed rows: out[r, f] = silu(gate_up[r, f]) · gate_up[r, F + f]. gate_up [R, 2F] (the
+  // gate and up projections as one product), out [R, F].
+  virtual void swiglu(const Tensor& gate_up, Tensor& out) = 0;
   // dst[r, dst_col + j] = src[r, src_col + j] for j < width; src [R, Cs], dst [R, Cd].
   virtual void copy_columns(const Tensor& src, int64_t src_col, Tensor& dst, int64_t dst_col, int64_t width) = 0;
   // cache[slots[t], :] = rows[t, :]. rows [T, C], cache [num_slots, C] of kv_cache_dtype().
   virtual void write_kv(const Tensor& rows, std::span<const int32_t> slots, Tensor& cache) = 0;
+  // The attention inputs of one fused q|k|v projection: qkv [T, (H + 2·KH)·Dh] holds per row the
+  // q heads, then the k heads, then the v heads. Rotates q and k as rope(…, rot_offset 0) does,
+  // writes q to q_out [T, H, Dh] and k / v rows to k_cache / v_cache at slots[t] as write_kv()
+  // does (H from q_out, KH·Dh from the caches' rows).
+  virtual void rope_write_qkv(const Tensor& qkv, std::span<const int32_t> positions, const RopeTable& table,
+                              std::span<const int32_t> slots, Tensor& q_out, Tensor& k_cache, Tensor& v_cache) = 0;
   // cache[dst_slot + i, :] = cache[src_slot + i, :] for i < count (copy-on-write of a KV block).
   virtual void copy_kv_rows(Tensor& cache, int64_t src_slot, int64_t dst_slot, int64_t count) = 0;
   // Causal attention of q [T, H, k_dim] over each sequence's cached keys/values (paged through its
@@ -171,8 +195,9 @@ class Backend {
   // [T, top_k]. correction_bias [E] (or empty) shifts the scores used for selection only.
   virtual void moe_route(const Tensor& router_logits, const Tensor& correction_bias, const RouterParams& params,
                          Tensor& expert_ids, Tensor& expert_weights) = 0;
-  // out[t] = Σ_k weights[t, k] · down_e(silu(gate_e · x[t]) ⊙ up_e · x[t]), e = expert_ids[t, k].
-  // x, out [T, D]. Overwrites out.
+  // out[t] = Σ_k weights[t, k] · down_e(silu(gate_e · x[t]) ⊙ up_e · x[t]), e = expert_ids[t, k],
+  // over the k whose expert this rank holds (experts.first_expert ≤ e < first_expert + E; the
+  // expert's weights are row e − first_expert); the others add nothing. x, out [T, D]. Overwrites out.
   virtual void moe_experts(const Tensor& x, const Tensor& expert_ids, const Tensor& expert_weights,
                            const ExpertWeights& experts, Tensor& out) = 0;
 };

@@ -93,7 +93,10 @@ class CausalLm {
   virtual ForwardCost cost(std::span<const SeqWork> batch, const CostOptions& options) const = 0;
 };
 
-// Loads the checkpoint folder `dir` for `backend` (borrowed; must outlive the model).
+// Loads the checkpoint folder `dir` for `backend` (borrowed; must outlive the model): all of it for
+// a backend alone, rank r's shard for rank r of a tensor-parallel group (Backend::rank() / world();
+// model/tensor_parallel.h runs the ranks together). InvalidInput naming the config key when the
+// model's heads / ffn / experts do not split evenly over world().
 Result<std::unique_ptr<CausalLm>> load_causal_lm(const std::filesystem::path& dir, Backend& backend);
 
 // The cost of a step from config.json alone (no weights), e.g. for planning or a remote backend's

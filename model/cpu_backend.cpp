@@ -31,8 +31,30 @@ std::vector<int64_t> top_k_indices(std::span<const float> values, int64_t k) {
 
 }  // namespace
 
-CpuBackend::CpuBackend(int num_threads) : pool_(std::make_unique<ThreadPool>(num_threads)) {}
+CpuGroup::CpuGroup(int world) : barrier_(world), buffers_(world) { R1B_CHECK(world >= 1); }
+
+void CpuGroup::all_reduce_sum(int rank, std::span<float> values) {
+  buffers_[rank] = values;
+  barrier_.arrive_and_wait();  // every rank's buffer is published
+  std::vector<double> sum(values.size(), 0.0);
+  for (const std::span<float>& buffer : buffers_) {
+    R1B_CHECK(buffer.size() == values.size());
+    for (size_t i = 0; i < values.size(); ++i) sum[i] += buffer[i];
+  }
+  barrier_.arrive_and_wait();  // nobody reads the buffers any more
+  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(sum[i]);
+}
+
+CpuBackend::CpuBackend(int num_threads, std::shared_ptr<CpuGroup> group, int rank)
+    : pool_(std::make_unique<ThreadPool>(num_threads)), group_(std::move(group)), rank_(rank) {
+  R1B_CHECK(rank_ >= 0 && rank_ < world());
+}
 CpuBackend::~CpuBackend() = default;
+
+void CpuBackend::all_reduce_sum(Tensor& x) {
+  R1B_CHECK(x.dtype() == DType::kF32);
+  if (group_) group_->all_reduce_sum(rank_, std::span<float>(x.data_as<float>(), x.numel()));
+}
 
 bool CpuBackend::supports(const OpQuery& query) const {
   return query.dtype == DType::kF32 || query.dtype == DType::kI32;
@@ -131,6 +153,11 @@ void CpuBackend::rmsnorm(const Tensor& x, const Tensor& weight, float eps, Tenso
   });
 }
 
+void CpuBackend::add_rmsnorm(Tensor& x, const Tensor& delta, const Tensor& weight, float eps, Tensor& out) {
+  add(x, delta, x);
+  rmsnorm(x, weight, eps, out);
+}
+
 void CpuBackend::rope(Tensor& x, std::span<const int32_t> positions, const RopeTable& table, int64_t rot_offset) {
   const int64_t tokens = x.dim(0);
   const int64_t heads = x.dim(1);
@@ -167,12 +194,15 @@ void CpuBackend::add(const Tensor& a, const Tensor& b, Tensor& out) {
   for (int64_t i = 0; i < a.numel(); ++i) ys[i] = as[i] + bs[i];
 }
 
-void CpuBackend::silu_mul(const Tensor& gate, const Tensor& up, Tensor& out) {
-  R1B_CHECK(gate.numel() == up.numel() && gate.numel() == out.numel());
-  const float* gs = gate.data_as<float>();
-  const float* us = up.data_as<float>();
+void CpuBackend::swiglu(const Tensor& gate_up, Tensor& out) {
+  const int64_t rows = out.dim(0);
+  const int64_t ffn = out.row_size();
+  R1B_CHECK(gate_up.dim(0) == rows && gate_up.row_size() == 2 * ffn);
+  const float* gs = gate_up.data_as<float>();
   float* ys = out.data_as<float>();
-  for (int64_t i = 0; i < gate.numel(); ++i) ys[i] = silu(gs[i]) * us[i];
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t f = 0; f < ffn; ++f) ys[r * ffn + f] = silu(gs[r * 2 * ffn + f]) * gs[r * 2 * ffn + ffn + f];
+  }
 }
 
 void CpuBackend::copy_columns(const Tensor& src, int64_t src_col, Tensor& dst, int64_t dst_col, int64_t width) {
@@ -193,6 +223,24 @@ void CpuBackend::write_kv(const Tensor& rows, std::span<const int32_t> slots, Te
     R1B_CHECK(slots[t] >= 0 && slots[t] < cache.dim(0));
     std::memcpy(cache.data_as<float>() + slots[t] * width, rows.data_as<float>() + t * width, width * sizeof(float));
   }
+}
+
+void CpuBackend::rope_write_qkv(const Tensor& qkv, std::span<const int32_t> positions, const RopeTable& table,
+                                std::span<const int32_t> slots, Tensor& q_out, Tensor& k_cache, Tensor& v_cache) {
+  const int64_t tokens = q_out.dim(0);
+  const int64_t q_width = q_out.row_size();
+  const int64_t kv_width = k_cache.row_size();
+  const int64_t head_dim = q_out.dim(2);
+  R1B_CHECK(qkv.dim(0) == tokens && qkv.row_size() == q_width + 2 * kv_width && v_cache.row_size() == kv_width);
+  Tensor k = alloc({tokens, kv_width / head_dim, head_dim}, DType::kF32);
+  Tensor v = alloc({tokens, kv_width}, DType::kF32);
+  copy_columns(qkv, 0, q_out, 0, q_width);
+  copy_columns(qkv, q_width, k, 0, kv_width);
+  copy_columns(qkv, q_width + kv_width, v, 0, kv_width);
+  rope(q_out, positions, table, 0);
+  rope(k, positions, table, 0);
+  write_kv(k.view({tokens, kv_width}), slots, k_cache);
+  write_kv(v, slots, v_cache);
 }
 
 void CpuBackend::copy_kv_rows(Tensor& cache, int64_t src_slot, int64_t dst_slot, int64_t count) {
@@ -326,7 +374,8 @@ void CpuBackend::moe_experts(const Tensor& x, const Tensor& expert_ids, const Te
       const float* row = x.data_as<float>() + t * hidden;
       std::fill(accum.begin(), accum.end(), 0.0);
       for (int64_t k = 0; k < top_k; ++k) {
-        const int64_t e = expert_ids.data_as<int32_t>()[t * top_k + k];
+        const int64_t e = expert_ids.data_as<int32_t>()[t * top_k + k] - experts.first_expert;
+        if (e < 0 || e >= experts.gate.dim(0)) continue;  // another rank's expert
         const float weight = expert_weights.data_as<float>()[t * top_k + k];
         const float* gate = experts.gate.data_as<float>() + e * ffn * hidden;
         const float* up = experts.up.data_as<float>() + e * ffn * hidden;

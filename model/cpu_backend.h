@@ -10,7 +10,10 @@
 // Thread-safety: one op at a time (see backend.h).
 #pragma once
 
+#include <barrier>
 #include <memory>
+#include <span>
+#include <vector>
 
 #include "model/backend.h"
 
@@ -18,13 +21,37 @@ namespace r1b::model {
 
 class ThreadPool;
 
+// The group of `world` CpuBackends that tensor parallelism runs on CPU threads (one thread per
+// rank; model/tensor_parallel.h): all_reduce_sum() meets every rank at a barrier, and each rank sums
+// all ranks' buffers in rank order (double accumulators), so every rank gets bit-identical sums.
+// Shared by the group's backends (shared_ptr); thread-safe for one call per rank at a time.
+class CpuGroup {
+ public:
+  explicit CpuGroup(int world);
+  CpuGroup(const CpuGroup&) = delete;
+  CpuGroup& operator=(const CpuGroup&) = delete;
+
+  int world() const { return static_cast<int>(buffers_.size()); }
+  // Rank `rank`'s part of the collective: returns once `values` holds the sum over all ranks.
+  // Every rank must pass the same number of values (checked).
+  void all_reduce_sum(int rank, std::span<float> values);
+
+ private:
+  std::barrier<> barrier_;
+  std::vector<std::span<float>> buffers_;  // per rank: written by that rank before the first barrier
+};
+
 class CpuBackend final : public Backend {
  public:
-  // num_threads == 0: one per hardware thread.
-  explicit CpuBackend(int num_threads = 0);
+  // num_threads == 0: one per hardware thread. With a group, this backend is rank `rank` of it
+  // (0 ≤ rank < group->world()); without, it is alone (rank 0 of 1).
+  explicit CpuBackend(int num_threads = 0, std::shared_ptr<CpuGroup> group = nullptr, int rank = 0);
   ~CpuBackend() override;
 
   std::string name() const override { return "cpu"; }
+  int rank() const override { return rank_; }
+  int world() const override { return group_ ? group_->world() : 1; }
+  void all_reduce_sum(Tensor& x) override;
   bool supports(const OpQuery& query) const override;
   Tensor alloc(std::vector<int64_t> shape, DType dtype) override;
   void upload(std::span<const float> values, Tensor& dst) override;
@@ -34,11 +61,14 @@ class CpuBackend final : public Backend {
   void matmul(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor& out) override;
   void head_matmul(const Tensor& x, const Tensor& weight, Tensor& out) override;
   void rmsnorm(const Tensor& x, const Tensor& weight, float eps, Tensor& out) override;
+  void add_rmsnorm(Tensor& x, const Tensor& delta, const Tensor& weight, float eps, Tensor& out) override;
   void rope(Tensor& x, std::span<const int32_t> positions, const RopeTable& table, int64_t rot_offset) override;
   void add(const Tensor& a, const Tensor& b, Tensor& out) override;
-  void silu_mul(const Tensor& gate, const Tensor& up, Tensor& out) override;
+  void swiglu(const Tensor& gate_up, Tensor& out) override;
   void copy_columns(const Tensor& src, int64_t src_col, Tensor& dst, int64_t dst_col, int64_t width) override;
   void write_kv(const Tensor& rows, std::span<const int32_t> slots, Tensor& cache) override;
+  void rope_write_qkv(const Tensor& qkv, std::span<const int32_t> positions, const RopeTable& table,
+                      std::span<const int32_t> slots, Tensor& q_out, Tensor& k_cache, Tensor& v_cache) override;
   void copy_kv_rows(Tensor& cache, int64_t src_slot, int64_t dst_slot, int64_t count) override;
   void attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cache, std::span<const AttentionSeq> seqs,
                  const AttentionParams& params, Tensor& out) override;
@@ -49,6 +79,8 @@ class CpuBackend final : public Backend {
 
  private:
   std::unique_ptr<ThreadPool> pool_;
+  std::shared_ptr<CpuGroup> group_;  // null when alone
+  int rank_ = 0;
 };
 
 }  // namespace r1b::model

@@ -4,6 +4,8 @@
 #include <bit>
 #include <chrono>
 #include <cstring>
+#include <memory>
+#include <utility>
 
 #include "kernels/dispatch.h"
 
@@ -51,6 +53,11 @@ Result<std::unique_ptr<CudaBackend>> CudaBackend::create(CudaBackendOptions opti
     return Status::unavailable("cuda backend: no CUDA device is visible (check the driver and CUDA_VISIBLE_DEVICES), "
                                "or use the cpu backend");
   }
+  if (options.device < 0 || options.device >= kernels::device_count()) {
+    return Status::unavailable("cuda backend: device " + std::to_string(options.device) + " is not visible (" +
+                               std::to_string(kernels::device_count()) + " visible; check CUDA_VISIBLE_DEVICES)");
+  }
+  kernels::set_device(options.device);
   kernels::Stream stream = kernels::create_stream();
   kernels::BlasHandle blas = kernels::create_blas(stream);
   return std::unique_ptr<CudaBackend>(new CudaBackend(options, stream, blas));
@@ -60,6 +67,10 @@ CudaBackend::CudaBackend(CudaBackendOptions options, kernels::Stream stream, ker
     : options_(options), stream_(stream), blas_(blas) {
   for (kernels::Event& event : staging_done_) event = kernels::create_event();
   step_done_ = kernels::create_event();
+  if (options_.comm != nullptr) {
+    rank_ = kernels::comm_rank(options_.comm);
+    world_ = kernels::comm_world(options_.comm);
+  }
 }
 
 CudaBackend::~CudaBackend() {
@@ -78,9 +89,47 @@ CudaBackend::~CudaBackend() {
   for (kernels::Event event : staging_done_) kernels::destroy_event(event);
   kernels::destroy_blas(blas_);
   kernels::destroy_stream(stream_);
+  if (options_.comm != nullptr) kernels::destroy_comm(options_.comm);
 }
 
 bool CudaBackend::device_available() { return kernels::device_count() > 0; }
+
+Result<RankBackendFactory> CudaBackend::rank_backends(int world, CudaBackendOptions options) {
+  const int visible = kernels::device_count();
+  if (world < 1 || world > visible) {
+    return Status::unavailable("tensor-parallel size " + std::to_string(world) + " needs " + std::to_string(world) +
+                               " GPUs; " + std::to_string(visible) +
+                               " visible (check nvidia-smi and CUDA_VISIBLE_DEVICES)");
+  }
+  // The communicators not yet handed to a backend; destroyed with the factory.
+  struct Comms {
+    std::vector<kernels::Comm> unclaimed;
+    ~Comms() {
+      for (kernels::Comm comm : unclaimed) {
+        if (comm != nullptr) kernels::destroy_comm(comm);
+      }
+    }
+  };
+  auto comms = std::make_shared<Comms>();
+  comms->unclaimed = kernels::create_comms(world);
+  return RankBackendFactory([comms, options](int rank) -> Result<std::unique_ptr<Backend>> {
+    CudaBackendOptions rank_options = options;
+    rank_options.device = rank;
+    rank_options.comm = std::exchange(comms->unclaimed.at(rank), nullptr);
+    Result<std::unique_ptr<CudaBackend>> backend = create(rank_options);
+    if (!backend.is_ok()) {
+      kernels::destroy_comm(rank_options.comm);
+      return backend.status();
+    }
+    return std::unique_ptr<Backend>(std::move(*backend));
+  });
+}
+
+void CudaBackend::all_reduce_sum(Tensor& x) {
+  R1B_CHECK(x.dtype() == DType::kF32);
+  if (options_.comm == nullptr || replaying()) return;
+  kernels::all_reduce_sum(x.data_as<float>(), x.numel(), options_.comm, stream_);
+}
 
 std::string CudaBackend::device_name() const { return kernels::device_name(); }
 
@@ -115,6 +164,7 @@ bool CudaBackend::supports(const OpQuery& query) const {
     case OpKind::kHeadMatmul:
     case OpKind::kMoeExperts:
     case OpKind::kWriteKv:
+    case OpKind::kRopeWriteQkv:
     case OpKind::kCopyKvRows:
     case OpKind::kAttention:
       return true;
@@ -154,6 +204,7 @@ void CudaBackend::begin_decode_step(int64_t rows, int64_t max_context) {
   arena_used_ = 0;
   step_staging_used_ = 0;
   scratch_before_ = {step_index_scratch_.data, step_work_scratch_.data};
+  decode_step_plan_.reset();  // its step tensor belongs to the previous step
   kernels::wait_event(step_done_);  // the last recorded step has read the staged data we overwrite
   if (step_->graph != nullptr) {
     step_mode_ = StepMode::kReplay;
@@ -390,6 +441,15 @@ void CudaBackend::rmsnorm(const Tensor& x, const Tensor& weight, float eps, Tens
                    stream_);
 }
 
+void CudaBackend::add_rmsnorm(Tensor& x, const Tensor& delta, const Tensor& weight, float eps, Tensor& out) {
+  const int64_t width = weight.numel();
+  R1B_CHECK(weight.dtype() == DType::kF32 && x.numel() % width == 0 && delta.numel() == x.numel() &&
+            out.numel() == x.numel());
+  if (replaying()) return;
+  kernels::add_rmsnorm(x.data_as<float>(), delta.data_as<float>(), weight.data_as<float>(), eps, x.numel() / width,
+                       width, out.data_as<float>(), stream_);
+}
+
 void CudaBackend::rope(Tensor& x, std::span<const int32_t> positions, const RopeTable& table, int64_t rot_offset) {
   kernels::RopeShape shape;
   shape.tokens = x.dim(0);
@@ -413,10 +473,10 @@ void CudaBackend::add(const Tensor& a, const Tensor& b, Tensor& out) {
   kernels::add(a.data_as<float>(), b.data_as<float>(), out.data_as<float>(), a.numel(), stream_);
 }
 
-void CudaBackend::silu_mul(const Tensor& gate, const Tensor& up, Tensor& out) {
-  R1B_CHECK(gate.numel() == up.numel() && gate.numel() == out.numel());
+void CudaBackend::swiglu(const Tensor& gate_up, Tensor& out) {
+  R1B_CHECK(gate_up.dim(0) == out.dim(0) && gate_up.row_size() == 2 * out.row_size());
   if (replaying()) return;
-  kernels::silu_mul(gate.data_as<float>(), up.data_as<float>(), out.data_as<float>(), gate.numel(), stream_);
+  kernels::swiglu(gate_up.data_as<float>(), out.data_as<float>(), out.dim(0), out.row_size(), stream_);
 }
 
 void CudaBackend::copy_columns(const Tensor& src, int64_t src_col, Tensor& dst, int64_t dst_col, int64_t width) {
@@ -437,6 +497,31 @@ void CudaBackend::write_kv(const Tensor& rows, std::span<const int32_t> slots, T
   if (replaying()) return;
   kernels::scatter_rows(rows.data_as<float>(), width, reinterpret_cast<const int32_t*>(device_slots),
                         static_cast<int64_t>(slots.size()), cache.data_as<void>(), element_type(cache), stream_);
+}
+
+void CudaBackend::rope_write_qkv(const Tensor& qkv, std::span<const int32_t> positions, const RopeTable& table,
+                                 std::span<const int32_t> slots, Tensor& q_out, Tensor& k_cache, Tensor& v_cache) {
+  kernels::RopeShape shape;
+  shape.tokens = q_out.dim(0);
+  shape.heads = q_out.dim(1);
+  shape.head_dim = q_out.dim(2);
+  shape.half = static_cast<int64_t>(table.inv_freq.size());
+  shape.attention_factor = table.attention_factor;
+  shape.interleaved = table.interleaved;
+  const int64_t kv_width = k_cache.row_size();
+  R1B_CHECK(kv_width % shape.head_dim == 0 && v_cache.row_size() == kv_width && v_cache.dtype() == k_cache.dtype());
+  R1B_CHECK(qkv.dim(0) == shape.tokens && qkv.row_size() == q_out.row_size() + 2 * kv_width);
+  R1B_CHECK(static_cast<int64_t>(positions.size()) == shape.tokens && static_cast<int64_t>(slots.size()) == shape.tokens);
+  R1B_CHECK(2 * shape.half <= shape.head_dim);
+  for (int32_t slot : slots) R1B_CHECK(slot >= 0 && slot < k_cache.dim(0));
+  const auto [device_positions, inv_freq, device_slots] =
+      stage(std::array{std::as_bytes(positions), std::as_bytes(std::span<const float>(table.inv_freq)),
+                       std::as_bytes(slots)});
+  if (replaying()) return;
+  kernels::rope_write_qkv(qkv.data_as<float>(), reinterpret_cast<const int32_t*>(device_positions),
+                          reinterpret_cast<const float*>(inv_freq), shape, kv_width / shape.head_dim,
+                          reinterpret_cast<const int32_t*>(device_slots), q_out.data_as<float>(),
+                          k_cache.data_as<void>(), v_cache.data_as<void>(), element_type(k_cache), stream_);
 }
 
 void CudaBackend::copy_kv_rows(Tensor& cache, int64_t src_slot, int64_t dst_slot, int64_t count) {
@@ -485,6 +570,10 @@ void CudaBackend::attention(const Tensor& q, const Tensor& k_cache, const Tensor
     max_visible = step_context_;
     table_stride = (step_context_ + params.block_size - 1) / params.block_size;
   }
+  if (max_rows <= 1 && kernels::decode_attention_fits(shape, element_type(k_cache))) {
+    decode_attention(q, k_cache, v_cache, seqs, shape, table_stride, out);
+    return;
+  }
   // tiles [num_tiles, 4]: first row, rows, visible positions of the first row, block table offset.
   const int64_t rows_per_tile = kernels::attention_rows_per_tile(shape, max_rows);
   std::vector<int32_t> tiles, tables;
@@ -508,6 +597,62 @@ void CudaBackend::attention(const Tensor& q, const Tensor& k_cache, const Tensor
                      element_type(k_cache), reinterpret_cast<const int32_t*>(device_tiles), static_cast<int64_t>(tiles.size() / 4),
                      rows_per_tile, max_visible, reinterpret_cast<const int32_t*>(device_tables), shape,
                      out.data_as<float>(), work_scratch(), stream_);
+}
+
+void CudaBackend::decode_attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cache,
+                                   std::span<const AttentionSeq> seqs, const kernels::AttentionShape& shape,
+                                   int64_t table_stride, Tensor& out) {
+  // What the plan is made of; block tables by address and length (a step's layers share them).
+  std::vector<int64_t> key = {static_cast<int64_t>(seqs.size()), table_stride, q.dim(0), shape.heads,
+                              shape.kv_heads, shape.block_size};
+  for (const AttentionSeq& seq : seqs) {
+    key.insert(key.end(), {seq.q_begin, seq.num_q, seq.context_len, std::bit_cast<int64_t>(seq.block_table.data()),
+                           static_cast<int64_t>(seq.block_table.size())});
+  }
+  // Inside a decode step the first layer's plan serves the others: its arrays stay in a step tensor.
+  const bool reuse = step_mode_ != StepMode::kNone && decode_step_plan_.has_value() && decode_step_plan_->key == key;
+  if (!reuse) {
+    std::vector<int32_t> tables;
+    std::vector<kernels::DecodeRow> rows;
+    rows.reserve(seqs.size());
+    for (const AttentionSeq& seq : seqs) {
+      if (seq.num_q == 0) continue;
+      const auto offset = static_cast<int64_t>(tables.size());
+      rows.push_back({seq.q_begin, seq.context_len, seq.block_table.data(),
+                      static_cast<int64_t>(seq.block_table.size()), offset});
+      tables.insert(tables.end(), seq.block_table.begin(), seq.block_table.end());
+      if (table_stride > 0) tables.resize(offset + table_stride, 0);
+    }
+    if (tables.empty()) tables.push_back(0);
+    // A recorded step has one row per sequence, so the plan's sizes follow the step's row count.
+    DecodeStepPlan next{std::move(key),
+                        kernels::plan_decode_attention(rows.data(), static_cast<int64_t>(rows.size()), q.dim(0), shape),
+                        Tensor(), {}};
+    const std::array<const std::vector<int32_t>*, 5> parts = {&tables, &next.plan.suffix_items, &next.plan.prefix_items,
+                                                              &next.plan.prefix_tiles, &next.plan.entry_offsets};
+    std::vector<int32_t> packed;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      next.offsets[i] = static_cast<int64_t>(packed.size());
+      packed.insert(packed.end(), parts[i]->begin(), parts[i]->end());
+    }
+    const auto [staged] = stage(std::array{std::as_bytes(std::span<const int32_t>(packed))});
+    if (step_mode_ == StepMode::kNone) {
+      next.device_data = reinterpret_cast<const int32_t*>(staged);
+    } else {
+      next.device = alloc({static_cast<int64_t>(packed.size())}, DType::kI32);
+      next.device_data = next.device.data_as<int32_t>();
+      if (!replaying()) kernels::copy_on_device(next.device.data_as<void>(), staged, bytes_of(next.device), stream_);
+    }
+    decode_step_plan_ = std::move(next);
+  }
+  if (replaying()) return;
+  const DecodeStepPlan& step_plan = *decode_step_plan_;
+  const int32_t* data = step_plan.device_data;
+  const kernels::DecodePlanOnDevice on_device{data + step_plan.offsets[1], data + step_plan.offsets[2],
+                                              data + step_plan.offsets[3], data + step_plan.offsets[4]};
+  kernels::decode_attention(q.data_as<float>(), k_cache.data_as<void>(), v_cache.data_as<void>(), step_plan.plan,
+                            on_device, data + step_plan.offsets[0], shape, out.data_as<float>(), work_scratch(),
+                            stream_);
 }
 
 void CudaBackend::moe_route(const Tensor& router_logits, const Tensor& correction_bias, const RouterParams& params,
@@ -537,9 +682,12 @@ void CudaBackend::moe_experts(const Tensor& x, const Tensor& expert_ids, const T
   shape.tokens = x.dim(0);
   shape.hidden = x.row_size();
   shape.top_k = shape.tokens == 0 ? 0 : expert_ids.numel() / shape.tokens;
+  shape.experts = experts.gate.dim(0);
+  shape.first_expert = experts.first_expert;
   shape.ffn = experts.gate.dim(1);
   shape.weight_type = element_type(experts.gate);
-  R1B_CHECK(experts.gate.dim(2) == shape.hidden && experts.down.dim(1) == shape.hidden && experts.down.dim(2) == shape.ffn);
+  shape.bf16_activations = !split_x();
+  R1B_CHECK(shape.experts <= kernels::kMaxRouterExperts && experts.gate.dim(2) == shape.hidden && experts.down.dim(1) == shape.hidden && experts.down.dim(2) == shape.ffn);
   R1B_CHECK(experts.up.dtype() == experts.gate.dtype() && experts.down.dtype() == experts.gate.dtype());
   R1B_CHECK(expert_ids.dtype() == DType::kI32 && out.numel() == x.numel());
   if (replaying()) return;

@@ -14,7 +14,7 @@
 //
 // supports(): every op of backend.h on F32 activations (I32 for ids); BF16 is accepted for the ops
 // whose weight operand may be bf16 (embedding, matmul, head_matmul, moe_experts) and for the KV
-// cache (write_kv, copy_kv_rows, attention); F16, F8 and I64
+// cache (write_kv, rope_write_qkv, copy_kv_rows, attention); F16, F8 and I64
 // tensors are not supported (weights are converted to fp32 by the checkpoint reader before
 // upload()). rmsnorm weights must be F32 (they are, being rank 1). moe_route takes at most
 // kernels::kMaxRouterExperts (512) experts: a query shaped [T, E] with more is not supported.
@@ -37,6 +37,7 @@
 #include <cstddef>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <utility>
 #include <vector>
@@ -44,6 +45,7 @@
 #include "base/status.h"
 #include "kernels/dispatch.h"
 #include "model/backend.h"
+#include "model/tensor_parallel.h"
 
 namespace r1b::model {
 
@@ -60,6 +62,10 @@ struct CudaBackendOptions {
   GemmActivations gemm_activations = GemmActivations::kBf16;
   DType kv_cache_dtype = DType::kBF16;  // kBF16 (half the KV traffic) or kF32 (the CPU spec's cache)
   bool cuda_graphs = true;              // record decode steps as CUDA graphs and replay them
+  int device = 0;                       // the CUDA device; create() makes it the calling thread's current
+                                        // one, and every later call must come from such a thread
+  kernels::Comm comm = nullptr;         // this rank's NCCL communicator in a tensor-parallel group (owned
+                                        // by the backend from create() on); nullptr: alone
 };
 
 class CudaBackend final : public Backend {
@@ -73,6 +79,16 @@ class CudaBackend final : public Backend {
 
   // Whether a CUDA device is visible (never aborts).
   static bool device_available();
+  // A tensor-parallel group on devices 0 .. world−1 (model/tensor_parallel.h): one NCCL communicator
+  // per device, and a factory that makes rank r's backend with `options` on device r and rank r's
+  // communicator. Unavailable when fewer than `world` GPUs are visible.
+  static Result<RankBackendFactory> rank_backends(int world, CudaBackendOptions options);
+
+  // Rank and world of options.comm (0 / 1 without one). all_reduce_sum() runs ncclAllReduce through
+  // the communicator even in a world of 1; it is captured into decode-step graphs like any op.
+  int rank() const override { return rank_; }
+  int world() const override { return world_; }
+  void all_reduce_sum(Tensor& x) override;
 
   std::string name() const override { return "cuda"; }
   bool supports(const OpQuery& query) const override;
@@ -100,11 +116,14 @@ class CudaBackend final : public Backend {
   void matmul(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor& out) override;
   void head_matmul(const Tensor& x, const Tensor& weight, Tensor& out) override;
   void rmsnorm(const Tensor& x, const Tensor& weight, float eps, Tensor& out) override;
+  void add_rmsnorm(Tensor& x, const Tensor& delta, const Tensor& weight, float eps, Tensor& out) override;
   void rope(Tensor& x, std::span<const int32_t> positions, const RopeTable& table, int64_t rot_offset) override;
   void add(const Tensor& a, const Tensor& b, Tensor& out) override;
-  void silu_mul(const Tensor& gate, const Tensor& up, Tensor& out) override;
+  void swiglu(const Tensor& gate_up, Tensor& out) override;
   void copy_columns(const Tensor& src, int64_t src_col, Tensor& dst, int64_t dst_col, int64_t width) override;
   void write_kv(const Tensor& rows, std::span<const int32_t> slots, Tensor& cache) override;
+  void rope_write_qkv(const Tensor& qkv, std::span<const int32_t> positions, const RopeTable& table,
+                      std::span<const int32_t> slots, Tensor& q_out, Tensor& k_cache, Tensor& v_cache) override;
   void copy_kv_rows(Tensor& cache, int64_t src_slot, int64_t dst_slot, int64_t count) override;
   void attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cache, std::span<const AttentionSeq> seqs,
                  const AttentionParams& params, Tensor& out) override;
@@ -126,6 +145,23 @@ class CudaBackend final : public Backend {
   std::byte* staging_area(int64_t bytes);
 
   bool split_x() const { return options_.gemm_activations == GemmActivations::kSplit; }
+  // attention() of a decode step whose shape kernels::decode_attention() takes: rows that share
+  // leading blocks attend that prefix as one group (kernels/attention_decode.cu). Block tables
+  // are padded to `table_stride` blocks when > 0 (a recorded step).
+  void decode_attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cache,
+                        std::span<const AttentionSeq> seqs, const kernels::AttentionShape& shape, int64_t table_stride,
+                        Tensor& out);
+  // The plan of the last decode_attention() and its device copy (tables then the plan's arrays,
+  // at `offsets` int32s). Inside a decode step the layers after the first reuse it when `key`
+  // (the sequences' rows, contexts and block-table addresses) matches; begin_decode_step() drops it.
+  struct DecodeStepPlan {
+    std::vector<int64_t> key;
+    kernels::DecodePlan plan;
+    Tensor device;                    // a step tensor (empty outside a step: the data is staged)
+    std::array<int64_t, 5> offsets{};
+    const int32_t* device_data = nullptr;
+  };
+  std::optional<DecodeStepPlan> decode_step_plan_;
 
   // Decode-step recording (begin_decode_step()).
   enum class StepMode { kNone, kFirst, kCapture, kReplay };
@@ -170,6 +206,8 @@ class CudaBackend final : public Backend {
   kernels::Scratch step_work_scratch_;
   std::array<void*, 2> scratch_before_{};         // step scratch buffers when the step began
   kernels::Event step_done_ = nullptr;            // the last launched graph has run
+  int rank_ = 0;                                  // in options_.comm's group
+  int world_ = 1;
 };
 
 }  // namespace r1b::model

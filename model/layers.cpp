@@ -1,6 +1,35 @@
 #include "model/layers.h"
 
+#include <algorithm>
+
 namespace r1b::model {
+
+Status require_divisible(const Shard& shard, std::string_view key, int64_t value) {
+  if (value % shard.world == 0) return Status::ok();
+  return Status::invalid_input("config.json: " + std::string(key) + " is " + std::to_string(value) + ", which " +
+                               std::to_string(shard.world) +
+                               " tensor-parallel ranks cannot split evenly; pick a --tensor-parallel size that "
+                               "divides it");
+}
+
+std::vector<float> slice_rows(const std::vector<float>& values, const std::vector<int64_t>& shape, int64_t begin,
+                              int64_t count) {
+  const int64_t row = shape.empty() ? 1 : static_cast<int64_t>(values.size()) / shape[0];
+  R1B_CHECK(!shape.empty() && begin >= 0 && begin + count <= shape[0]);
+  return std::vector<float>(values.begin() + begin * row, values.begin() + (begin + count) * row);
+}
+
+std::vector<float> slice_columns(const std::vector<float>& values, const std::vector<int64_t>& shape, int64_t begin,
+                                 int64_t count) {
+  R1B_CHECK(!shape.empty() && begin >= 0 && begin + count <= shape.back());
+  const int64_t width = shape.back();
+  const int64_t rows = static_cast<int64_t>(values.size()) / width;
+  std::vector<float> out(rows * count);
+  for (int64_t r = 0; r < rows; ++r) {
+    std::copy(values.begin() + r * width + begin, values.begin() + r * width + begin + count, out.begin() + r * count);
+  }
+  return out;
+}
 
 Result<std::vector<float>> WeightLoader::read(const std::string& name, const std::vector<int64_t>& shape) const {
   return checkpoint_.read_fp32(name, shape);
@@ -18,6 +47,15 @@ Result<Tensor> WeightLoader::load(const std::string& name, const std::vector<int
   return upload(*values, shape);
 }
 
+Result<Tensor> WeightLoader::load_rows(const std::string& name, const std::vector<int64_t>& shape, int64_t begin,
+                                       int64_t count) {
+  Result<std::vector<float>> values = read(name, shape);
+  R1B_RETURN_IF_ERROR(values);
+  std::vector<int64_t> part = shape;
+  part[0] = count;
+  return upload(slice_rows(*values, shape, begin, count), part);
+}
+
 Result<Tensor> WeightLoader::load_stacked(const std::vector<std::string>& names, const std::vector<int64_t>& shape) {
   std::vector<float> stacked;
   for (const std::string& name : names) {
@@ -30,27 +68,47 @@ Result<Tensor> WeightLoader::load_stacked(const std::vector<std::string>& names,
   return upload(stacked, full);
 }
 
-Result<Linear> load_linear(WeightLoader& weights, const std::string& prefix, int64_t out, int64_t in, bool with_bias) {
-  Linear linear;
-  Result<Tensor> weight = weights.load(prefix + ".weight", {out, in});
-  R1B_RETURN_IF_ERROR(weight);
-  linear.weight = *weight;
-  if (with_bias) {
-    Result<Tensor> bias = weights.load(prefix + ".bias", {out});
-    R1B_RETURN_IF_ERROR(bias);
-    linear.bias = *bias;
+Result<Linear> load_fused_linear(WeightLoader& weights, const std::vector<std::string>& prefixes,
+                                 const std::vector<int64_t>& outs, int64_t in, bool with_bias, Split split) {
+  const Shard& shard = weights.shard();
+  const bool has_bias = with_bias && (split != Split::kIn || shard.rank == 0);
+  std::vector<float> weight_rows, bias_rows;
+  int64_t rows = 0;
+  for (size_t i = 0; i < prefixes.size(); ++i) {
+    const int64_t out = outs[i];
+    Result<std::vector<float>> weight = weights.read(prefixes[i] + ".weight", {out, in});
+    R1B_RETURN_IF_ERROR(weight);
+    std::vector<float> part = split == Split::kOut  ? slice_rows(*weight, {out, in}, shard.begin(out), shard.part(out))
+                              : split == Split::kIn ? slice_columns(*weight, {out, in}, shard.begin(in), shard.part(in))
+                                                    : std::move(*weight);
+    weight_rows.insert(weight_rows.end(), part.begin(), part.end());
+    rows += split == Split::kOut ? shard.part(out) : out;
+    if (has_bias) {
+      Result<std::vector<float>> bias = weights.read(prefixes[i] + ".bias", {out});
+      R1B_RETURN_IF_ERROR(bias);
+      std::vector<float> bias_part =
+          split == Split::kOut ? slice_rows(*bias, {out}, shard.begin(out), shard.part(out)) : std::move(*bias);
+      bias_rows.insert(bias_rows.end(), bias_part.begin(), bias_part.end());
+    }
   }
+  Linear linear;
+  linear.weight = weights.upload(weight_rows, {rows, split == Split::kIn ? shard.part(in) : in});
+  if (has_bias) linear.bias = weights.upload(bias_rows, {rows});
   return linear;
 }
 
+Result<Linear> load_linear(WeightLoader& weights, const std::string& prefix, int64_t out, int64_t in, bool with_bias,
+                           Split split) {
+  return load_fused_linear(weights, {prefix}, {out}, in, with_bias, split);
+}
+
 Result<Mlp> load_mlp(WeightLoader& weights, const std::string& prefix, int64_t hidden, int64_t ffn, bool with_bias) {
-  Result<Linear> gate = load_linear(weights, prefix + ".gate_proj", ffn, hidden, with_bias);
-  R1B_RETURN_IF_ERROR(gate);
-  Result<Linear> up = load_linear(weights, prefix + ".up_proj", ffn, hidden, with_bias);
-  R1B_RETURN_IF_ERROR(up);
-  Result<Linear> down = load_linear(weights, prefix + ".down_proj", hidden, ffn, with_bias);
+  Result<Linear> gate_up = load_fused_linear(weights, {prefix + ".gate_proj", prefix + ".up_proj"}, {ffn, ffn}, hidden,
+                                             with_bias, Split::kOut);
+  R1B_RETURN_IF_ERROR(gate_up);
+  Result<Linear> down = load_linear(weights, prefix + ".down_proj", hidden, ffn, with_bias, Split::kIn);
   R1B_RETURN_IF_ERROR(down);
-  return Mlp{*gate, *up, *down};
+  return Mlp{*gate_up, *down};
 }
 
 Status require_ops(const Backend& backend, std::initializer_list<OpKind> ops) {
@@ -70,10 +128,10 @@ Tensor run_linear(Backend& backend, const Linear& linear, const Tensor& x) {
 }
 
 Tensor run_mlp(Backend& backend, const Mlp& mlp, const Tensor& x) {
-  Tensor gate = run_linear(backend, mlp.gate, x);
-  Tensor up = run_linear(backend, mlp.up, x);
-  backend.silu_mul(gate, up, gate);
-  return run_linear(backend, mlp.down, gate);
+  Tensor gate_up = run_linear(backend, mlp.gate_up, x);
+  Tensor act = backend.alloc({x.dim(0), gate_up.row_size() / 2}, DType::kF32);
+  backend.swiglu(gate_up, act);
+  return run_linear(backend, mlp.down, act);
 }
 
 Tensor run_rmsnorm(Backend& backend, const Tensor& x, const Tensor& weight, float eps) {

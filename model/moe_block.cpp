@@ -6,7 +6,10 @@ Result<Moe> load_moe(WeightLoader& weights, const std::string& prefix, const Moe
   const int64_t hidden = shape.hidden;
   const int64_t experts = shape.num_experts;
   const int64_t ffn = shape.expert_ffn;
+  const int64_t first = weights.shard().begin(experts);
+  const int64_t local = weights.shard().part(experts);
   Moe moe;
+  moe.experts.first_expert = first;
   Result<Tensor> router = weights.load(prefix + "gate.weight", {experts, hidden});
   R1B_RETURN_IF_ERROR(router);
   moe.router = *router;
@@ -18,22 +21,22 @@ Result<Moe> load_moe(WeightLoader& weights, const std::string& prefix, const Moe
   if (weights.has(prefix + "experts.gate_up_proj")) {
     Result<std::vector<float>> gate_up = weights.read(prefix + "experts.gate_up_proj", {experts, 2 * ffn, hidden});
     R1B_RETURN_IF_ERROR(gate_up);
-    std::vector<float> gate(experts * ffn * hidden);
-    std::vector<float> up(experts * ffn * hidden);
-    for (int64_t e = 0; e < experts; ++e) {
-      const float* rows = gate_up->data() + e * 2 * ffn * hidden;
+    std::vector<float> gate(local * ffn * hidden);
+    std::vector<float> up(local * ffn * hidden);
+    for (int64_t e = 0; e < local; ++e) {
+      const float* rows = gate_up->data() + (first + e) * 2 * ffn * hidden;
       std::copy(rows, rows + ffn * hidden, gate.begin() + e * ffn * hidden);
       std::copy(rows + ffn * hidden, rows + 2 * ffn * hidden, up.begin() + e * ffn * hidden);
     }
-    moe.experts.gate = weights.upload(gate, {experts, ffn, hidden});
-    moe.experts.up = weights.upload(up, {experts, ffn, hidden});
-    Result<Tensor> down = weights.load(prefix + "experts.down_proj", {experts, hidden, ffn});
+    moe.experts.gate = weights.upload(gate, {local, ffn, hidden});
+    moe.experts.up = weights.upload(up, {local, ffn, hidden});
+    Result<Tensor> down = weights.load_rows(prefix + "experts.down_proj", {experts, hidden, ffn}, first, local);
     R1B_RETURN_IF_ERROR(down);
     moe.experts.down = *down;
   } else {
     const auto names = [&](const std::string& projection) {
       std::vector<std::string> list;
-      for (int64_t e = 0; e < experts; ++e) list.push_back(prefix + "experts." + std::to_string(e) + "." + projection + ".weight");
+      for (int64_t e = first; e < first + local; ++e) list.push_back(prefix + "experts." + std::to_string(e) + "." + projection + ".weight");
       return list;
     };
     Result<Tensor> gate = weights.load_stacked(names("gate_proj"), {ffn, hidden});
@@ -42,7 +45,7 @@ Result<Moe> load_moe(WeightLoader& weights, const std::string& prefix, const Moe
     R1B_RETURN_IF_ERROR(up);
     Result<Tensor> down = weights.load_stacked(names("down_proj"), {hidden, ffn});
     R1B_RETURN_IF_ERROR(down);
-    moe.experts = ExpertWeights{*gate, *up, *down};
+    moe.experts = ExpertWeights{*gate, *up, *down, first};
   }
   if (shape.num_shared_experts > 0) {
     Result<Mlp> shared = load_mlp(weights, prefix + "shared_experts", hidden, ffn * shape.num_shared_experts, false);

@@ -6,6 +6,12 @@
 // transformers 5 saves them (experts.gate_up_proj [E, 2F, D], experts.down_proj [E, D, F]), and
 // shared_experts.{gate,up,down}_proj with intermediate size F × num_shared_experts. Errors are the
 // checkpoint's (missing tensor, shape mismatch).
+//
+// Under tensor parallelism (WeightLoader::shard()) the routed experts are split by expert
+// parallelism: rank r loads experts [r·E/world, (r+1)·E/world) (E must split evenly); the router is
+// replicated, so every rank makes the same choice and adds only its own experts' weighted outputs;
+// shared experts are split by ffn slice like a dense MLP. run_moe() then returns this rank's
+// partial sum, for the caller to all_reduce_sum().
 #pragma once
 
 #include <optional>

@@ -363,6 +363,12 @@ Status write_report_html(Store& store, std::span<const int64_t> run_ids, const s
   }
 
   const std::string tmp = path + ".tmp";
+  const std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  std::error_code folder_error;
+  if (!folder.empty()) std::filesystem::create_directories(folder, folder_error);
+  if (folder_error) {
+    return Status::io_error("cannot create the folder of report " + path + ": " + folder_error.message());
+  }
   std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
   if (!out) return Status::io_error("cannot write report " + tmp + ": " + std::strerror(errno));
   out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

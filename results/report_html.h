@@ -40,7 +40,8 @@
 
 namespace r1b::results {
 
-// Writes the page for `run_ids`, in that order (an empty span means every run, by run id).
+// Writes the page for `run_ids`, in that order (an empty span means every run, by run id), creating
+// the folder of `path` when it does not exist yet.
 Status write_report_html(Store& store, std::span<const int64_t> run_ids, const std::string& path);
 
 }  // namespace r1b::results

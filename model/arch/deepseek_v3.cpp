@@ -29,6 +29,15 @@
 // mlp.gate.e_score_correction_bias [E] (V3), experts as mlp.experts.<e>.{gate,up,down}_proj.weight
 // or fused mlp.experts.gate_up_proj [E, 2F, D] + mlp.experts.down_proj [E, D, F], and
 // mlp.shared_experts.{gate,up,down}_proj. Linear weights may be F8_E4M3 with *_scale_inv.
+//
+// Tensor parallelism (Backend::world() ranks): attention heads are split — each rank holds its
+// heads' rows of q_proj / q_b_proj and of kv_b_proj (W_UK, W_UV) and their columns of o_proj
+// (o_proj's bias on rank 0) — while q_a_proj, kv_a_proj and the latent KV cache are replicated (as
+// vLLM does for MLA: the cache row is shared by all heads). Dense MLPs and shared experts are split
+// by ffn slice (moe_block.h); routed experts by expert parallelism: the router runs on every rank
+// and each rank adds only its own contiguous range of experts. o_proj's and the MLP / MoE block's
+// outputs are summed over the ranks (all_reduce_sum). num_attention_heads, intermediate_size,
+// n_routed_experts and moe_intermediate_size × n_shared_experts must split evenly over the ranks.
 #include <cmath>
 #include <optional>
 
@@ -139,7 +148,11 @@ ForwardCost deepseek_cost(const DeepseekConfig& config, std::span<const SeqWork>
 
 class DeepseekModel final : public CausalLm {
  public:
-  DeepseekModel(DeepseekConfig config, Backend& backend) : config_(std::move(config)), backend_(backend) {
+  DeepseekModel(DeepseekConfig config, Backend& backend)
+      : config_(std::move(config)),
+        backend_(backend),
+        shard_{backend.rank(), backend.world()},
+        heads_(shard_.part(config_.num_heads)) {
     rope_ = make_rope_table(config_.rope, config_.qk_rope_head_dim, config_.info.max_position_embeddings,
                             config_.rope_interleave);
   }
@@ -159,6 +172,8 @@ class DeepseekModel final : public CausalLm {
 
   DeepseekConfig config_;
   Backend& backend_;
+  Shard shard_;
+  int64_t heads_ = 0;  // this rank's attention heads
   RopeTable rope_;
   LmEnds ends_;
   std::vector<DeepseekLayer> layers_;
@@ -168,6 +183,7 @@ Status DeepseekModel::load_attention(WeightLoader& weights, const std::string& p
   const int64_t hidden = config_.info.hidden_size;
   const int64_t heads = config_.num_heads;
   const int64_t q_out = heads * config_.qk_head_dim();
+  const int64_t first_head = shard_.begin(heads);
   if (config_.q_lora_rank) {
     Result<Linear> q_a = load_linear(weights, prefix + "q_a_proj", *config_.q_lora_rank, hidden, config_.attention_bias);
     R1B_RETURN_IF_ERROR(q_a);
@@ -175,11 +191,11 @@ Status DeepseekModel::load_attention(WeightLoader& weights, const std::string& p
     Result<Tensor> q_a_norm = weights.load(prefix + "q_a_layernorm.weight", {*config_.q_lora_rank});
     R1B_RETURN_IF_ERROR(q_a_norm);
     layer.q_a_norm = *q_a_norm;
-    Result<Linear> q_b = load_linear(weights, prefix + "q_b_proj", q_out, *config_.q_lora_rank, false);
+    Result<Linear> q_b = load_linear(weights, prefix + "q_b_proj", q_out, *config_.q_lora_rank, false, Split::kOut);
     R1B_RETURN_IF_ERROR(q_b);
     layer.q_proj = *q_b;
   } else {
-    Result<Linear> q = load_linear(weights, prefix + "q_proj", q_out, hidden, false);
+    Result<Linear> q = load_linear(weights, prefix + "q_proj", q_out, hidden, false, Split::kOut);
     R1B_RETURN_IF_ERROR(q);
     layer.q_proj = *q;
   }
@@ -190,24 +206,25 @@ Status DeepseekModel::load_attention(WeightLoader& weights, const std::string& p
   Result<Tensor> kv_a_norm = weights.load(prefix + "kv_a_layernorm.weight", {config_.kv_lora_rank});
   R1B_RETURN_IF_ERROR(kv_a_norm);
   layer.kv_a_norm = *kv_a_norm;
-  // kv_b_proj [H·(nope + v), lora] split per head into W_UK (transposed) and W_UV.
+  // kv_b_proj [H·(nope + v), lora] split per head (this rank's heads) into W_UK (transposed) and W_UV.
   const int64_t nope = config_.qk_nope_head_dim;
   const int64_t v_dim = config_.v_head_dim;
   const int64_t lora = config_.kv_lora_rank;
   Result<std::vector<float>> kv_b = weights.read(prefix + "kv_b_proj.weight", {heads * (nope + v_dim), lora});
   R1B_RETURN_IF_ERROR(kv_b);
-  std::vector<float> w_uk(heads * lora * nope);
-  std::vector<float> w_uv(heads * v_dim * lora);
-  for (int64_t h = 0; h < heads; ++h) {
-    const float* head_rows = kv_b->data() + h * (nope + v_dim) * lora;
+  std::vector<float> w_uk(heads_ * lora * nope);
+  std::vector<float> w_uv(heads_ * v_dim * lora);
+  for (int64_t h = 0; h < heads_; ++h) {
+    const float* head_rows = kv_b->data() + (first_head + h) * (nope + v_dim) * lora;
     for (int64_t n = 0; n < nope; ++n) {
       for (int64_t c = 0; c < lora; ++c) w_uk[(h * lora + c) * nope + n] = head_rows[n * lora + c];
     }
     std::copy(head_rows + nope * lora, head_rows + (nope + v_dim) * lora, w_uv.begin() + h * v_dim * lora);
   }
-  layer.w_uk = weights.upload(w_uk, {heads, lora, nope});
-  layer.w_uv = weights.upload(w_uv, {heads, v_dim, lora});
-  Result<Linear> o = load_linear(weights, prefix + "o_proj", hidden, heads * v_dim, config_.attention_bias);
+  layer.w_uk = weights.upload(w_uk, {heads_, lora, nope});
+  layer.w_uv = weights.upload(w_uv, {heads_, v_dim, lora});
+  Result<Linear> o =
+      load_linear(weights, prefix + "o_proj", hidden, heads * v_dim, config_.attention_bias, Split::kIn);
   R1B_RETURN_IF_ERROR(o);
   layer.o_proj = *o;
   return Status::ok();
@@ -215,9 +232,18 @@ Status DeepseekModel::load_attention(WeightLoader& weights, const std::string& p
 
 Status DeepseekModel::load(WeightLoader& weights) {
   R1B_RETURN_IF_ERROR(require_ops(backend_, {OpKind::kEmbedding, OpKind::kMatmul, OpKind::kHeadMatmul,
-                                             OpKind::kRmsNorm, OpKind::kRope, OpKind::kAdd, OpKind::kSiluMul,
+                                             OpKind::kRmsNorm, OpKind::kRope, OpKind::kAdd, OpKind::kSwiglu,
                                              OpKind::kCopyColumns, OpKind::kWriteKv, OpKind::kAttention,
                                              OpKind::kMoeRoute, OpKind::kMoeExperts}));
+  R1B_RETURN_IF_ERROR(require_divisible(shard_, "num_attention_heads", config_.num_heads));
+  bool has_dense_layer = false;
+  for (int64_t l = 0; l < config_.info.num_layers; ++l) has_dense_layer = has_dense_layer || !config_.is_moe_layer(l);
+  if (has_dense_layer) R1B_RETURN_IF_ERROR(require_divisible(shard_, "intermediate_size", config_.intermediate_size));
+  if (config_.num_experts > 0) {
+    R1B_RETURN_IF_ERROR(require_divisible(shard_, "n_routed_experts", config_.num_experts));
+    R1B_RETURN_IF_ERROR(require_divisible(shard_, "moe_intermediate_size × n_shared_experts",
+                                          config_.moe_intermediate_size * config_.num_shared_experts));
+  }
   const int64_t hidden = config_.info.hidden_size;
   Result<LmEnds> ends = load_lm_ends(weights, config_.info, config_.tie_word_embeddings);
   R1B_RETURN_IF_ERROR(ends);
@@ -251,7 +277,7 @@ Status DeepseekModel::load(WeightLoader& weights) {
 Tensor DeepseekModel::run_attention(const DeepseekLayer& layer, const Tensor& h, const ForwardBatch& batch,
                                     KvCache& cache, int l) {
   const int64_t tokens = h.dim(0);
-  const int64_t heads = config_.num_heads;
+  const int64_t heads = heads_;
   const int64_t nope = config_.qk_nope_head_dim;
   const int64_t rope_dim = config_.qk_rope_head_dim;
   const int64_t lora = config_.kv_lora_rank;
@@ -304,10 +330,12 @@ Tensor DeepseekModel::forward(const ForwardBatch& batch, KvCache& cache) {
     const int l = static_cast<int>(index);
     Tensor h = run_rmsnorm(backend_, x, layer.input_norm, config_.rms_norm_eps);
     Tensor attn_out = run_attention(layer, h, batch, cache, l);
+    backend_.all_reduce_sum(attn_out);
     record(batch, l, "attn_out", attn_out);
     backend_.add(x, attn_out, x);
     Tensor mlp_in = run_rmsnorm(backend_, x, layer.post_attention_norm, config_.rms_norm_eps);
     Tensor mlp_out = layer.moe ? run_moe(backend_, *layer.moe, config_.router, mlp_in, batch, l) : run_mlp(backend_, *layer.mlp, mlp_in);
+    backend_.all_reduce_sum(mlp_out);
     record(batch, l, "mlp_out", mlp_out);
     backend_.add(x, mlp_out, x);
     record(batch, l, "residual", x);

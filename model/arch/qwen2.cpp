@@ -6,10 +6,17 @@
 // max_position_embeddings, rope (see rope.h), tie_word_embeddings (default false), Llama's
 // attention_bias and mlp_bias (default false), eos_token_id; Qwen2's use_sliding_window must be
 // false.
-// Weights (prefix model.layers.<l>.): self_attn.{q,k,v}_proj.{weight,bias} (bias: Qwen2 always,
+// Weights (prefix model.layers.<l>.): self_attn.{q,k,v}_proj.{weight,bias} (loaded as one fused
+// q|k|v projection) (bias: Qwen2 always,
 // Llama when attention_bias), self_attn.o_proj.{weight,bias} (bias: Llama when attention_bias),
 // input_layernorm.weight, post_attention_layernorm.weight, mlp.{gate,up,down}_proj.{weight,bias};
 // model.embed_tokens.weight, model.norm.weight, lm_head.weight (absent when tied).
+//
+// Tensor parallelism (Backend::world() ranks): each rank holds its heads' rows of q/k/v (and
+// biases), the same heads' columns of o_proj, its ffn slice of gate/up rows and down columns; the
+// row-parallel biases (o_proj, down) live on rank 0 only; o_proj's and down's outputs are summed
+// over the ranks (all_reduce_sum). Embedding, norms and LM head are replicated; the KV cache holds
+// the rank's KV heads. num_key_value_heads and intermediate_size must split evenly over the ranks.
 #include <cmath>
 
 #include "model/arch/architecture.h"
@@ -36,20 +43,26 @@ struct Qwen2Config {
 
 struct Qwen2Layer {
   Tensor input_norm;
-  Linear q_proj, k_proj, v_proj, o_proj;
+  Linear qkv_proj;  // q_proj, k_proj, v_proj as one product
+  Linear o_proj;
   Tensor post_attention_norm;
   Mlp mlp;
 };
 
 class Qwen2Model final : public CausalLm {
  public:
-  Qwen2Model(Qwen2Config config, Backend& backend) : config_(std::move(config)), backend_(backend) {
+  Qwen2Model(Qwen2Config config, Backend& backend)
+      : config_(std::move(config)),
+        backend_(backend),
+        shard_{backend.rank(), backend.world()},
+        heads_(shard_.part(config_.num_heads)),
+        kv_heads_(shard_.part(config_.num_kv_heads)) {
     rope_ = make_rope_table(config_.rope, config_.head_dim, config_.info.max_position_embeddings, false);
   }
 
   const ModelInfo& info() const override { return config_.info; }
   KvLayout kv_layout() const override {
-    const int64_t row = config_.num_kv_heads * config_.head_dim;
+    const int64_t row = kv_heads_ * config_.head_dim;
     return KvLayout{config_.info.num_layers, row, row};
   }
   Tensor forward(const ForwardBatch& batch, KvCache& cache) override;
@@ -60,6 +73,9 @@ class Qwen2Model final : public CausalLm {
  private:
   Qwen2Config config_;
   Backend& backend_;
+  Shard shard_;
+  int64_t heads_ = 0;     // this rank's query heads
+  int64_t kv_heads_ = 0;  // this rank's KV heads
   RopeTable rope_;
   LmEnds ends_;
   std::vector<Qwen2Layer> layers_;
@@ -93,8 +109,11 @@ ForwardCost Qwen2Model::cost(std::span<const SeqWork> batch, const CostOptions& 
 }
 
 Status Qwen2Model::load(WeightLoader& weights) {
-  R1B_RETURN_IF_ERROR(require_ops(backend_, {OpKind::kEmbedding, OpKind::kMatmul, OpKind::kRmsNorm, OpKind::kRope,
-                                             OpKind::kAdd, OpKind::kSiluMul, OpKind::kWriteKv, OpKind::kAttention}));
+  R1B_RETURN_IF_ERROR(require_ops(backend_, {OpKind::kEmbedding, OpKind::kMatmul, OpKind::kRmsNorm, OpKind::kAddRmsNorm,
+                                             OpKind::kAdd, OpKind::kSwiglu, OpKind::kRopeWriteQkv, OpKind::kAttention}));
+  // q heads split with the KV heads (num_attention_heads is a multiple of num_key_value_heads).
+  R1B_RETURN_IF_ERROR(require_divisible(shard_, "num_key_value_heads", config_.num_kv_heads));
+  R1B_RETURN_IF_ERROR(require_divisible(shard_, "intermediate_size", config_.intermediate_size));
   const int64_t hidden = config_.info.hidden_size;
   Result<LmEnds> ends = load_lm_ends(weights, config_.info, config_.tie_word_embeddings);
   R1B_RETURN_IF_ERROR(ends);
@@ -110,19 +129,15 @@ Status Qwen2Model::load(WeightLoader& weights) {
     Result<Tensor> post_norm = weights.load(prefix + "post_attention_layernorm.weight", {hidden});
     R1B_RETURN_IF_ERROR(post_norm);
     layer.post_attention_norm = *post_norm;
-    Result<Linear> q = load_linear(weights, prefix + "self_attn.q_proj", q_width, hidden, config_.qkv_bias);
-    R1B_RETURN_IF_ERROR(q);
-    Result<Linear> k = load_linear(weights, prefix + "self_attn.k_proj", kv_width, hidden, config_.qkv_bias);
-    R1B_RETURN_IF_ERROR(k);
-    Result<Linear> v = load_linear(weights, prefix + "self_attn.v_proj", kv_width, hidden, config_.qkv_bias);
-    R1B_RETURN_IF_ERROR(v);
-    Result<Linear> o = load_linear(weights, prefix + "self_attn.o_proj", hidden, q_width, config_.o_bias);
+    Result<Linear> qkv = load_fused_linear(
+        weights, {prefix + "self_attn.q_proj", prefix + "self_attn.k_proj", prefix + "self_attn.v_proj"},
+        {q_width, kv_width, kv_width}, hidden, config_.qkv_bias, Split::kOut);
+    R1B_RETURN_IF_ERROR(qkv);
+    Result<Linear> o = load_linear(weights, prefix + "self_attn.o_proj", hidden, q_width, config_.o_bias, Split::kIn);
     R1B_RETURN_IF_ERROR(o);
     Result<Mlp> mlp = load_mlp(weights, prefix + "mlp", hidden, config_.intermediate_size, config_.mlp_bias);
     R1B_RETURN_IF_ERROR(mlp);
-    layer.q_proj = *q;
-    layer.k_proj = *k;
-    layer.v_proj = *v;
+    layer.qkv_proj = *qkv;
     layer.o_proj = *o;
     layer.mlp = *mlp;
     layers_.push_back(std::move(layer));
@@ -132,38 +147,41 @@ Status Qwen2Model::load(WeightLoader& weights) {
 
 Tensor Qwen2Model::forward(const ForwardBatch& batch, KvCache& cache) {
   const auto tokens = static_cast<int64_t>(batch.token_ids.size());
-  const AttentionParams attention{config_.num_heads,
-                                  config_.num_kv_heads,
+  const AttentionParams attention{heads_,
+                                  kv_heads_,
                                   config_.head_dim,
                                   config_.head_dim,
                                   /*v_in_k=*/false,
                                   static_cast<float>(1.0 / std::sqrt(static_cast<double>(config_.head_dim))),
                                   cache.block_size};
+  const float eps = config_.rms_norm_eps;
   Tensor x = run_embedding(backend_, ends_, batch);
+  // Each residual add is fused with the norm that reads its sum (the next layer's input norm).
+  Tensor h = layers_.empty() ? Tensor() : run_rmsnorm(backend_, x, layers_.front().input_norm, eps);
   for (size_t index = 0; index < layers_.size(); ++index) {
     const Qwen2Layer& layer = layers_[index];
     const int l = static_cast<int>(index);
-    Tensor h = run_rmsnorm(backend_, x, layer.input_norm, config_.rms_norm_eps);
-    Tensor q = run_linear(backend_, layer.q_proj, h).view({tokens, config_.num_heads, config_.head_dim});
-    Tensor k = run_linear(backend_, layer.k_proj, h).view({tokens, config_.num_kv_heads, config_.head_dim});
-    Tensor v = run_linear(backend_, layer.v_proj, h);
-    backend_.rope(q, batch.positions, rope_, 0);
-    backend_.rope(k, batch.positions, rope_, 0);
+    Tensor qkv = run_linear(backend_, layer.qkv_proj, h);
+    record(batch, l, "qkv", qkv);
+    Tensor q = backend_.alloc({tokens, heads_, config_.head_dim}, DType::kF32);
+    backend_.rope_write_qkv(qkv, batch.positions, rope_, batch.slots, q, cache.k[index], cache.v[index]);
     record(batch, l, "q", q);
-    record(batch, l, "k", k);
-    record(batch, l, "v", v);
-    backend_.write_kv(k.view({tokens, k.row_size()}), batch.slots, cache.k[index]);
-    backend_.write_kv(v, batch.slots, cache.v[index]);
-    Tensor attn = backend_.alloc({tokens, config_.num_heads, config_.head_dim}, DType::kF32);
+    Tensor attn = backend_.alloc({tokens, heads_, config_.head_dim}, DType::kF32);
     backend_.attention(q, cache.k[index], cache.v[index], batch.seqs, attention, attn);
     record(batch, l, "attn", attn);
-    Tensor attn_out = run_linear(backend_, layer.o_proj, attn.view({tokens, config_.num_heads * config_.head_dim}));
+    Tensor attn_out = run_linear(backend_, layer.o_proj, attn.view({tokens, heads_ * config_.head_dim}));
+    backend_.all_reduce_sum(attn_out);
     record(batch, l, "attn_out", attn_out);
-    backend_.add(x, attn_out, x);
-    Tensor mlp_in = run_rmsnorm(backend_, x, layer.post_attention_norm, config_.rms_norm_eps);
+    Tensor mlp_in = backend_.alloc(x.shape(), DType::kF32);
+    backend_.add_rmsnorm(x, attn_out, layer.post_attention_norm, eps, mlp_in);
     Tensor mlp_out = run_mlp(backend_, layer.mlp, mlp_in);
+    backend_.all_reduce_sum(mlp_out);
     record(batch, l, "mlp_out", mlp_out);
-    backend_.add(x, mlp_out, x);
+    if (index + 1 < layers_.size()) {
+      backend_.add_rmsnorm(x, mlp_out, layers_[index + 1].input_norm, eps, h);
+    } else {
+      backend_.add(x, mlp_out, x);
+    }
     record(batch, l, "residual", x);
   }
   return run_final_logits(backend_, ends_, x, config_.rms_norm_eps, batch);

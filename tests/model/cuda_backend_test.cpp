@@ -16,6 +16,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <random>
 
 #include "model/causal_lm.h"
@@ -39,6 +40,9 @@ constexpr double kReduction = 1e-5;
 // GEMMs: activations split into bf16 hi + lo keep 2^-17 ≈ 7.6e-6 relative per term, then fp32
 // tensor-core accumulation; 1e-4 of the largest output is ~10× the expected worst case.
 constexpr double kGemm = 1e-4;
+// An fp32 value stored in bf16 (8 significant bits, round to nearest): 2^-9 relative, measured
+// against the largest value compared.
+constexpr double kBf16Rounding = 4e-3;
 // A bit pattern no op writes: guard rows around outputs must keep it (overrun check).
 constexpr float kGuard = -12345.678f;
 
@@ -154,9 +158,10 @@ class CudaBackendTest : public ::testing::Test {
 };
 
 TEST_F(CudaBackendTest, SupportsF32EverywhereAndBf16OnlyForWeightAndCacheOperands) {
-  for (OpKind op : {OpKind::kEmbedding, OpKind::kMatmul, OpKind::kHeadMatmul, OpKind::kRmsNorm, OpKind::kRope,
-                    OpKind::kAdd, OpKind::kSiluMul, OpKind::kCopyColumns, OpKind::kWriteKv, OpKind::kCopyKvRows,
-                    OpKind::kAttention, OpKind::kMoeRoute, OpKind::kMoeExperts}) {
+  for (OpKind op : {OpKind::kEmbedding, OpKind::kMatmul, OpKind::kHeadMatmul, OpKind::kRmsNorm, OpKind::kAddRmsNorm,
+                    OpKind::kRope, OpKind::kAdd, OpKind::kSwiglu, OpKind::kCopyColumns, OpKind::kWriteKv,
+                    OpKind::kRopeWriteQkv, OpKind::kCopyKvRows, OpKind::kAttention, OpKind::kMoeRoute,
+                    OpKind::kMoeExperts}) {
     EXPECT_TRUE(gpu_->supports({op, DType::kF32, {}})) << op_name(op);
     EXPECT_FALSE(gpu_->supports({op, DType::kF8E4M3, {}})) << op_name(op);
     EXPECT_FALSE(gpu_->supports({op, DType::kF16, {}})) << op_name(op);
@@ -264,9 +269,70 @@ TEST_F(CudaBackendTest, ElementwiseOpsMatchCpuInPlace) {
     cpu_.add(a.cpu, b.cpu, sum.cpu);
     gpu_->add(a.gpu, b.gpu, sum.gpu);
     expect_close(sum, kExact, "add " + std::to_string(n));
-    cpu_.silu_mul(a.cpu, b.cpu, a.cpu);
-    gpu_->silu_mul(a.gpu, b.gpu, a.gpu);
-    expect_close_values(gpu_->download(a.gpu), cpu_.download(a.cpu), kElementwise, "silu_mul in place");
+  }
+  for (const auto& [rows, ffn] : {std::pair<int64_t, int64_t>{1, 7}, {5, 1000}}) {
+    Pair gate_up = random_activation({rows, 2 * ffn}, 4.0f);
+    Output act = output({rows, ffn});
+    cpu_.swiglu(gate_up.cpu, act.cpu);
+    gpu_->swiglu(gate_up.gpu, act.gpu);
+    expect_close(act, kElementwise, "swiglu " + std::to_string(ffn));
+  }
+}
+
+TEST_F(CudaBackendTest, AddRmsNormWritesTheSumBackAndNormalisesIt) {
+  const int64_t shapes[][2] = {{1, 1}, {3, 80}, {2, 4097}, {1, 1536}, {4, 7168}};
+  for (const auto& [rows, width] : shapes) {
+    Pair x = random_activation({rows, width}, 3.0f);
+    Pair delta = random_activation({rows, width}, 3.0f);
+    Pair w = random_activation({width});
+    Output out = output({rows, width});
+    cpu_.add_rmsnorm(x.cpu, delta.cpu, w.cpu, 1e-6f, out.cpu);
+    gpu_->add_rmsnorm(x.gpu, delta.gpu, w.gpu, 1e-6f, out.gpu);
+    expect_close(out, kReduction, "add_rmsnorm width " + std::to_string(width));
+    expect_close_values(gpu_->download(x.gpu), cpu_.download(x.cpu), kExact, "add_rmsnorm sum " + std::to_string(width));
+  }
+}
+
+// A fused q|k|v row (6 q heads, 2 kv heads) rotated and split into q and scattered cache slots, for
+// whole-head and partial interleaved rotations, into fp32 and bf16 caches.
+TEST_F(CudaBackendTest, RopeWriteQkvMatchesCpuRopeAndWriteKv) {
+  const int64_t tokens = 5, heads = 6, kv_heads = 2, head_dim = 64;
+  const std::vector<int32_t> positions = {0, 1, 77, 400, 4095};
+  const std::vector<int32_t> slots = {17, 3, 8, 0, 11};
+  for (const auto& [half, interleaved] : {std::pair<int64_t, bool>{32, false}, {16, true}}) {
+    RopeTable table;
+    for (int64_t i = 0; i < half; ++i) table.inv_freq.push_back(std::pow(10000.0f, -2.0f * i / (2 * half)));
+    table.attention_factor = 1.1f;
+    table.interleaved = interleaved;
+    const std::string what = std::string("rope_write_qkv") + (interleaved ? " interleaved" : "");
+    Pair qkv = random_activation({tokens, (heads + 2 * kv_heads) * head_dim});
+    Pair k_cache = random_activation({24, kv_heads * head_dim});
+    Pair v_cache = random_activation({24, kv_heads * head_dim});
+    Output q = output({tokens, heads, head_dim});
+    cpu_.rope_write_qkv(qkv.cpu, positions, table, slots, q.cpu, k_cache.cpu, v_cache.cpu);
+    gpu_->rope_write_qkv(qkv.gpu, positions, table, slots, q.gpu, k_cache.gpu, v_cache.gpu);
+    expect_close(q, kReduction, what + " q");
+    expect_close_values(gpu_->download(k_cache.gpu), cpu_.download(k_cache.cpu), kReduction, what + " k cache");
+    expect_close_values(gpu_->download(v_cache.gpu), cpu_.download(v_cache.cpu), kExact, what + " v cache");
+
+    Tensor k_bf16 = gpu_->alloc({24, kv_heads * head_dim}, DType::kBF16);
+    Tensor v_bf16 = gpu_->alloc({24, kv_heads * head_dim}, DType::kBF16);
+    Output q2 = output({tokens, heads, head_dim});
+    gpu_->rope_write_qkv(qkv.gpu, positions, table, slots, q2.gpu, k_bf16, v_bf16);
+    const std::vector<float> k_rows = gpu_->download(k_bf16);
+    const std::vector<float> v_rows = gpu_->download(v_bf16);
+    const std::vector<float> k_ref = cpu_.download(k_cache.cpu);
+    const std::vector<float> v_ref = cpu_.download(v_cache.cpu);
+    std::vector<float> k_got, k_want, v_got, v_want;
+    for (int32_t slot : slots) {
+      const int64_t begin = slot * kv_heads * head_dim;
+      k_got.insert(k_got.end(), k_rows.begin() + begin, k_rows.begin() + begin + kv_heads * head_dim);
+      k_want.insert(k_want.end(), k_ref.begin() + begin, k_ref.begin() + begin + kv_heads * head_dim);
+      v_got.insert(v_got.end(), v_rows.begin() + begin, v_rows.begin() + begin + kv_heads * head_dim);
+      v_want.insert(v_want.end(), v_ref.begin() + begin, v_ref.begin() + begin + kv_heads * head_dim);
+    }
+    expect_close_values(k_got, k_want, kBf16Rounding, what + " bf16 k cache");
+    expect_close_values(v_got, v_want, kBf16Rounding, what + " bf16 v cache");
   }
 }
 
@@ -545,6 +611,166 @@ TEST_F(CudaBackendTest, TensorCorePrefillAttentionMatchesCpuWithinBf16Rounding) 
     gpu.attention(gpu_q, gpu_cache[0], gpu_cache[1], seqs, params, gpu_out);
     expect_close_values(gpu.download(gpu_out), cpu_.download(cpu_out), 1e-2,
                         "tensor-core attention H=" + std::to_string(c.heads) + " KH=" + std::to_string(c.kv_heads));
+  }
+}
+
+// Decode rows of sample groups: the samples of a group share its first `shared_blocks` blocks (the
+// prompt), then own blocks up to their contexts (contexts ≥ shared_blocks × block_size). Block ids
+// are shuffled over the whole cache; `num_blocks` receives the cache size in blocks.
+struct SampleGroup {
+  int64_t shared_blocks = 0;
+  std::vector<int64_t> contexts;  // one per sample
+};
+std::vector<AttentionSeq> sample_group_seqs(const std::vector<SampleGroup>& groups, int64_t block_size,
+                                            std::mt19937& rng, int64_t& num_blocks) {
+  num_blocks = 0;
+  for (const SampleGroup& group : groups) {
+    num_blocks += group.shared_blocks;
+    for (int64_t context : group.contexts) num_blocks += (context + block_size - 1) / block_size - group.shared_blocks;
+  }
+  std::vector<int32_t> ids(num_blocks);
+  for (int64_t i = 0; i < num_blocks; ++i) ids[i] = static_cast<int32_t>(i);
+  std::shuffle(ids.begin(), ids.end(), rng);
+  std::vector<AttentionSeq> seqs;
+  size_t next = 0;
+  for (const SampleGroup& group : groups) {
+    const std::vector<int32_t> shared(ids.begin() + next, ids.begin() + next + group.shared_blocks);
+    next += group.shared_blocks;
+    for (int64_t context : group.contexts) {
+      AttentionSeq seq{static_cast<int64_t>(seqs.size()), 1, context, shared};
+      while (static_cast<int64_t>(seq.block_table.size()) * block_size < context) seq.block_table.push_back(ids[next++]);
+      seqs.push_back(std::move(seq));
+    }
+  }
+  return seqs;
+}
+
+// A KV cache of `slots` random rows on `gpu` (its kv_cache_dtype(), written through write_kv) and
+// the same values on the CPU (rounded to bf16 when the GPU stores bf16).
+struct KvPair {
+  Tensor cpu;
+  Tensor gpu;
+};
+KvPair random_cache(CpuBackend& cpu, CudaBackend& gpu, int64_t slots, int64_t width, std::mt19937& rng) {
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> rows(slots * width);
+  for (float& value : rows) value = dist(rng);
+  Tensor staged = gpu.alloc({slots, width}, DType::kF32);
+  gpu.upload_activation(rows, staged);
+  KvPair cache{cpu.alloc({slots, width}, DType::kF32), gpu.alloc({slots, width}, gpu.kv_cache_dtype())};
+  std::vector<int32_t> all_slots(slots);
+  for (int64_t t = 0; t < slots; ++t) all_slots[t] = static_cast<int32_t>(t);
+  gpu.write_kv(staged, all_slots, cache.gpu);
+  if (gpu.kv_cache_dtype() == DType::kBF16) {
+    for (float& value : rows) value = round_to_bf16(value);
+  }
+  cpu.upload(rows, cache.cpu);
+  return cache;
+}
+
+// Decode steps whose rows come in sample groups sharing prompt blocks (the cascade plan of
+// kernels/attention_decode.cu) against the CPU spec, one step holding: 64 samples on a 4100-token
+// prompt (256 shared blocks, contexts to 8.3k), 3 samples on a 300-token prompt, 4 samples sharing
+// 40 blocks of which one has no own position, 2 samples sharing too few blocks to be grouped, and
+// single rows (contexts 1, 33, 5000). Bounds: bf16 cache with bf16 activations runs the
+// tensor-core kernel (q and probabilities rounded to bf16, as the tensor-core prefill test: 1e-2);
+// the fp32 cache and the MLA shape run the fp32 kernels (kReduction).
+TEST_F(CudaBackendTest, SharedPrefixDecodeAttentionMatchesCpuForSampleGroups) {
+  constexpr int64_t kBlockSize = 16;
+  std::uniform_int_distribution<int64_t> extra(1, 4200);
+  SampleGroup large{256, {}};
+  for (int i = 0; i < 64; ++i) large.contexts.push_back(4100 + extra(rng_));
+  const std::vector<SampleGroup> dense_groups = {
+      {0, {5000}},  large,       {18, {301, 420, 500}}, {0, {1}},    {40, {640, 700, 641, 1000}},
+      {10, {200, 900}}, {0, {33}}};
+  const std::vector<SampleGroup> mla_groups = {{18, {301, 420, 500}}, {0, {70}}, {20, {330, 700}}};
+  struct Case {
+    DType kv_cache;
+    AttentionParams params;
+    const std::vector<SampleGroup>* groups;
+    double bound;
+  };
+  for (const Case& c : {Case{DType::kBF16, {12, 2, 128, 128, false, 0.0884f, kBlockSize}, &dense_groups, 1e-2},
+                        Case{DType::kBF16, {28, 4, 128, 128, false, 0.0884f, kBlockSize}, &dense_groups, 1e-2},
+                        Case{DType::kF32, {12, 2, 128, 128, false, 0.0884f, kBlockSize}, &dense_groups, kReduction},
+                        Case{DType::kBF16, {128, 1, 576, 512, true, 0.0417f, kBlockSize}, &mla_groups, kReduction}}) {
+    Result<std::unique_ptr<CudaBackend>> created =
+        CudaBackend::create(CudaBackendOptions{DType::kBF16, GemmActivations::kBf16, c.kv_cache});
+    ASSERT_TRUE(created.is_ok()) << created.status().message();
+    CudaBackend& gpu = **created;
+    const AttentionParams& params = c.params;
+    int64_t num_blocks = 0;
+    const std::vector<AttentionSeq> seqs = sample_group_seqs(*c.groups, kBlockSize, rng_, num_blocks);
+    const int64_t slots = num_blocks * kBlockSize;
+    KvPair keys = random_cache(cpu_, gpu, slots, params.num_kv_heads * params.k_dim, rng_);
+    KvPair values = params.v_in_k ? KvPair{} : random_cache(cpu_, gpu, slots, params.num_kv_heads * params.v_dim, rng_);
+    const auto rows = static_cast<int64_t>(seqs.size());
+    const std::vector<float> q_values = random(rows * params.num_heads * params.k_dim, 2.0f);
+    Tensor cpu_q = cpu_.alloc({rows, params.num_heads, params.k_dim}, DType::kF32);
+    cpu_.upload(q_values, cpu_q);
+    Tensor gpu_q = gpu.alloc({rows, params.num_heads, params.k_dim}, DType::kF32);
+    gpu.upload_activation(q_values, gpu_q);
+    Tensor cpu_out = cpu_.alloc({rows, params.num_heads, params.v_dim}, DType::kF32);
+    Tensor gpu_out = gpu.alloc({rows, params.num_heads, params.v_dim}, DType::kF32);
+    cpu_.attention(cpu_q, keys.cpu, values.cpu, seqs, params, cpu_out);
+    gpu.attention(gpu_q, keys.gpu, values.gpu, seqs, params, gpu_out);
+    expect_close_values(gpu.download(gpu_out), cpu_.download(cpu_out), c.bound,
+                        "shared-prefix decode H=" + std::to_string(params.num_heads) + " KH=" +
+                            std::to_string(params.num_kv_heads) + " k_dim=" + std::to_string(params.k_dim) +
+                            " cache " + std::string(dtype_name(c.kv_cache)));
+  }
+}
+
+// Decode steps recorded as a CUDA graph and replayed while the group structure changes: two
+// groups of 4, then one group of 5 and 3 single rows, then no sharing, then all 8 rows in one
+// group (contexts moving within the 1024 bucket), then 6 rows after two sequences finish (a new
+// recording). Every step's output matches the CPU spec within the tensor-core bound.
+TEST_F(CudaBackendTest, ReplayedSharedPrefixDecodeFollowsChangingGroups) {
+  Result<std::unique_ptr<CudaBackend>> created = CudaBackend::create(CudaBackendOptions{});
+  ASSERT_TRUE(created.is_ok()) << created.status().message();
+  CudaBackend& gpu = **created;
+  constexpr int64_t kBlockSize = 16;
+  const AttentionParams params{12, 2, 128, 128, false, 0.0884f, kBlockSize};
+  const std::vector<std::vector<SampleGroup>> steps = {
+      {{20, {330, 400, 350, 900}}, {17, {300, 290, 280, 1000}}},
+      {{20, {331, 401, 351, 901}}, {17, {301, 291, 281, 1001}}},
+      {{20, {332, 402, 352, 902}}, {17, {302, 292, 282, 1002}}},
+      {{30, {500, 600, 700, 800, 1003}}, {0, {10}}, {0, {700}}, {0, {1}}},
+      {{0, {100}}, {0, {200}}, {0, {300}}, {0, {400}}, {0, {500}}, {0, {600}}, {0, {700}}, {0, {1000}}},
+      {{50, {801, 802, 803, 804, 805, 806, 807, 990}}},
+      {{20, {333, 403, 353}}, {17, {303, 293, 1004}}},
+      {{20, {334, 404, 354}}, {17, {304, 294, 1005}}},
+      {{20, {335, 405, 355}}, {0, {305}}, {0, {295}}, {0, {1006}}},
+  };
+  // One cache large enough for every step's layout (each step draws its own block ids from it).
+  constexpr int64_t kCacheBlocks = 600;
+  const int64_t slots = kCacheBlocks * kBlockSize;
+  KvPair keys = random_cache(cpu_, gpu, slots, params.num_kv_heads * params.k_dim, rng_);
+  KvPair values = random_cache(cpu_, gpu, slots, params.num_kv_heads * params.v_dim, rng_);
+  std::map<int64_t, std::pair<Tensor, Tensor>> q_out;  // by rows: the tensors a recorded graph points at
+  for (size_t step = 0; step < steps.size(); ++step) {
+    int64_t num_blocks = 0;
+    const std::vector<AttentionSeq> seqs = sample_group_seqs(steps[step], kBlockSize, rng_, num_blocks);
+    ASSERT_LE(num_blocks, kCacheBlocks);
+    const auto rows = static_cast<int64_t>(seqs.size());
+    auto [it, added] = q_out.try_emplace(rows);
+    if (added) {
+      it->second = {gpu.alloc({rows, params.num_heads, params.k_dim}, DType::kF32),
+                    gpu.alloc({rows, params.num_heads, params.v_dim}, DType::kF32)};
+    }
+    const std::vector<float> q_values = random(rows * params.num_heads * params.k_dim, 2.0f);
+    gpu.upload_activation(q_values, it->second.first);
+    Tensor cpu_q = cpu_.alloc({rows, params.num_heads, params.k_dim}, DType::kF32);
+    cpu_.upload(q_values, cpu_q);
+    Tensor cpu_out = cpu_.alloc({rows, params.num_heads, params.v_dim}, DType::kF32);
+    cpu_.attention(cpu_q, keys.cpu, values.cpu, seqs, params, cpu_out);
+    int64_t max_context = 0;
+    for (const AttentionSeq& seq : seqs) max_context = std::max(max_context, seq.context_len);
+    gpu.begin_decode_step(rows, max_context);
+    gpu.attention(it->second.first, keys.gpu, values.gpu, seqs, params, it->second.second);
+    gpu.end_decode_step();
+    expect_close_values(gpu.download(it->second.second), cpu_.download(cpu_out), 1e-2,
+                        "replayed shared-prefix decode, step " + std::to_string(step));
   }
 }
 

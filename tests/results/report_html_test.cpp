@@ -215,8 +215,16 @@ TEST_F(ReportTest, UnknownRunIsNotFoundAndLeavesNoPage) {
   EXPECT_FALSE(fs::exists(path + ".tmp"));
 }
 
+TEST_F(ReportTest, MissingFolderIsCreated) {
+  std::string path = (dir_ / "no-such-folder" / "deeper" / "report.html").string();
+  Status st = write_report_html(*store_, {}, path);
+  ASSERT_TRUE(st.is_ok()) << st.message();
+  EXPECT_TRUE(fs::exists(path));
+}
+
 TEST_F(ReportTest, UnwritablePathIsAnIoErrorNamingIt) {
-  std::string path = (dir_ / "no-such-folder" / "report.html").string();
+  std::ofstream(dir_ / "a-file") << "not a folder";
+  std::string path = (dir_ / "a-file" / "report.html").string();
   Status st = write_report_html(*store_, {}, path);
   EXPECT_EQ(st.code(), StatusCode::kIOError);
   EXPECT_NE(st.message().find(path), std::string::npos) << st.message();

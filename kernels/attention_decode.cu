@@ -1,0 +1,531 @@
+// Decode attention on the tensor cores with shared prefixes read once per group (cascade
+// attention), for dispatch.h's decode_attention(): dense width-128 heads, a bf16 cache.
+//
+// Work item: one KV head (blockIdx.y) × a run of key positions × a query tile. A suffix item's tile
+// is one decode row's GQA group of query heads (≤ 16 MMA rows); a prefix item's tile is up to
+// kMaxDecodeTileTokens rows of one sample group × their GQA heads (≤ 64 MMA rows), all of which see
+// the whole shared prefix. The block (4 warps) streams 64-key tiles of K and V through the block
+// table into shared memory with 16-byte cp.async copies, double-buffered so the next tile's loads
+// are in flight while this one is computed; every K/V byte of the run is read once per block.
+// Each warp runs S = Q·Kᵀ and O += P·V with mma.sync m16n8k16 (bf16 in, fp32 accumulate): the
+// score accumulator is re-packed in registers as the A operand of P·V (FlashAttention-2), and the
+// output stays in registers. A suffix tile has only 16 rows, so its 4 warps split each key tile
+// (16 keys each) and are merged through shared memory at the end; a prefix tile gives each warp
+// its own 16 rows. Every item writes its normalised output and log-sum-exp as one partial result
+// ("entry"); a last kernel merges each row's entries (the split-K merge: weights exp(lse − max)).
+//
+// The plan (host): the longest item (total positions / a target item count, ≥ two key tiles)
+// bounds the item count by target + rows, so capacities — and so the launch shapes of a recorded
+// decode step — depend on the row count only; padded items have an empty key run and exit. Each
+// run is then cut into items of equal length, so no short last item leaves a wave half empty.
+#include <cuda_bf16.h>
+
+#include <algorithm>
+#include <cfloat>
+#include <unordered_map>
+
+#include "kernels/attention_tc.cuh"
+#include "kernels/cuda_check.cuh"
+#include "kernels/dispatch.h"
+
+namespace r1b::kernels {
+
+namespace {
+
+constexpr int kWarps = 4;
+constexpr int kThreads = kWarps * 32;
+constexpr int kKeys = 64;              // key positions per shared-memory tile
+constexpr int kDim = 128;
+constexpr int kPitch = kDim + 8;       // bf16 per shared row: 272 bytes, so 8 ldmatrix rows hit distinct banks
+constexpr int kStages = 2;
+constexpr int kMaxTileRows = kWarps * 16;
+constexpr int64_t kMinSharedPrefix = 256;  // shorter common prefixes are attended per row
+constexpr int64_t kMinChunk = 2 * kKeys;   // fewer positions per item make the merge the larger cost
+constexpr int64_t kItemsPerSm = 8;         // target work items (× KV heads) per SM: ~3 waves of 3 blocks
+constexpr int kSuffixInts = 5;
+constexpr int kPrefixInts = 4;
+constexpr int kTileInts = 2 + static_cast<int>(kMaxDecodeTileTokens);
+constexpr float kLog2e = 1.4426950408889634f;
+constexpr float kLn2 = 0.6931471805599453f;
+
+struct alignas(16) Shared {
+  union {
+    struct {
+      __nv_bfloat16 k[kStages][kKeys * kPitch];
+      __nv_bfloat16 v[kStages][kKeys * kPitch];
+    } tiles;
+    struct {
+      float out[kWarps][16][kDim + 4];
+      float max[kWarps][16];
+      float sum[kWarps][16];
+    } merge;
+  };
+  int rows[kMaxDecodeTileTokens];     // q row of each tile token
+  int entries[kMaxDecodeTileTokens];  // partial result of each tile token
+};
+
+// 16 bytes global → shared without passing through registers; zero-filled when !valid.
+__device__ inline void copy16(void* dst, const void* src, bool valid) {
+  const auto address = static_cast<unsigned>(__cvta_generic_to_shared(dst));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(address), "l"(src), "r"(valid ? 16 : 0));
+}
+__device__ inline void commit_copies() { asm volatile("cp.async.commit_group;\n" ::); }
+template <int kPending>
+__device__ inline void wait_copies() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending));
+}
+
+__device__ inline void load_matrices(uint32_t (&r)[4], const __nv_bfloat16* p) {
+  const auto address = static_cast<unsigned>(__cvta_generic_to_shared(p));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(address));
+}
+__device__ inline void load_matrices_transposed(uint32_t (&r)[4], const __nv_bfloat16* p) {
+  const auto address = static_cast<unsigned>(__cvta_generic_to_shared(p));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(address));
+}
+
+// d += a · b for a 16×16 (row-major) by 16×8 (column-major) bf16 product, fp32 accumulator.
+__device__ inline void mma(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+      "{%0, %1, %2, %3};\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// Two floats as packed bf16, `low` in the low half (the lower column of a fragment pair).
+__device__ inline uint32_t pack_bf16(float low, float high) {
+  const __nv_bfloat162 pair = __floats2bfloat162_rn(low, high);
+  return *reinterpret_cast<const uint32_t*>(&pair);
+}
+
+// The block's query tile (sm.rows / sm.entries, `tokens` of them, × the GQA group of kv_head)
+// over key positions [key_begin, key_end) of `table`; writes one partial result per (token, head).
+// kRowWarps: warps with their own 16 rows (1: suffix tiles, 4: prefix tiles); the other
+// kWarps / kRowWarps split each key tile.
+template <int kRowWarps>
+__device__ void attend(const float* q, const __nv_bfloat16* keys, const __nv_bfloat16* values, const int32_t* table,
+                       int64_t key_begin, int64_t key_end, int tokens, const AttentionShape& shape, int64_t kv_head,
+                       float* partial_out, float* partial_lse, Shared& sm) {
+  constexpr int kKeyWarps = kWarps / kRowWarps;
+  constexpr int kWarpKeys = kKeys / kKeyWarps;  // keys per warp per tile
+  constexpr int kScoreBlocks = kWarpKeys / 8;
+  const int group = static_cast<int>(shape.heads / shape.kv_heads);
+  const int tile_rows = tokens * group;
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int row_group = warp % kRowWarps, key_slice = warp / kRowWarps;
+  const int quad_row = lane / 4, quad_col = (lane % 4) * 2;
+
+  // Q fragments (rows quad_row and quad_row + 8 of this warp's 16), rounded to bf16.
+  uint32_t q_frag[kDim / 16][4];
+  const float* q_rows[2] = {nullptr, nullptr};
+  for (int half = 0; half < 2; ++half) {
+    const int r = row_group * 16 + quad_row + half * 8;
+    if (r < tile_rows) {
+      q_rows[half] = q + (int64_t{sm.rows[r / group]} * shape.heads + kv_head * group + r % group) * kDim;
+    }
+  }
+#pragma unroll
+  for (int kk = 0; kk < kDim / 16; ++kk) {
+#pragma unroll
+    for (int part = 0; part < 4; ++part) {
+      const float* row = q_rows[part % 2];
+      const int col = kk * 16 + quad_col + (part / 2) * 8;
+      const float2 value = row != nullptr ? *reinterpret_cast<const float2*>(row + col) : make_float2(0.0f, 0.0f);
+      q_frag[kk][part] = pack_bf16(value.x, value.y);
+    }
+  }
+
+  auto load_tile = [&](int64_t tile_begin, int stage) {
+    for (int i = threadIdx.x; i < kKeys * (kDim / 8); i += kThreads) {
+      const int j = i / (kDim / 8), c = (i % (kDim / 8)) * 8;
+      const int64_t p = tile_begin + j;
+      const bool valid = p < key_end;
+      const int64_t slot = valid ? int64_t{table[p / shape.block_size]} * shape.block_size + p % shape.block_size : 0;
+      copy16(sm.tiles.k[stage] + j * kPitch + c, keys + slot * shape.k_row + kv_head * kDim + c, valid);
+      copy16(sm.tiles.v[stage] + j * kPitch + c, values + slot * shape.v_row + kv_head * shape.v_head_stride + c,
+             valid);
+    }
+    commit_copies();
+  };
+
+  const float score_scale = shape.scale * kLog2e;  // scores in log2 units: exp2f below
+  float o[kDim / 8][4];
+#pragma unroll
+  for (int n = 0; n < kDim / 8; ++n) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.0f;
+  float run_max[2] = {-FLT_MAX, -FLT_MAX};
+  float run_sum[2] = {0.0f, 0.0f};  // this lane's columns only; summed over the quad at the end
+
+  const int64_t num_tiles = (key_end - key_begin + kKeys - 1) / kKeys;
+  load_tile(key_begin, 0);
+  for (int64_t t = 0; t < num_tiles; ++t) {
+    const int stage = static_cast<int>(t % kStages);
+    if (t + 1 < num_tiles) {
+      load_tile(key_begin + (t + 1) * kKeys, static_cast<int>((t + 1) % kStages));
+    } else {
+      commit_copies();  // an empty group keeps wait_copies<1> meaning "tile t has landed"
+    }
+    wait_copies<1>();
+    __syncthreads();
+    const __nv_bfloat16* k_s = sm.tiles.k[stage] + key_slice * kWarpKeys * kPitch;
+    const __nv_bfloat16* v_s = sm.tiles.v[stage] + key_slice * kWarpKeys * kPitch;
+    const int64_t warp_begin = key_begin + t * kKeys + key_slice * kWarpKeys;
+
+    float s[kScoreBlocks][4];
+#pragma unroll
+    for (int nb = 0; nb < kScoreBlocks; ++nb) s[nb][0] = s[nb][1] = s[nb][2] = s[nb][3] = 0.0f;
+    // ldmatrix x4 over keys nb·8 + (lane % 8), dims kk·16 + (lane / 8)·8: B fragments of k-steps kk, kk + 1.
+#pragma unroll
+    for (int kk = 0; kk < kDim / 16; kk += 2) {
+#pragma unroll
+      for (int nb = 0; nb < kScoreBlocks; ++nb) {
+        uint32_t b[4];
+        load_matrices(b, k_s + (nb * 8 + (lane & 7)) * kPitch + kk * 16 + (lane >> 3) * 8);
+        mma(s[nb], q_frag[kk], b[0], b[1]);
+        mma(s[nb], q_frag[kk + 1], b[2], b[3]);
+      }
+    }
+
+    float tile_max[2] = {-FLT_MAX, -FLT_MAX};
+#pragma unroll
+    for (int nb = 0; nb < kScoreBlocks; ++nb) {
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        const int64_t p = warp_begin + nb * 8 + quad_col + (e & 1);
+        s[nb][e] = p < key_end ? s[nb][e] * score_scale : -INFINITY;
+        tile_max[e / 2] = fmaxf(tile_max[e / 2], s[nb][e]);
+      }
+    }
+    float rescale[2];
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+      tile_max[half] = fmaxf(tile_max[half], __shfl_xor_sync(0xffffffffu, tile_max[half], 1));
+      tile_max[half] = fmaxf(tile_max[half], __shfl_xor_sync(0xffffffffu, tile_max[half], 2));
+      const float new_max = fmaxf(run_max[half], tile_max[half]);
+      rescale[half] = exp2f(run_max[half] - new_max);
+      run_max[half] = new_max;
+      run_sum[half] *= rescale[half];
+    }
+#pragma unroll
+    for (int nb = 0; nb < kScoreBlocks; ++nb) {
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        s[nb][e] = exp2f(s[nb][e] - run_max[e / 2]);  // masked: exp2(−inf) = 0
+        run_sum[e / 2] += s[nb][e];
+      }
+    }
+#pragma unroll
+    for (int n = 0; n < kDim / 8; ++n) {
+      o[n][0] *= rescale[0];
+      o[n][1] *= rescale[0];
+      o[n][2] *= rescale[1];
+      o[n][3] *= rescale[1];
+    }
+    // O += P · V per 16 keys: the score accumulators of key blocks 2j, 2j + 1 are P's A fragment;
+    // ldmatrix x4 transposed over keys j·16 + (lane % 8) + ((lane / 8) % 2)·8, dims (n + lane / 16)·8.
+#pragma unroll
+    for (int j = 0; j < kScoreBlocks / 2; ++j) {
+      const uint32_t p_frag[4] = {pack_bf16(s[2 * j][0], s[2 * j][1]), pack_bf16(s[2 * j][2], s[2 * j][3]),
+                                  pack_bf16(s[2 * j + 1][0], s[2 * j + 1][1]),
+                                  pack_bf16(s[2 * j + 1][2], s[2 * j + 1][3])};
+      const __nv_bfloat16* v_rows = v_s + (j * 16 + (lane & 7) + ((lane >> 3) & 1) * 8) * kPitch + (lane >> 4) * 8;
+#pragma unroll
+      for (int n = 0; n < kDim / 8; n += 2) {
+        uint32_t b[4];
+        load_matrices_transposed(b, v_rows + n * 8);
+        mma(o[n], p_frag, b[0], b[1]);
+        mma(o[n + 1], p_frag, b[2], b[3]);
+      }
+    }
+    __syncthreads();  // this stage is refilled two tiles on
+  }
+  wait_copies<0>();
+  __syncthreads();  // the tiles' shared memory becomes the merge area
+
+  for (int half = 0; half < 2; ++half) {
+    run_sum[half] += __shfl_xor_sync(0xffffffffu, run_sum[half], 1);
+    run_sum[half] += __shfl_xor_sync(0xffffffffu, run_sum[half], 2);
+    if (lane % 4 == 0) {
+      sm.merge.max[warp][quad_row + half * 8] = run_max[half];
+      sm.merge.sum[warp][quad_row + half * 8] = run_sum[half];
+    }
+  }
+#pragma unroll
+  for (int n = 0; n < kDim / 8; ++n) {
+    *reinterpret_cast<float2*>(&sm.merge.out[warp][quad_row][n * 8 + quad_col]) = make_float2(o[n][0], o[n][1]);
+    *reinterpret_cast<float2*>(&sm.merge.out[warp][quad_row + 8][n * 8 + quad_col]) = make_float2(o[n][2], o[n][3]);
+  }
+  __syncthreads();
+  for (int idx = threadIdx.x; idx < kRowWarps * 16 * kDim; idx += kThreads) {
+    const int r = idx / kDim, d = idx % kDim;
+    if (r >= tile_rows) break;
+    const int rg = r / 16, rr = r % 16;
+    float max_all = -FLT_MAX;
+    for (int kw = 0; kw < kKeyWarps; ++kw) max_all = fmaxf(max_all, sm.merge.max[kw * kRowWarps + rg][rr]);
+    float sum = 0.0f, value = 0.0f;
+    for (int kw = 0; kw < kKeyWarps; ++kw) {
+      const int w = kw * kRowWarps + rg;
+      const float weight = exp2f(sm.merge.max[w][rr] - max_all);
+      sum += sm.merge.sum[w][rr] * weight;
+      value += sm.merge.out[w][rr][d] * weight;
+    }
+    const int64_t entry_head = int64_t{sm.entries[r / group]} * shape.heads + kv_head * group + r % group;
+    partial_out[entry_head * kDim + d] = sum > 0.0f ? value / sum : 0.0f;
+    if (d == 0) partial_lse[entry_head] = sum > 0.0f ? (max_all + log2f(sum)) * kLn2 : -INFINITY;
+  }
+}
+
+// suffix_items [capacity, 5]: q row, first key, end key, entry, table offset.
+__global__ void __launch_bounds__(kThreads, 3)
+    suffix_kernel(const float* q, const __nv_bfloat16* keys, const __nv_bfloat16* values, const int32_t* items,
+                  const int32_t* block_tables, AttentionShape shape, float* partial_out, float* partial_lse) {
+  const int32_t* item = items + int64_t{kSuffixInts} * blockIdx.x;
+  if (item[2] <= item[1]) return;  // padding
+  extern __shared__ __align__(128) unsigned char raw[];
+  Shared& sm = *reinterpret_cast<Shared*>(raw);
+  if (threadIdx.x == 0) {
+    sm.rows[0] = item[0];
+    sm.entries[0] = item[3];
+  }
+  __syncthreads();
+  attend<1>(q, keys, values, block_tables + item[4], item[1], item[2], 1, shape, blockIdx.y, partial_out, partial_lse,
+            sm);
+}
+
+// prefix_items [capacity, 4]: tile, chunk, first key, end key; prefix_tiles [capacity, kTileInts]:
+// rows, table offset, q rows. Entry of row r for chunk c: entry_offsets[r] + c. Two blocks per SM:
+// its 64-key score tiles need more registers than three blocks leave (they spill).
+__global__ void __launch_bounds__(kThreads, 2)
+    prefix_kernel(const float* q, const __nv_bfloat16* keys, const __nv_bfloat16* values, const int32_t* items,
+                  const int32_t* tiles, const int32_t* entry_offsets, const int32_t* block_tables,
+                  AttentionShape shape, float* partial_out, float* partial_lse) {
+  const int32_t* item = items + int64_t{kPrefixInts} * blockIdx.x;
+  if (item[3] <= item[2]) return;  // padding
+  const int32_t* tile = tiles + int64_t{kTileInts} * item[0];
+  extern __shared__ __align__(128) unsigned char raw[];
+  Shared& sm = *reinterpret_cast<Shared*>(raw);
+  if (threadIdx.x < tile[0]) {
+    const int row = tile[2 + threadIdx.x];
+    sm.rows[threadIdx.x] = row;
+    sm.entries[threadIdx.x] = entry_offsets[row] + item[1];
+  }
+  __syncthreads();
+  attend<kWarps>(q, keys, values, block_tables + tile[1], item[2], item[3], tile[0], shape, blockIdx.y, partial_out,
+                 partial_lse, sm);
+}
+
+// Block (q row, head), thread = output column: out = Σ_e w_e · partial_e / Σ_e w_e over the row's
+// entries, w_e = exp(lse_e − max lse). The weights of up to kDim entries at a time are computed
+// once into shared memory, so the column loop only streams independent loads.
+__global__ void __launch_bounds__(kDim) merge_entries_kernel(const int32_t* entry_offsets, int64_t heads,
+                                                             const float* partial_out, const float* partial_lse,
+                                                             float* out) {
+  __shared__ float weight_s[kDim];
+  __shared__ float max_s[kDim / 32];
+  const int64_t row = blockIdx.x, head = blockIdx.y;
+  const int begin = entry_offsets[row], end = entry_offsets[row + 1];
+  if (begin == end) return;
+  float max_lse = -INFINITY;
+  for (int e = begin + threadIdx.x; e < end; e += kDim) max_lse = fmaxf(max_lse, partial_lse[e * heads + head]);
+  for (int offset = 16; offset > 0; offset /= 2) {
+    max_lse = fmaxf(max_lse, __shfl_xor_sync(0xffffffffu, max_lse, offset));
+  }
+  if (threadIdx.x % 32 == 0) max_s[threadIdx.x / 32] = max_lse;
+  __syncthreads();
+  for (int w = 0; w < kDim / 32; ++w) max_lse = fmaxf(max_lse, max_s[w]);
+  float total = 0.0f, sum = 0.0f;
+  for (int base = begin; base < end; base += kDim) {
+    const int e = base + static_cast<int>(threadIdx.x);
+    __syncthreads();  // the previous batch's weights are read
+    weight_s[threadIdx.x] = e < end ? expf(partial_lse[e * heads + head] - max_lse) : 0.0f;
+    __syncthreads();
+    const int count = min(kDim, end - base);
+    const float* column = partial_out + (base * heads + head) * kDim + threadIdx.x;
+#pragma unroll 8
+    for (int i = 0; i < count; ++i) {
+      total += weight_s[i];
+      sum += weight_s[i] * column[i * heads * kDim];
+    }
+  }
+  out[(row * heads + head) * kDim + threadIdx.x] = sum / total;
+}
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Most positions per work item: total / target rounded up to whole key tiles (≥ kMinChunk), so
+// that Σ ceil(length / chunk) ≤ target + number of runs.
+int64_t chunk_for(int64_t total_positions, int64_t target) {
+  return std::max<int64_t>(kMinChunk, ceil_div(ceil_div(total_positions, target), kKeys) * kKeys);
+}
+
+// A run of `length` positions in as few items as `chunk` allows, of equal length (whole key tiles):
+// no short last item that would leave the last wave of blocks half empty.
+int64_t balanced_chunk(int64_t length, int64_t chunk) {
+  return length == 0 ? chunk : ceil_div(ceil_div(length, ceil_div(length, chunk)), kKeys) * kKeys;
+}
+
+}  // namespace
+
+bool decode_attention_fits(const AttentionShape& shape, ElementType cache_type) {
+  const int64_t group = shape.kv_heads > 0 ? shape.heads / shape.kv_heads : 0;
+  return shape.tensor_cores && cache_type == ElementType::kBF16 && !shape.v_in_k && shape.k_dim == kDim &&
+         shape.v_dim == kDim && group >= 1 && group <= 16 && shape.k_row % 8 == 0 && shape.v_row % 8 == 0 &&
+         shape.v_head_stride % 8 == 0;
+}
+
+DecodePlan plan_decode_attention(const DecodeRow* rows, int64_t num_rows, int64_t q_rows, const AttentionShape& shape) {
+  const int64_t group = shape.heads / shape.kv_heads;
+  const int64_t tile_tokens = std::min(kMaxDecodeTileTokens, kMaxTileRows / group);
+  const int64_t target = ceil_div(kItemsPerSm * num_sms(), shape.kv_heads);
+  // A group has ≥ 2 rows and ceil(n / tile_tokens) ≤ n / 2 tiles (tile_tokens ≥ 4).
+  const int64_t tile_capacity = num_rows / 2;
+  DecodePlan plan;
+  plan.suffix_items.assign((target + num_rows) * kSuffixInts, 0);
+  plan.prefix_items.assign((tile_capacity > 0 ? target + tile_capacity : 0) * kPrefixInts, 0);
+  plan.prefix_tiles.assign(tile_capacity * kTileInts, 0);
+  plan.entry_offsets.assign(q_rows + 1, 0);
+  // Suffix entries ≤ target + rows; prefix entries Σ_g n_g · chunks_g ≤ tile_tokens · target + rows.
+  plan.entry_capacity = target + num_rows + (tile_capacity > 0 ? tile_tokens * target + num_rows : 0);
+
+  // Groups: rows by first block id, in order of first appearance.
+  struct Group {
+    std::vector<int64_t> members;
+    int64_t prefix = 0;  // shared positions
+    int64_t chunk = 0;   // positions per prefix item
+    int64_t chunks = 0;
+  };
+  std::vector<Group> groups;
+  std::unordered_map<int32_t, size_t> by_first_block;
+  for (int64_t i = 0; i < num_rows; ++i) {
+    if (rows[i].table_blocks == 0) continue;
+    const auto [it, added] = by_first_block.try_emplace(rows[i].block_table_host[0], groups.size());
+    if (added) groups.emplace_back();
+    groups[it->second].members.push_back(i);
+  }
+  std::vector<int64_t> shared_len(num_rows, 0);
+  std::vector<int64_t> group_of(num_rows, -1);
+  int64_t prefix_positions = 0;
+  for (size_t g = 0; g < groups.size(); ++g) {
+    Group& grp = groups[g];
+    if (grp.members.size() < 2) continue;
+    const DecodeRow& lead = rows[grp.members[0]];
+    int64_t blocks = lead.table_blocks;
+    for (int64_t m : grp.members) {
+      const DecodeRow& row = rows[m];
+      blocks = std::min({blocks, row.table_blocks, row.context_len / shape.block_size});
+      blocks = std::mismatch(lead.block_table_host, lead.block_table_host + blocks, row.block_table_host).first -
+               lead.block_table_host;
+    }
+    if (blocks * shape.block_size < kMinSharedPrefix) continue;
+    grp.prefix = blocks * shape.block_size;
+    prefix_positions += ceil_div(static_cast<int64_t>(grp.members.size()), tile_tokens) * grp.prefix;
+    for (int64_t m : grp.members) {
+      shared_len[m] = grp.prefix;
+      group_of[m] = static_cast<int64_t>(g);
+    }
+  }
+
+  const int64_t prefix_chunk = chunk_for(prefix_positions, target);
+  int64_t suffix_positions = 0;
+  for (int64_t i = 0; i < num_rows; ++i) suffix_positions += rows[i].context_len - shared_len[i];
+  const int64_t suffix_chunk = chunk_for(suffix_positions, target);
+
+  // Entries per q row: its prefix chunks first, then its suffix chunks.
+  for (Group& grp : groups) {
+    grp.chunk = balanced_chunk(grp.prefix, prefix_chunk);
+    grp.chunks = ceil_div(grp.prefix, grp.chunk);
+  }
+  std::vector<int64_t> row_chunk(num_rows);
+  for (int64_t i = 0; i < num_rows; ++i) {
+    const int64_t length = rows[i].context_len - shared_len[i];
+    row_chunk[i] = balanced_chunk(length, suffix_chunk);
+    const int64_t prefix_chunks = group_of[i] >= 0 ? groups[group_of[i]].chunks : 0;
+    plan.entry_offsets[rows[i].q_row + 1] = static_cast<int32_t>(prefix_chunks + ceil_div(length, row_chunk[i]));
+  }
+  for (int64_t r = 0; r < q_rows; ++r) plan.entry_offsets[r + 1] += plan.entry_offsets[r];
+
+  int64_t item = 0;
+  for (int64_t i = 0; i < num_rows; ++i) {
+    const int64_t prefix_chunks = group_of[i] >= 0 ? groups[group_of[i]].chunks : 0;
+    int64_t entry = plan.entry_offsets[rows[i].q_row] + prefix_chunks;
+    for (int64_t begin = shared_len[i]; begin < rows[i].context_len; begin += row_chunk[i]) {
+      int32_t* out = plan.suffix_items.data() + item++ * kSuffixInts;
+      out[0] = static_cast<int32_t>(rows[i].q_row);
+      out[1] = static_cast<int32_t>(begin);
+      out[2] = static_cast<int32_t>(std::min(rows[i].context_len, begin + row_chunk[i]));
+      out[3] = static_cast<int32_t>(entry++);
+      out[4] = static_cast<int32_t>(rows[i].table_offset);
+    }
+  }
+  // Prefix items chunk-major within a group, so the tiles reading one chunk run side by side (L2).
+  int64_t tile = 0, prefix_item = 0;
+  for (const Group& grp : groups) {
+    if (grp.prefix == 0) continue;
+    const int64_t first_tile = tile;
+    for (size_t m = 0; m < grp.members.size(); m += tile_tokens) {
+      int32_t* out = plan.prefix_tiles.data() + tile++ * kTileInts;
+      const auto count = std::min<int64_t>(tile_tokens, static_cast<int64_t>(grp.members.size() - m));
+      out[0] = static_cast<int32_t>(count);
+      out[1] = static_cast<int32_t>(rows[grp.members[0]].table_offset);
+      for (int64_t k = 0; k < count; ++k) out[2 + k] = static_cast<int32_t>(rows[grp.members[m + k]].q_row);
+    }
+    for (int64_t c = 0; c < grp.chunks; ++c) {
+      for (int64_t t = first_tile; t < tile; ++t) {
+        int32_t* out = plan.prefix_items.data() + prefix_item++ * kPrefixInts;
+        out[0] = static_cast<int32_t>(t);
+        out[1] = static_cast<int32_t>(c);
+        out[2] = static_cast<int32_t>(c * grp.chunk);
+        out[3] = static_cast<int32_t>(std::min(grp.prefix, (c + 1) * grp.chunk));
+      }
+    }
+  }
+  if (item * kSuffixInts > static_cast<int64_t>(plan.suffix_items.size()) ||
+      prefix_item * kPrefixInts > static_cast<int64_t>(plan.prefix_items.size()) ||
+      plan.entry_offsets[q_rows] > plan.entry_capacity) {
+    std::fprintf(stderr, "r1bench: decode attention plan over capacity at %s:%d\n", __FILE__, __LINE__);
+    std::abort();
+  }
+  return plan;
+}
+
+void decode_attention(const float* q, const void* keys, const void* values, const DecodePlan& plan,
+                      const DecodePlanOnDevice& on_device, const int32_t* block_tables, const AttentionShape& shape,
+                      float* out, Scratch& scratch, Stream stream) {
+  const auto q_rows = static_cast<int64_t>(plan.entry_offsets.size()) - 1;
+  if (q_rows <= 0 || plan.entry_capacity == 0) return;
+  const int64_t entries = plan.entry_capacity * shape.heads;
+  auto* partial_out = static_cast<float*>(
+      reserve(scratch, entries * (kDim + 1) * static_cast<int64_t>(sizeof(float)), stream));
+  float* partial_lse = partial_out + entries * kDim;
+  const auto* keys_bf16 = static_cast<const __nv_bfloat16*>(keys);
+  const auto* values_bf16 = static_cast<const __nv_bfloat16*>(values);
+  const cudaStream_t cuda_stream = as_cuda(stream);
+  constexpr int kSharedBytes = sizeof(Shared);
+  static const bool configured = [] {
+    R1B_CUDA_CHECK(cudaFuncSetAttribute(suffix_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes));
+    R1B_CUDA_CHECK(cudaFuncSetAttribute(prefix_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes));
+    return true;
+  }();
+  (void)configured;
+  const auto kv_heads = static_cast<unsigned>(shape.kv_heads);
+  const auto suffix_capacity = static_cast<unsigned>(plan.suffix_items.size() / kSuffixInts);
+  suffix_kernel<<<dim3(suffix_capacity, kv_heads), kThreads, kSharedBytes, cuda_stream>>>(
+      q, keys_bf16, values_bf16, on_device.suffix_items, block_tables, shape, partial_out, partial_lse);
+  R1B_CUDA_CHECK_LAUNCH();
+  const auto prefix_capacity = static_cast<unsigned>(plan.prefix_items.size() / kPrefixInts);
+  if (prefix_capacity > 0) {
+    prefix_kernel<<<dim3(prefix_capacity, kv_heads), kThreads, kSharedBytes, cuda_stream>>>(
+        q, keys_bf16, values_bf16, on_device.prefix_items, on_device.prefix_tiles, on_device.entry_offsets,
+        block_tables, shape, partial_out, partial_lse);
+    R1B_CUDA_CHECK_LAUNCH();
+  }
+  merge_entries_kernel<<<dim3(static_cast<unsigned>(q_rows), static_cast<unsigned>(shape.heads)), kDim, 0,
+                         cuda_stream>>>(on_device.entry_offsets, shape.heads, partial_out, partial_lse, out);
+  R1B_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace r1b::kernels
