@@ -25,6 +25,7 @@
 #include <unordered_map>
 
 #include "kernels/attention_tc.cuh"
+#include "kernels/async_copy.cuh"
 #include "kernels/cuda_check.cuh"
 #include "kernels/dispatch.h"
 
@@ -63,17 +64,6 @@ struct alignas(16) Shared {
   int rows[kMaxDecodeTileTokens];     // q row of each tile token
   int entries[kMaxDecodeTileTokens];  // partial result of each tile token
 };
-
-// 16 bytes global → shared without passing through registers; zero-filled when !valid.
-__device__ inline void copy16(void* dst, const void* src, bool valid) {
-  const auto address = static_cast<unsigned>(__cvta_generic_to_shared(dst));
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(address), "l"(src), "r"(valid ? 16 : 0));
-}
-__device__ inline void commit_copies() { asm volatile("cp.async.commit_group;\n" ::); }
-template <int kPending>
-__device__ inline void wait_copies() {
-  asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending));
-}
 
 __device__ inline void load_matrices(uint32_t (&r)[4], const __nv_bfloat16* p) {
   const auto address = static_cast<unsigned>(__cvta_generic_to_shared(p));
@@ -146,11 +136,11 @@ __device__ void attend(const float* q, const __nv_bfloat16* keys, const __nv_bfl
       const int64_t p = tile_begin + j;
       const bool valid = p < key_end;
       const int64_t slot = valid ? int64_t{table[p / shape.block_size]} * shape.block_size + p % shape.block_size : 0;
-      copy16(sm.tiles.k[stage] + j * kPitch + c, keys + slot * shape.k_row + kv_head * kDim + c, valid);
-      copy16(sm.tiles.v[stage] + j * kPitch + c, values + slot * shape.v_row + kv_head * shape.v_head_stride + c,
+      copy_16_async(sm.tiles.k[stage] + j * kPitch + c, keys + slot * shape.k_row + kv_head * kDim + c, valid);
+      copy_16_async(sm.tiles.v[stage] + j * kPitch + c, values + slot * shape.v_row + kv_head * shape.v_head_stride + c,
              valid);
     }
-    commit_copies();
+    commit_async();
   };
 
   const float score_scale = shape.scale * kLog2e;  // scores in log2 units: exp2f below
@@ -167,9 +157,9 @@ __device__ void attend(const float* q, const __nv_bfloat16* keys, const __nv_bfl
     if (t + 1 < num_tiles) {
       load_tile(key_begin + (t + 1) * kKeys, static_cast<int>((t + 1) % kStages));
     } else {
-      commit_copies();  // an empty group keeps wait_copies<1> meaning "tile t has landed"
+      commit_async();  // an empty group keeps wait_async<1> meaning "tile t has landed"
     }
-    wait_copies<1>();
+    wait_async<1>();
     __syncthreads();
     const __nv_bfloat16* k_s = sm.tiles.k[stage] + key_slice * kWarpKeys * kPitch;
     const __nv_bfloat16* v_s = sm.tiles.v[stage] + key_slice * kWarpKeys * kPitch;
@@ -243,7 +233,7 @@ __device__ void attend(const float* q, const __nv_bfloat16* keys, const __nv_bfl
     }
     __syncthreads();  // this stage is refilled two tiles on
   }
-  wait_copies<0>();
+  wait_async<0>();
   __syncthreads();  // the tiles' shared memory becomes the merge area
 
   for (int half = 0; half < 2; ++half) {

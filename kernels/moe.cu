@@ -32,6 +32,7 @@
 #include <cuda_bf16.h>
 #include <mma.h>
 
+#include "kernels/async_copy.cuh"
 #include "kernels/cuda_check.cuh"
 #include "kernels/dispatch.h"
 
@@ -117,7 +118,6 @@ __global__ void moe_route_kernel(const float* logits, const float* correction_bi
   }
 }
 
-
 // Σ_i a[i] · w[i] over n, by one warp; every lane gets the sum.
 template <typename W>
 __device__ float warp_dot(const float* a, const W* w, int64_t n) {
@@ -178,7 +178,6 @@ void run_experts(const float* x, const int32_t* expert_ids, const float* expert_
       act, expert_ids, expert_weights, down, shape, out);
   R1B_CUDA_CHECK_LAUNCH();
 }
-
 
 // ---- grouped expert GEMM (bf16 activations) ----
 
@@ -264,18 +263,6 @@ __global__ void round_to_bf16_kernel(const float* x, Bf16* rounded, int64_t n) {
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
     rounded[i] = __float2bfloat16_rn(x[i]);
   }
-}
-
-// 16 bytes global → shared without staging in registers; zero-filled when !valid (`global` is
-// then not read but must still be a mapped address).
-__device__ inline void copy_16_async(void* shared, const void* global, bool valid) {
-  const auto address = static_cast<unsigned>(__cvta_generic_to_shared(shared));
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(address), "l"(global), "r"(valid ? 16 : 0));
-}
-__device__ inline void commit_async() { asm volatile("cp.async.commit_group;\n" ::); }
-template <int kPending>
-__device__ inline void wait_async() {
-  asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending));
 }
 
 // One grouped product: for each row tile (expert e, expert-order rows), out = a_rows · w_eᵀ with
