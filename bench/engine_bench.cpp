@@ -241,6 +241,17 @@ struct WeightShape {
   std::vector<int64_t> shape;
 };
 
+// The embedding, final norm and untied LM head every architecture here has.
+std::vector<WeightShape> lm_end_shapes(int64_t vocab, int64_t hidden) {
+  return {{"model.embed_tokens.weight", {vocab, hidden}}, {"model.norm.weight", {hidden}}, {"lm_head.weight", {vocab, hidden}}};
+}
+
+// A decoder layer's two norms, under the layer prefix `p`.
+void push_layer_norm_shapes(std::vector<WeightShape>& list, const std::string& p, int64_t hidden) {
+  list.push_back({p + "input_layernorm.weight", {hidden}});
+  list.push_back({p + "post_attention_layernorm.weight", {hidden}});
+}
+
 // DeepSeek tensors as the HF checkpoints name them; routed experts one tensor per expert and
 // projection (load_moe stacks them), so the loader never holds a fused [E, 2F, D] array in fp32.
 std::vector<WeightShape> deepseek_weight_shapes(const nlohmann::json& config) {
@@ -249,13 +260,10 @@ std::vector<WeightShape> deepseek_weight_shapes(const nlohmann::json& config) {
   const int64_t lora = config["kv_lora_rank"], experts = config["n_routed_experts"];
   const int64_t ffn = config["moe_intermediate_size"], dense_ffn = config["intermediate_size"];
   const int64_t shared_ffn = ffn * config["n_shared_experts"].get<int64_t>();
-  std::vector<WeightShape> list = {{"model.embed_tokens.weight", {vocab, hidden}},
-                                   {"model.norm.weight", {hidden}},
-                                   {"lm_head.weight", {vocab, hidden}}};
+  std::vector<WeightShape> list = lm_end_shapes(vocab, hidden);
   for (int64_t l = 0; l < config["num_hidden_layers"].get<int64_t>(); ++l) {
     const std::string p = "model.layers." + std::to_string(l) + ".";
-    list.push_back({p + "input_layernorm.weight", {hidden}});
-    list.push_back({p + "post_attention_layernorm.weight", {hidden}});
+    push_layer_norm_shapes(list, p, hidden);
     if (config["q_lora_rank"].is_null()) {
       list.push_back({p + "self_attn.q_proj.weight", {heads * (nope + rope), hidden}});
     } else {
@@ -290,13 +298,10 @@ std::vector<WeightShape> qwen2_weight_shapes(const nlohmann::json& config) {
   const int64_t head_dim = hidden / config["num_attention_heads"].get<int64_t>();
   const int64_t q_width = config["num_attention_heads"].get<int64_t>() * head_dim;
   const int64_t kv_width = config["num_key_value_heads"].get<int64_t>() * head_dim;
-  std::vector<WeightShape> list = {{"model.embed_tokens.weight", {vocab, hidden}},
-                                   {"model.norm.weight", {hidden}},
-                                   {"lm_head.weight", {vocab, hidden}}};
+  std::vector<WeightShape> list = lm_end_shapes(vocab, hidden);
   for (int64_t l = 0; l < config["num_hidden_layers"].get<int64_t>(); ++l) {
     const std::string p = "model.layers." + std::to_string(l) + ".";
-    list.push_back({p + "input_layernorm.weight", {hidden}});
-    list.push_back({p + "post_attention_layernorm.weight", {hidden}});
+    push_layer_norm_shapes(list, p, hidden);
     list.push_back({p + "self_attn.q_proj.weight", {q_width, hidden}});
     list.push_back({p + "self_attn.q_proj.bias", {q_width}});
     list.push_back({p + "self_attn.k_proj.weight", {kv_width, hidden}});

@@ -340,5 +340,7 @@ struct GemmShape {
 // split_x says (gemv.cuh). bias [O] (or null) is added to every row; it needs batch == 1.
 void gemm_xwt(BlasHandle handle, const float* x, const void* w, ElementType w_type, bool split_x, const GemmShape& shape,
               const float* bias, float* out, Scratch& scratch, Stream stream);
+// rounded[i] = bf16(x[i]) (round to nearest even) for i < n; `rounded` holds n bf16 values.
+void round_to_bf16(const float* x, void* rounded, int64_t n, Stream stream);
 
 }  // namespace r1b::kernels

@@ -76,8 +76,7 @@ void gemm_without_bias(cublasHandle_t blas, const float* x, const void* w, Eleme
   const int64_t count = shape.rows * shape.x_row_stride;
   if (!split_x) {
     auto* rounded = static_cast<__nv_bfloat16*>(reserve(scratch, count * static_cast<int64_t>(sizeof(__nv_bfloat16)), stream));
-    round_bf16_kernel<<<grid_for(count, kThreads), kThreads, 0, as_cuda(stream)>>>(x, rounded, count);
-    R1B_CUDA_CHECK_LAUNCH();
+    round_to_bf16(x, rounded, count, stream);
     strided_gemm(blas, w, CUDA_R_16BF, rounded, CUDA_R_16BF, shape, 0.0f, out);
     return;
   }
@@ -109,6 +108,12 @@ BlasHandle create_blas(Stream stream) {
 }
 
 void destroy_blas(BlasHandle handle) { R1B_CUBLAS_CHECK(cublasDestroy(static_cast<cublasHandle_t>(handle))); }
+
+void round_to_bf16(const float* x, void* rounded, int64_t n, Stream stream) {
+  if (n == 0) return;
+  round_bf16_kernel<<<grid_for(n, kThreads), kThreads, 0, as_cuda(stream)>>>(x, static_cast<__nv_bfloat16*>(rounded), n);
+  R1B_CUDA_CHECK_LAUNCH();
+}
 
 void gemm_xwt(BlasHandle handle, const float* x, const void* w, ElementType w_type, bool split_x, const GemmShape& shape,
               const float* bias, float* out, Scratch& scratch, Stream stream) {

@@ -259,12 +259,6 @@ __global__ void moe_permute_kernel(const int32_t* expert_ids, int64_t pairs, int
   }
 }
 
-__global__ void round_to_bf16_kernel(const float* x, Bf16* rounded, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
-    rounded[i] = __float2bfloat16_rn(x[i]);
-  }
-}
-
 // One grouped product: for each row tile (expert e, expert-order rows), out = a_rows · w_eᵀ with
 // w [E, n, k] bf16. Gated: a = bf16 x [T, k] (row → token order[row] / top_k), two weights
 // (gate, up), out act [pairs, n] = silu(g) · u in expert order. Otherwise: a = act [pairs, k] in
@@ -455,9 +449,7 @@ void run_grouped_experts_tiled(const float* x, const int32_t* expert_ids, const 
                                                                  kTileM, max_tiles, order, tiles);
   R1B_CUDA_CHECK_LAUNCH();
   const int64_t x_count = shape.tokens * shape.hidden;
-  round_to_bf16_kernel<<<grid_for(x_count, kCombineThreads), kCombineThreads, 0, as_cuda(stream)>>>(x, x_bf16,
-                                                                                                   x_count);
-  R1B_CUDA_CHECK_LAUNCH();
+  round_to_bf16(x, x_bf16, x_count, stream);
   GroupedGemm gate_up;
   gate_up.a = x_bf16;
   gate_up.w0 = gate;
