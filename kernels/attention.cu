@@ -3,8 +3,9 @@
 // context when the step has too few query rows to fill the GPU (flash-decode), plus the kernel
 // that merges the splits. Prefill tiles of width-128 heads go to the tensor-core kernel
 // (attention_tc.cu) when the shape allows it (AttentionShape::tensor_cores). Decode steps that
-// decode_attention_fits() go to attention_decode.cu instead (the caller chooses); these kernels
-// serve the fp32 cache, fp32-exact configurations and MLA.
+// decode_attention_fits() go to attention_decode.cu instead (the caller chooses), and MLA's latent
+// shape over a bf16 cache with tensor cores allowed goes to attention_mla.cu; these kernels serve
+// the fp32 cache and fp32-exact configurations.
 //
 // General kernel, work unit: a thread block takes one query tile (up to rows_per_tile consecutive new tokens of
 // one sequence, which share its block table) × heads_per_tile query heads of one KV head (GQA and
@@ -20,8 +21,10 @@
 // output and log-sum-exp to scratch, and the merge kernel weights them by exp(lse − max lse).
 #include <cuda_bf16.h>
 
+#include <algorithm>
 #include <cfloat>
 
+#include "kernels/attention_mla.cuh"
 #include "kernels/attention_tc.cuh"
 #include "kernels/cuda_check.cuh"
 #include "kernels/dispatch.h"
@@ -366,9 +369,12 @@ int num_sms() {
 }
 
 int64_t attention_rows_per_tile(const AttentionShape& shape, int64_t max_rows_per_seq) {
-  const int64_t rows = max_rows_per_seq > 1 && tensor_core_attention_fits(shape)
-                           ? kTensorCoreTileRows
-                           : max_pairs(shape) / heads_per_tile(shape);
+  int64_t rows = max_pairs(shape) / heads_per_tile(shape);
+  if (mla_attention_shape(shape)) {
+    rows = mla_rows_per_tile(shape);
+  } else if (max_rows_per_seq > 1 && tensor_core_attention_fits(shape)) {
+    rows = kTensorCoreTileRows;
+  }
   return rows < max_rows_per_seq ? rows : (max_rows_per_seq < 1 ? 1 : max_rows_per_seq);
 }
 
@@ -407,11 +413,19 @@ void attention(const float* q, int64_t q_rows, const void* keys, const void* val
                                  as_cuda(stream));
     return;
   }
+  if (mla_attention_fits(shape, cache_type)) {
+    launch_mla_attention(q, q_rows, keys, tiles, num_tiles, rows_per_tile, max_visible, block_tables, shape, out,
+                         scratch, as_cuda(stream));
+    return;
+  }
   const int64_t group = shape.heads / shape.kv_heads;
   const bool decode_path = rows_per_tile == 1 && !shape.v_in_k && shape.k_dim == shape.v_dim &&
                            (shape.k_dim == 64 || shape.k_dim == 128) && group <= kMaxDecodeGroup;
   Tiling tiling;
-  tiling.heads_per_tile = decode_path ? group : heads_per_tile(shape);
+  // An MLA tile sized for the tensor-core kernel (rows_per_tile ≤ max_pairs) over an fp32 cache
+  // takes fewer heads per block here.
+  const int64_t pair_heads = max_pairs(shape) / rows_per_tile;
+  tiling.heads_per_tile = decode_path ? group : std::min(heads_per_tile(shape), std::max<int64_t>(1, pair_heads));
   tiling.head_tiles = (group + tiling.heads_per_tile - 1) / tiling.heads_per_tile;
   tiling.rows_per_tile = rows_per_tile;
   const int64_t blocks = num_tiles * shape.kv_heads * tiling.head_tiles;

@@ -1,16 +1,31 @@
 // Prefill attention on the tensor cores (FlashAttention-2 style, paged, causal) for head width 128.
 //
-// One block of 4 warps takes a tile of up to 64 query rows of one sequence and one query head;
-// each warp owns 16 rows. Per tile of 64 key positions the block gathers keys and values through
-// the block table into shared memory as bf16; each warp then computes its scores S = Q·Kᵀ with
-// bf16 WMMA (fp32 accumulation), runs the online softmax on them (two lanes per row), rounds the
-// probabilities to bf16 and adds P·V, again with WMMA, into an fp32 output kept in shared memory
-// (rescaled per row when the running max moves, then loaded as the accumulator). Q and P are rounded to bf16 — the engine's
-// "bf16 activations" precision; every sum is fp32.
-#include <mma.h>
+// One block of kWarps warps takes a tile of up to kTensorCoreTileRows consecutive query rows of one
+// sequence for kHeadsPerBlock query heads of one KV head; each warp owns 16 · kRowTiles rows of one
+// head. The block walks the key positions in tiles of 64: each tile's keys and values are gathered
+// through the block table into shared memory as bf16 (16-byte cp.async for a bf16 cache,
+// double-buffered so the next tile's copies fly while this one is computed; an fp32 cache is
+// converted on load). Per tile each warp computes
+//   S = Q · Kᵀ            mma.sync m16n8k16 (bf16 in, fp32 out), Q and K by ldmatrix,
+//   online softmax        row max / sum in registers (a row's 4 lanes reduce by shuffles),
+//   O = O · rescale + P·V P rounded to bf16 in registers as the A operand, V by ldmatrix.trans,
+// with O in fp32 registers, normalised once at the end. Key tiles wholly beyond a warp's rows are
+// skipped; only tiles that cross a row's causal limit are masked. The grid runs the sequence's
+// last (longest) query tiles first, the heads of a KV head side by side (they share its tiles in
+// L2). Q and P are rounded to bf16 — the engine's "bf16 activations" precision; every sum is fp32.
+//
+// Shape, by measurement on an H100 (one 8192-token prompt, 12 heads / 2 KV heads: 898 µs, 230
+// TFLOP/s): 8 warps × 16 rows of one head; 64 tokens × 2 heads per block ran the same (898 µs) but
+// idles half a block for odd groups (7B's 7 heads per KV head); 4 warps × 32 rows ran slower
+// (959 µs: at 255 registers it spills).
+//
+// Shared memory rows are padded to 136 bf16 (272 bytes): the 8 rows an ldmatrix reads fall into
+// distinct 16-byte bank groups.
+#include <cuda_bf16.h>
 
-#include <cfloat>
+#include <cstring>
 
+#include "kernels/async_copy.cuh"
 #include "kernels/attention_tc.cuh"
 #include "kernels/cuda_check.cuh"
 
@@ -18,168 +33,282 @@ namespace r1b::kernels {
 
 namespace {
 
-using namespace nvcuda;
-
-constexpr int kWarps = 4;
-constexpr int kRows = 16 * kWarps;  // == kTensorCoreTileRows
-constexpr int kKeys = 64;           // key positions per tile
+constexpr int kWarps = 8;
+constexpr int kRowTiles = 1;                      // 16-row mma tiles per warp
+constexpr int kWarpRows = 16 * kRowTiles;
+constexpr int kRows = kWarps * kWarpRows;         // (token, head) rows per block
+constexpr int kHeadsPerBlock = 1;                 // query heads of one KV head per block
+constexpr int kWarpsPerHead = kWarps / kHeadsPerBlock;
+constexpr int kTokens = kRows / kHeadsPerBlock;   // == kTensorCoreTileRows
+constexpr int kThreads = kWarps * 32;
+constexpr int kKeys = 64;                         // key positions per tile
 constexpr int kDim = 128;
-constexpr int kPitch = kDim + 8;    // bf16 rows of Q, K, V (a multiple of 8, off the bank period)
-constexpr int kScorePitch = kKeys + 4;
-constexpr int kProbPitch = kKeys + 8;
-constexpr int kOutPitch = kDim + 4;
+constexpr int kPitch = kDim + 8;                  // bf16 per shared row
+constexpr int kChunks = kDim / 8;                 // 16-byte chunks per row
+constexpr float kLog2e = 1.4426950408889634f;
 
-// ~96 KB: two blocks fit on an SM. Q is staged only until each warp holds its fragments, so the
-// per-tile scores and probabilities reuse its space.
+// ~102 KB: two blocks fit on an SM.
 struct alignas(16) Shared {
-  union {
-    __nv_bfloat16 q[kRows * kPitch];
-    struct {
-      float scores[kWarps][16 * kScorePitch];
-      __nv_bfloat16 probs[kWarps][16 * kProbPitch];
-    } tile;
-  };
-  __nv_bfloat16 k[kKeys * kPitch];
-  __nv_bfloat16 v[kKeys * kPitch];
-  float out[kWarps][16 * kOutPitch];
-  float rescale[kWarps][16];
+  __nv_bfloat16 q[kRows * kPitch];
+  __nv_bfloat16 k[2][kKeys * kPitch];
+  __nv_bfloat16 v[2][kKeys * kPitch];
 };
 
-constexpr int kVectors = kDim / 8;  // 16-byte vectors of bf16 per row
+// 8 cache elements (16-byte aligned source) → 8 bf16 in shared memory; zeros when !valid.
+// bf16: an asynchronous copy (completed by wait_async); fp32: converted through registers.
+__device__ inline void stage8(__nv_bfloat16* dst, const __nv_bfloat16* src, bool valid) {
+  copy_16_async(dst, src, valid);
+}
+__device__ inline void stage8(__nv_bfloat16* dst, const float* src, bool valid) {
+  uint4 packed = {0, 0, 0, 0};
+  if (valid) {
+    const float4 a = reinterpret_cast<const float4*>(src)[0];
+    const float4 b = reinterpret_cast<const float4*>(src)[1];
+    const __nv_bfloat162 pairs[4] = {__floats2bfloat162_rn(a.x, a.y), __floats2bfloat162_rn(a.z, a.w),
+                                     __floats2bfloat162_rn(b.x, b.y), __floats2bfloat162_rn(b.z, b.w)};
+    static_assert(sizeof(pairs) == sizeof(packed));
+    memcpy(&packed, pairs, sizeof(packed));
+  }
+  *reinterpret_cast<uint4*>(dst) = packed;
+}
 
-__device__ inline __nv_bfloat16 to_bf16(float value) { return __float2bfloat16_rn(value); }
+__device__ inline unsigned shared_address(const void* pointer) {
+  return static_cast<unsigned>(__cvta_generic_to_shared(pointer));
+}
 
-// 8 consecutive cache elements as 8 packed bf16 (16-byte aligned source).
-__device__ inline uint4 load8(const __nv_bfloat16* p) { return *reinterpret_cast<const uint4*>(p); }
-__device__ inline uint4 load8(const float* p) {
-  const float4 a = reinterpret_cast<const float4*>(p)[0];
-  const float4 b = reinterpret_cast<const float4*>(p)[1];
-  uint4 packed;
-  const __nv_bfloat162 pairs[4] = {__floats2bfloat162_rn(a.x, a.y), __floats2bfloat162_rn(a.z, a.w),
-                                   __floats2bfloat162_rn(b.x, b.y), __floats2bfloat162_rn(b.z, b.w)};
-  static_assert(sizeof(pairs) == sizeof(packed));
-  memcpy(&packed, pairs, sizeof(packed));
-  return packed;
+// Four 8×8 bf16 matrices; lane l gives the row address of matrix l / 8.
+__device__ inline void load_matrix_x4(uint32_t (&r)[4], const __nv_bfloat16* row) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(shared_address(row)));
+}
+// The same, each matrix transposed.
+__device__ inline void load_matrix_x4_trans(uint32_t (&r)[4], const __nv_bfloat16* row) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(shared_address(row)));
+}
+
+// c (16×8 fp32) += a (16×16 bf16, row-major fragment) · b (16×8 bf16, column-major fragment).
+__device__ inline void mma_bf16(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+      "{%0, %1, %2, %3};\n"
+      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+__device__ inline uint32_t pack_bf16(float low, float high) {
+  const __nv_bfloat162 pair = __floats2bfloat162_rn(low, high);
+  uint32_t bits;
+  memcpy(&bits, &pair, sizeof(bits));
+  return bits;
 }
 
 template <typename T>
-__global__ void __launch_bounds__(kWarps * 32) tensor_core_attention_kernel(
+__global__ void __launch_bounds__(kThreads, 2) tensor_core_attention_kernel(
     const float* q, const T* keys, const T* values, const int32_t* tiles, const int32_t* block_tables,
     AttentionShape shape, float* out) {
   extern __shared__ __align__(128) unsigned char raw[];
   Shared& sm = *reinterpret_cast<Shared*>(raw);
-  const int32_t* tile = tiles + 4 * blockIdx.x;
+  // Tiles of a sequence come in row order: the last, which see the most keys, start first.
+  const int32_t* tile = tiles + 4 * (gridDim.y - 1 - blockIdx.y);
   const int64_t first_token = tile[0];
   const int rows = tile[1];
-  const int64_t first_visible = tile[2];
+  const int first_visible = tile[2];
   const int32_t* table = block_tables + tile[3];
-  const int64_t head = blockIdx.y;
-  const int64_t kv_head = head / (shape.heads / shape.kv_heads);
+  // Block x: query heads [first_head, first_head + heads_here) of KV head kv_head.
+  const int group_size = static_cast<int>(shape.heads / shape.kv_heads);
+  const int head_tiles = (group_size + kHeadsPerBlock - 1) / kHeadsPerBlock;
+  const int kv_head = static_cast<int>(blockIdx.x) / head_tiles;
+  const int group_head = static_cast<int>(blockIdx.x % head_tiles) * kHeadsPerBlock;
+  const int first_head = kv_head * group_size + group_head;
+  const int heads_here = min(kHeadsPerBlock, group_size - group_head);
   const int warp = threadIdx.x / 32;
   const int lane = threadIdx.x % 32;
+  const int group = lane / 4;  // the fragment row this lane holds (and that row + 8)
+  const int quad = lane % 4;   // its column pair
 
-  for (int idx = threadIdx.x; idx < kRows * kDim; idx += blockDim.x) {
-    const int r = idx / kDim, d = idx % kDim;
-    const float value = r < rows ? q[((first_token + r) * shape.heads + head) * kDim + d] : 0.0f;
-    sm.q[r * kPitch + d] = to_bf16(value);
-  }
-  for (int idx = lane; idx < 16 * kOutPitch; idx += 32) sm.out[warp][idx] = 0.0f;
-  __syncthreads();
-  wmma::fragment<wmma::matrix_a, 16, 16, 16, __nv_bfloat16, wmma::row_major> q_frag[kDim / 16];
-  for (int kk = 0; kk < kDim / 16; ++kk) wmma::load_matrix_sync(q_frag[kk], sm.q + warp * 16 * kPitch + kk * 16, kPitch);
-
-  // Two lanes per row: lane handles row `my_row` of this warp's 16, columns [half·32, half·32 + 32).
-  const int my_row = lane / 2;
-  const int half = lane % 2;
-  const int64_t row_visible = warp * 16 + my_row < rows ? first_visible + warp * 16 + my_row : 0;
-  float run_max = -FLT_MAX;
-  float run_sum = 0.0f;
-
-  const int64_t end = first_visible + rows - 1;  // the last row's visible positions
-  for (int64_t key_begin = 0; key_begin < end; key_begin += kKeys) {
-    const int count = static_cast<int>(min(static_cast<int64_t>(kKeys), end - key_begin));
-    // 16-byte vectors: 8 bf16 of a key or value row per thread and step.
-    for (int idx = threadIdx.x; idx < kKeys * kVectors; idx += blockDim.x) {
-      const int j = idx / kVectors, c = (idx % kVectors) * 8;
-      uint4 key = {0, 0, 0, 0}, value = {0, 0, 0, 0};
-      if (j < count) {
-        const int64_t p = key_begin + j;
-        const int64_t slot = int64_t{table[p / shape.block_size]} * shape.block_size + p % shape.block_size;
-        key = load8(keys + slot * shape.k_row + kv_head * kDim + c);
-        value = load8(values + slot * shape.v_row + kv_head * shape.v_head_stride + c);
-      }
-      *reinterpret_cast<uint4*>(sm.k + j * kPitch + c) = key;
-      *reinterpret_cast<uint4*>(sm.v + j * kPitch + c) = value;
+  // Gathers key tile `index` (positions index·64 + j < end) into buffer `index` % 2: this thread
+  // copies chunk `chunk` of rows j = first_key_row + i · kKeyRowStep.
+  const int end = first_visible + rows - 1;  // the last row's visible positions
+  const int num_key_tiles = (end + kKeys - 1) / kKeys;
+  constexpr int kKeyRowStep = kThreads / kChunks;
+  const int first_key_row = threadIdx.x / kChunks;
+  const int chunk = (threadIdx.x % kChunks) * 8;
+  const T* key_column = keys + int64_t{kv_head} * kDim + chunk;
+  const T* value_column = values + kv_head * shape.v_head_stride + chunk;
+  const int block_size = static_cast<int>(shape.block_size);
+  auto stage_keys = [&](int index) {
+    const int buffer = index % 2;
+#pragma unroll 1
+    for (int j = first_key_row; j < kKeys; j += kKeyRowStep) {
+      const int p = index * kKeys + j;
+      const bool valid = p < end;
+      const int64_t slot = valid ? int64_t{table[p / block_size]} * block_size + p % block_size : 0;
+      stage8(sm.k[buffer] + j * kPitch + chunk, key_column + slot * shape.k_row, valid);
+      stage8(sm.v[buffer] + j * kPitch + chunk, value_column + slot * shape.v_row, valid);
     }
+    commit_async();
+  };
+  stage_keys(0);
+
+  // Shared row h · kTokens + r holds q of token first_token + r, head first_head + h.
+  for (int idx = threadIdx.x; idx < kRows * kChunks; idx += kThreads) {
+    const int h = idx / kChunks / kTokens, r = idx / kChunks % kTokens, c = (idx % kChunks) * 8;
+    float4 a = {0.0f, 0.0f, 0.0f, 0.0f}, b = a;
+    if (r < rows && h < heads_here) {
+      const float4* src =
+          reinterpret_cast<const float4*>(q + ((first_token + r) * shape.heads + first_head + h) * kDim + c);
+      a = src[0];
+      b = src[1];
+    }
+    const uint4 packed = {pack_bf16(a.x, a.y), pack_bf16(a.z, a.w), pack_bf16(b.x, b.y), pack_bf16(b.z, b.w)};
+    *reinterpret_cast<uint4*>(sm.q + (h * kTokens + r) * kPitch + c) = packed;
+  }
+
+  // This warp's rows: tokens [warp_row, warp_row + kWarpRows) of head `head`. Rows past the tile
+  // repeat its last row's causal limit (their output is never written); warps wholly past it, or
+  // past the group's heads, idle.
+  const int head = first_head + warp / kWarpsPerHead;
+  const bool warp_active = warp / kWarpsPerHead < heads_here;
+  const int warp_row = (warp % kWarpsPerHead) * kWarpRows;
+  const int warp_min_visible = first_visible + min(warp_row, rows - 1);
+  const int warp_max_visible = first_visible + min(warp_row + kWarpRows - 1, rows - 1);
+  int visible[kRowTiles][2];
+#pragma unroll
+  for (int m = 0; m < kRowTiles; ++m) {
+#pragma unroll
+    for (int h = 0; h < 2; ++h) visible[m][h] = first_visible + min(warp_row + m * 16 + group + 8 * h, rows - 1);
+  }
+  const float scale_log2 = shape.scale * kLog2e;
+
+  float o[kRowTiles][kDim / 8][4] = {};
+  float row_max[kRowTiles][2], row_sum[kRowTiles][2];  // max of raw scores; this lane's part of the sum
+#pragma unroll
+  for (int m = 0; m < kRowTiles; ++m) {
+#pragma unroll
+    for (int h = 0; h < 2; ++h) row_max[m][h] = -INFINITY, row_sum[m][h] = 0.0f;
+  }
+
+  for (int index = 0; index < num_key_tiles; ++index) {
+    if (index + 1 < num_key_tiles) {
+      stage_keys(index + 1);
+    } else {
+      commit_async();  // an empty group keeps the wait count uniform
+    }
+    wait_async<1>();
     __syncthreads();
+    const int key_begin = index * kKeys;
+    if (warp_active && warp_row < rows && key_begin < warp_max_visible) {
+      const __nv_bfloat16* k_tile = sm.k[index % 2];
+      const __nv_bfloat16* v_tile = sm.v[index % 2];
 
-    // S = Q · Kᵀ for this warp's 16 rows × 64 keys.
-    for (int n = 0; n < kKeys / 16; ++n) {
-      wmma::fragment<wmma::accumulator, 16, 16, 16, float> s_frag;
-      wmma::fill_fragment(s_frag, 0.0f);
+      // S = Q · Kᵀ: 16 · kRowTiles rows × 64 keys, 8 steps of 16 dims.
+      float s[kRowTiles][kKeys / 8][4] = {};
+#pragma unroll
       for (int kk = 0; kk < kDim / 16; ++kk) {
-        wmma::fragment<wmma::matrix_b, 16, 16, 16, __nv_bfloat16, wmma::col_major> k_frag;
-        wmma::load_matrix_sync(k_frag, sm.k + n * 16 * kPitch + kk * 16, kPitch);
-        wmma::mma_sync(s_frag, q_frag[kk], k_frag, s_frag);
+        uint32_t a[kRowTiles][4];
+#pragma unroll
+        for (int m = 0; m < kRowTiles; ++m) {
+          load_matrix_x4(a[m], sm.q + (warp * kWarpRows + m * 16 + lane % 16) * kPitch + kk * 16 + (lane / 16) * 8);
+        }
+#pragma unroll
+        for (int n = 0; n < kKeys / 16; ++n) {
+          uint32_t b[4];  // keys n·16 + [0, 8) and [8, 16), dims kk·16 + [0, 16)
+          load_matrix_x4(b, k_tile + (n * 16 + (lane / 16) * 8 + lane % 8) * kPitch + kk * 16 + ((lane / 8) % 2) * 8);
+#pragma unroll
+          for (int m = 0; m < kRowTiles; ++m) {
+            mma_bf16(s[m][2 * n], a[m], b[0], b[1]);
+            mma_bf16(s[m][2 * n + 1], a[m], b[2], b[3]);
+          }
+        }
       }
-      wmma::store_matrix_sync(sm.tile.scores[warp] + n * 16, s_frag, kScorePitch, wmma::mem_row_major);
-    }
-    __syncwarp();
 
-    // Online softmax, row my_row, 32 columns per lane.
-    float* s_row = sm.tile.scores[warp] + my_row * kScorePitch + half * 32;
-    float tile_max = -FLT_MAX;
-    for (int c = 0; c < 32; ++c) {
-      const int64_t p = key_begin + half * 32 + c;
-      const float s = p < row_visible ? s_row[c] * shape.scale : -INFINITY;
-      s_row[c] = s;
-      tile_max = fmaxf(tile_max, s);
-    }
-    tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
-    const float new_max = fmaxf(run_max, tile_max);
-    float sum = 0.0f;
-    __nv_bfloat16* p_row = sm.tile.probs[warp] + my_row * kProbPitch + half * 32;
-    for (int c = 0; c < 32; ++c) {
-      const float p = expf(s_row[c] - new_max);  // −inf scores give 0
-      sum += p;
-      p_row[c] = to_bf16(p);
-    }
-    sum += __shfl_xor_sync(0xffffffffu, sum, 1);
-    const float scale = expf(run_max - new_max);
-    run_sum = run_sum * scale + sum;
-    run_max = new_max;
-    if (half == 0) sm.rescale[warp][my_row] = scale;
-    __syncwarp();
+      // Online softmax; element (n, e) of half h is key key_begin + n·8 + 2·quad + e of row group + 8h.
+      const bool masked = key_begin + kKeys > warp_min_visible;
+      uint32_t p[kRowTiles][kKeys / 16][4];
+#pragma unroll
+      for (int m = 0; m < kRowTiles; ++m) {
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          if (masked) {
+#pragma unroll
+            for (int n = 0; n < kKeys / 8; ++n) {
+#pragma unroll
+              for (int e = 0; e < 2; ++e) {
+                if (key_begin + n * 8 + 2 * quad + e >= visible[m][h]) s[m][n][2 * h + e] = -INFINITY;
+              }
+            }
+          }
+          float tile_max = -INFINITY;
+#pragma unroll
+          for (int n = 0; n < kKeys / 8; ++n) tile_max = fmaxf(tile_max, fmaxf(s[m][n][2 * h], s[m][n][2 * h + 1]));
+          tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
+          tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 2));
+          // Every row sees key 0 in tile 0, so new_max is finite from the first tile on.
+          const float new_max = fmaxf(row_max[m][h], tile_max);
+          const float rescale = exp2f((row_max[m][h] - new_max) * scale_log2);
+          const float offset = new_max * scale_log2;
+          row_max[m][h] = new_max;
+          float sum = 0.0f;
+#pragma unroll
+          for (int n = 0; n < kKeys / 8; ++n) {
+#pragma unroll
+            for (int e = 0; e < 2; ++e) {
+              const float prob = exp2f(fmaf(s[m][n][2 * h + e], scale_log2, -offset));  // −inf → 0
+              s[m][n][2 * h + e] = prob;
+              sum += prob;
+            }
+          }
+          row_sum[m][h] = row_sum[m][h] * rescale + sum;
+#pragma unroll
+          for (int d = 0; d < kDim / 8; ++d) o[m][d][2 * h] *= rescale, o[m][d][2 * h + 1] *= rescale;
+        }
+        // The accumulator layout of keys 16kk + [0, 16) is the A layout of P's k-step kk.
+#pragma unroll
+        for (int kk = 0; kk < kKeys / 16; ++kk) {
+          p[m][kk][0] = pack_bf16(s[m][2 * kk][0], s[m][2 * kk][1]);
+          p[m][kk][1] = pack_bf16(s[m][2 * kk][2], s[m][2 * kk][3]);
+          p[m][kk][2] = pack_bf16(s[m][2 * kk + 1][0], s[m][2 * kk + 1][1]);
+          p[m][kk][3] = pack_bf16(s[m][2 * kk + 1][2], s[m][2 * kk + 1][3]);
+        }
+      }
 
-    // out = out · rescale (per row), then out += P · V (16 × 128) on the tensor cores.
-    for (int idx = lane; idx < 16 * kDim / 4; idx += 32) {
-      const int r = idx / (kDim / 4), d = (idx % (kDim / 4)) * 4;
-      float4& acc = *reinterpret_cast<float4*>(sm.out[warp] + r * kOutPitch + d);
-      const float scale = sm.rescale[warp][r];
-      acc = make_float4(acc.x * scale, acc.y * scale, acc.z * scale, acc.w * scale);
-    }
-    __syncwarp();
-    for (int n = 0; n < kDim / 16; ++n) {
-      wmma::fragment<wmma::accumulator, 16, 16, 16, float> o_frag;
-      wmma::load_matrix_sync(o_frag, sm.out[warp] + n * 16, kOutPitch, wmma::mem_row_major);
+      // O += P · V: 4 steps of 16 keys, 16 column tiles of 8 dims.
+#pragma unroll
       for (int kk = 0; kk < kKeys / 16; ++kk) {
-        wmma::fragment<wmma::matrix_a, 16, 16, 16, __nv_bfloat16, wmma::row_major> p_frag;
-        wmma::fragment<wmma::matrix_b, 16, 16, 16, __nv_bfloat16, wmma::row_major> v_frag;
-        wmma::load_matrix_sync(p_frag, sm.tile.probs[warp] + kk * 16, kProbPitch);
-        wmma::load_matrix_sync(v_frag, sm.v + kk * 16 * kPitch + n * 16, kPitch);
-        wmma::mma_sync(o_frag, p_frag, v_frag, o_frag);
+#pragma unroll
+        for (int d = 0; d < kDim / 16; ++d) {
+          uint32_t b[4];  // keys kk·16 + [0, 16), dims d·16 + [0, 8) and [8, 16)
+          load_matrix_x4_trans(b, v_tile + (kk * 16 + lane % 8 + ((lane / 8) % 2) * 8) * kPitch + d * 16 + (lane / 16) * 8);
+#pragma unroll
+          for (int m = 0; m < kRowTiles; ++m) {
+            mma_bf16(o[m][2 * d], p[m][kk], b[0], b[1]);
+            mma_bf16(o[m][2 * d + 1], p[m][kk], b[2], b[3]);
+          }
+        }
       }
-      wmma::store_matrix_sync(sm.out[warp] + n * 16, o_frag, kOutPitch, wmma::mem_row_major);
     }
-    __syncthreads();  // K and V are rewritten by the next tile
+    __syncthreads();  // this buffer is refilled two tiles on
   }
 
-  // Row my_row's sum sits in both of its lanes; lane `half` writes columns [half·64, half·64 + 64).
-  const int r = warp * 16 + my_row;
-  if (r < rows && run_sum > 0.0f) {
-    float* dst = out + ((first_token + r) * shape.heads + head) * kDim;
-    const float* acc = sm.out[warp] + my_row * kOutPitch;
-    for (int d = half * 64; d < half * 64 + 64; ++d) dst[d] = acc[d] / run_sum;
+#pragma unroll
+  for (int m = 0; m < kRowTiles; ++m) {
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      float sum = row_sum[m][h];
+      sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+      sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+      const int r = warp_row + m * 16 + group + 8 * h;
+      if (!warp_active || r >= rows) continue;
+      const float inverse = 1.0f / sum;
+      float* dst = out + ((first_token + r) * shape.heads + head) * kDim + 2 * quad;
+#pragma unroll
+      for (int d = 0; d < kDim / 8; ++d) {
+        *reinterpret_cast<float2*>(dst + d * 8) = make_float2(o[m][d][2 * h] * inverse, o[m][d][2 * h + 1] * inverse);
+      }
+    }
   }
 }
 
@@ -189,7 +318,7 @@ void launch(dim3 grid, const float* q, const T* keys, const T* values, const int
   auto* kernel = tensor_core_attention_kernel<T>;
   R1B_CUDA_CHECK(
       cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(sizeof(Shared))));
-  kernel<<<grid, kWarps * 32, sizeof(Shared), stream>>>(q, keys, values, tiles, block_tables, shape, out);
+  kernel<<<grid, kThreads, sizeof(Shared), stream>>>(q, keys, values, tiles, block_tables, shape, out);
 }
 
 }  // namespace
@@ -203,8 +332,11 @@ bool tensor_core_attention_fits(const AttentionShape& shape) {
 void launch_tensor_core_attention(const float* q, const void* keys, const void* values, ElementType cache_type,
                                   const int32_t* tiles, int64_t num_tiles, const int32_t* block_tables,
                                   const AttentionShape& shape, float* out, cudaStream_t stream) {
-  static_assert(kRows == kTensorCoreTileRows);
-  const dim3 grid(static_cast<unsigned>(num_tiles), static_cast<unsigned>(shape.heads));
+  static_assert(kTokens == kTensorCoreTileRows && kWarps % kHeadsPerBlock == 0);
+  // Heads fastest: the query heads of one KV head run side by side and share its tiles in L2.
+  const int64_t group_size = shape.heads / shape.kv_heads;
+  const int64_t head_tiles = (group_size + kHeadsPerBlock - 1) / kHeadsPerBlock;
+  const dim3 grid(static_cast<unsigned>(shape.kv_heads * head_tiles), static_cast<unsigned>(num_tiles));
   if (cache_type == ElementType::kBF16) {
     launch(grid, q, static_cast<const __nv_bfloat16*>(keys), static_cast<const __nv_bfloat16*>(values), tiles,
            block_tables, shape, out, stream);

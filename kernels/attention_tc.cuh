@@ -11,8 +11,8 @@
 
 namespace r1b::kernels {
 
-// Query rows per tile of the tensor-core kernel.
-inline constexpr int64_t kTensorCoreTileRows = 64;
+// Query rows per tile of the tensor-core kernel (8 warps of 16 rows).
+inline constexpr int64_t kTensorCoreTileRows = 128;
 
 // Whether the tensor-core kernel takes this shape: dense heads of width 128 with separate values.
 bool tensor_core_attention_fits(const AttentionShape& shape);
@@ -20,7 +20,8 @@ bool tensor_core_attention_fits(const AttentionShape& shape);
 // Streaming multiprocessors of the current device (looked up once per process).
 int num_sms();
 
-// Queues the kernel: one block per (query tile of ≤ 64 rows, query head), tiles as in attention().
+// Queues the kernel: one block per (query tile of ≤ kTensorCoreTileRows rows, query head), tiles as
+// in attention(); the tiles of a sequence should come in row order (the last ones start first).
 void launch_tensor_core_attention(const float* q, const void* keys, const void* values, ElementType cache_type,
                                   const int32_t* tiles, int64_t num_tiles, const int32_t* block_tables,
                                   const AttentionShape& shape, float* out, cudaStream_t stream);

@@ -1,0 +1,34 @@
+// Private to kernels/: MLA attention on the tensor cores (attention_mla.cu), which attention.cu's
+// dispatcher uses for DeepSeek's absorbed latent shape (one 576-wide latent KV head whose first
+// 512 columns are the values) over a bf16 cache.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "kernels/dispatch.h"
+
+namespace r1b::kernels {
+
+// Whether the shape is the MLA latent form the kernel serves: tensor cores allowed, one KV head,
+// k_dim 576 with the values in its first 512 columns (v_in_k). The cache type is checked apart
+// (mla_attention_fits()), so attention_rows_per_tile() can answer from the shape alone.
+bool mla_attention_shape(const AttentionShape& shape);
+
+// mla_attention_shape() and a bf16 cache: attention() then calls launch_mla_attention().
+bool mla_attention_fits(const AttentionShape& shape, ElementType cache_type);
+
+// Query tokens per tile for an MLA shape: a block holds ≤ 64 (token, head) rows, so
+// 64 / min(heads, 64) tokens, at least 1 and at most 16 (the general kernel, which serves the
+// same shape over an fp32 cache, takes at most 16 rows of such a tile).
+int64_t mla_rows_per_tile(const AttentionShape& shape);
+
+// attention() for mla_attention_fits() shapes (same arguments and contract): queues the kernel
+// and, when it splits the context over the GPU, the merge of the splits, whose partial results
+// use `scratch`. The launch shape depends only on (num_tiles, rows_per_tile, max_visible, shape).
+void launch_mla_attention(const float* q, int64_t q_rows, const void* keys, const int32_t* tiles, int64_t num_tiles,
+                          int64_t rows_per_tile, int64_t max_visible, const int32_t* block_tables,
+                          const AttentionShape& shape, float* out, Scratch& scratch, cudaStream_t stream);
+
+}  // namespace r1b::kernels

@@ -1,0 +1,224 @@
+// CudaBackend::attention on DeepSeek's absorbed MLA shape — one latent KV head of width 576 whose
+// first 512 columns are the values (v_in_k) — with the backend's defaults (bf16 activations, bf16
+// KV cache), which run the tensor-core kernel of kernels/attention_mla.cu, against CpuBackend on
+// the same bf16-exact cache: decode at short and 8k+ contexts (split over the GPU and merged),
+// many decode rows of different lengths, prefill chunks mixed with decode rows in one step, head
+// counts 16 (V2-Lite), 128 (V3), 24 and 8 (V3 under tensor parallelism, not multiples of the
+// 64-row block), and a decode step recorded as a CUDA graph and replayed while the contexts and
+// block tables change. Every test skips when no CUDA device is visible (CI has none).
+//
+// Error = max |gpu − cpu| / max |cpu| over the output. Bound kTensorCores = 1e-2, the bound of the
+// dense tensor-core prefill test: the GPU rounds q and the softmax probabilities to bf16 (2^-9
+// relative each) before fp32 sums; the score error (≤ 2^-9 of Σ|q·k| terms, ~1e-3 absolute at
+// these score scales) moves each weight by ~0.1 %, and the rounding of p is independent per key,
+// so the worst element lands near 2e-3 – 4e-3 of the output range. A wrong row, head, position or
+// split weight gives errors near 1. Guard rows around every output catch overruns.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <iostream>
+#include <numeric>
+#include <random>
+#include <string>
+
+#include "model/cpu_backend.h"
+#include "model/cuda_backend.h"
+
+namespace r1b::model {
+namespace {
+
+constexpr double kTensorCores = 1e-2;
+constexpr int64_t kLatent = 576;  // [c_kv 512 | k_pe 64]
+constexpr int64_t kValues = 512;
+constexpr int64_t kBlockSize = 16;
+constexpr float kScale = 0.0722f;  // 1 / sqrt(128 + 64), DeepSeek's q·k scale
+constexpr float kGuard = 12345.0f;
+
+float round_to_bf16(float value) {
+  const auto bits = std::bit_cast<uint32_t>(value);
+  return std::bit_cast<float>(((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16) << 16);
+}
+
+AttentionParams mla_params(int64_t heads) { return AttentionParams{heads, 1, kLatent, kValues, true, kScale, kBlockSize}; }
+
+// One sequence of a step: its new tokens and its context after the step.
+struct SeqShape {
+  int64_t num_q = 0;
+  int64_t context = 0;
+};
+
+class CudaMlaAttentionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!CudaBackend::device_available()) GTEST_SKIP() << "no CUDA device visible";
+    Result<std::unique_ptr<CudaBackend>> created = CudaBackend::create();
+    ASSERT_TRUE(created.is_ok()) << created.status().message();
+    gpu_ = std::move(created).value();
+    ASSERT_EQ(gpu_->kv_cache_dtype(), DType::kBF16);
+  }
+
+  std::vector<float> random(int64_t count, float scale) {
+    std::uniform_real_distribution<float> dist(-scale, scale);
+    std::vector<float> values(count);
+    for (float& value : values) value = dist(rng_);
+    return values;
+  }
+
+  // A latent cache of `blocks` random blocks: bf16 on the GPU (through write_kv), the rounded
+  // values on the CPU.
+  void make_cache(int64_t blocks) {
+    const int64_t slots = blocks * kBlockSize;
+    std::vector<float> rows = random(slots * kLatent, 1.0f);
+    Tensor staged = gpu_->alloc({slots, kLatent}, DType::kF32);
+    gpu_->upload_activation(rows, staged);
+    gpu_cache_ = gpu_->alloc({slots, kLatent}, DType::kBF16);
+    std::vector<int32_t> all_slots(slots);
+    std::iota(all_slots.begin(), all_slots.end(), 0);
+    gpu_->write_kv(staged, all_slots, gpu_cache_);
+    for (float& value : rows) value = round_to_bf16(value);
+    cpu_cache_ = cpu_.alloc({slots, kLatent}, DType::kF32);
+    cpu_.upload(rows, cpu_cache_);
+    cache_blocks_ = blocks;
+  }
+
+  // Sequences with their rows in order and block tables of distinct blocks drawn at random from
+  // the cache (made large enough here).
+  std::vector<AttentionSeq> make_seqs(const std::vector<SeqShape>& shapes) {
+    int64_t blocks = 0;
+    for (const SeqShape& shape : shapes) blocks += (shape.context + kBlockSize - 1) / kBlockSize;
+    if (blocks > cache_blocks_) make_cache(blocks);
+    std::vector<int32_t> ids(cache_blocks_);
+    std::iota(ids.begin(), ids.end(), 0);
+    std::shuffle(ids.begin(), ids.end(), rng_);
+    std::vector<AttentionSeq> seqs;
+    int64_t row = 0;
+    size_t next = 0;
+    for (const SeqShape& shape : shapes) {
+      AttentionSeq seq{row, shape.num_q, shape.context, {}};
+      while (static_cast<int64_t>(seq.block_table.size()) * kBlockSize < shape.context) {
+        seq.block_table.push_back(ids[next++]);
+      }
+      row += shape.num_q;
+      seqs.push_back(std::move(seq));
+    }
+    return seqs;
+  }
+
+  static int64_t rows_of(const std::vector<AttentionSeq>& seqs) {
+    int64_t rows = 0;
+    for (const AttentionSeq& seq : seqs) rows += seq.num_q;
+    return rows;
+  }
+
+  // The CPU spec's output for q_values.
+  std::vector<float> cpu_attention(const std::vector<float>& q_values, const std::vector<AttentionSeq>& seqs,
+                                   const AttentionParams& params) {
+    const int64_t rows = rows_of(seqs);
+    Tensor q = cpu_.alloc({rows, params.num_heads, kLatent}, DType::kF32);
+    cpu_.upload(q_values, q);
+    Tensor out = cpu_.alloc({rows, params.num_heads, kValues}, DType::kF32);
+    cpu_.attention(q, cpu_cache_, Tensor(), seqs, params, out);
+    return cpu_.download(out);
+  }
+
+  // Runs both backends on random q and compares; the GPU output sits between guard rows.
+  void expect_matches_cpu(const std::vector<AttentionSeq>& seqs, const AttentionParams& params,
+                          const std::string& what) {
+    const int64_t rows = rows_of(seqs);
+    const std::vector<float> q_values = random(rows * params.num_heads * kLatent, 2.0f);
+    Tensor q = gpu_->alloc({rows, params.num_heads, kLatent}, DType::kF32);
+    gpu_->upload_activation(q_values, q);
+    const int64_t width = params.num_heads * kValues;
+    Tensor guarded = gpu_->alloc({rows + 2, width}, DType::kF32);
+    gpu_->upload_activation(std::vector<float>((rows + 2) * width, kGuard), guarded);
+    Tensor out = guarded.rows(1, rows).view({rows, params.num_heads, kValues});
+    gpu_->attention(q, gpu_cache_, Tensor(), seqs, params, out);
+    expect_close(gpu_->download(out), cpu_attention(q_values, seqs, params), what);
+    const std::vector<float> guard = gpu_->download(guarded);
+    for (int64_t i = 0; i < width; ++i) {
+      ASSERT_EQ(guard[i], kGuard) << what << ": guard row before the output overwritten at " << i;
+      ASSERT_EQ(guard[guard.size() - width + i], kGuard) << what << ": guard row after the output overwritten at " << i;
+    }
+  }
+
+  static void expect_close(const std::vector<float>& gpu, const std::vector<float>& cpu, const std::string& what) {
+    ASSERT_EQ(gpu.size(), cpu.size()) << what;
+    double max_ref = 0.0, worst = 0.0;
+    size_t worst_index = 0;
+    for (size_t i = 0; i < cpu.size(); ++i) {
+      max_ref = std::max(max_ref, std::fabs(static_cast<double>(cpu[i])));
+      const double diff = std::fabs(static_cast<double>(gpu[i]) - cpu[i]);
+      if (!(diff <= worst)) {  // NaN counts as worst
+        worst = diff;
+        worst_index = i;
+      }
+    }
+    const double error = max_ref > 0 ? worst / max_ref : worst;
+    std::cout << what << ": error " << error << " (bound " << kTensorCores << ")\n";
+    EXPECT_LE(error, kTensorCores) << what << ": worst element " << worst_index << " gpu " << gpu[worst_index]
+                                   << " cpu " << cpu[worst_index] << " (max |cpu| " << max_ref << ")";
+  }
+
+  std::mt19937 rng_{2024};
+  CpuBackend cpu_{4};
+  std::unique_ptr<CudaBackend> gpu_;
+  Tensor gpu_cache_, cpu_cache_;
+  int64_t cache_blocks_ = 0;
+};
+
+TEST_F(CudaMlaAttentionTest, SingleRowDecodeMatchesCpuFromOnePositionTo8kContext) {
+  for (int64_t context : {1, 37, 1024, 8300}) {
+    expect_matches_cpu(make_seqs({{1, context}}), mla_params(16), "B=1 decode, context " + std::to_string(context));
+  }
+}
+
+TEST_F(CudaMlaAttentionTest, ManyDecodeRowsOfDifferentLengthsMatchCpu) {
+  std::uniform_int_distribution<int64_t> context(1, 3000);
+  std::vector<SeqShape> shapes;
+  for (int i = 0; i < 40; ++i) shapes.push_back({1, context(rng_)});
+  shapes.push_back({1, 9000});
+  expect_matches_cpu(make_seqs(shapes), mla_params(16), "41 decode rows");
+}
+
+TEST_F(CudaMlaAttentionTest, PrefillChunksAndDecodeRowsInOneStepMatchCpu) {
+  // A 200-token prompt, a 70-token chunk after 1000 cached tokens, a decode row, a 3-token chunk.
+  expect_matches_cpu(make_seqs({{200, 200}, {70, 1070}, {1, 500}, {3, 40}}), mla_params(16), "prefill chunks, H=16");
+}
+
+TEST_F(CudaMlaAttentionTest, HeadCountsOfV3AndTensorParallelSlicesMatchCpu) {
+  for (int64_t heads : {128, 24, 8}) {
+    expect_matches_cpu(make_seqs({{100, 400}, {1, 700}, {5, 5}}), mla_params(heads),
+                       "prefill and decode, H=" + std::to_string(heads));
+    expect_matches_cpu(make_seqs({{1, 5000}, {1, 33}}), mla_params(heads), "long decode, H=" + std::to_string(heads));
+  }
+}
+
+// A decode step of 5 rows recorded as a CUDA graph (the second step of its shape) and replayed
+// while every row's context moves within the 2048 bucket and its blocks are redrawn: each step
+// matches the CPU spec.
+TEST_F(CudaMlaAttentionTest, ReplayedDecodeStepFollowsChangingContexts) {
+  const AttentionParams params = mla_params(16);
+  constexpr int64_t kRows = 5;
+  Tensor q = gpu_->alloc({kRows, params.num_heads, kLatent}, DType::kF32);
+  Tensor out = gpu_->alloc({kRows, params.num_heads, kValues}, DType::kF32);
+  make_cache(700);
+  const std::vector<std::vector<int64_t>> steps = {{1100, 20, 1300, 7, 600},    {1101, 21, 1301, 8, 601},
+                                                   {1500, 1, 2000, 1025, 300},  {1501, 2, 2001, 1026, 301},
+                                                   {3, 1800, 257, 1990, 1024}};
+  for (size_t step = 0; step < steps.size(); ++step) {
+    std::vector<SeqShape> shapes;
+    for (int64_t context : steps[step]) shapes.push_back({1, context});
+    const std::vector<AttentionSeq> seqs = make_seqs(shapes);
+    const std::vector<float> q_values = random(kRows * params.num_heads * kLatent, 2.0f);
+    gpu_->upload_activation(q_values, q);
+    gpu_->begin_decode_step(kRows, *std::max_element(steps[step].begin(), steps[step].end()));
+    gpu_->attention(q, gpu_cache_, Tensor(), seqs, params, out);
+    gpu_->end_decode_step();
+    expect_close(gpu_->download(out), cpu_attention(q_values, seqs, params), "replayed decode, step " + std::to_string(step));
+  }
+}
+
+}  // namespace
+}  // namespace r1b::model
