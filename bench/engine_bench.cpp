@@ -45,7 +45,8 @@
 //
 // Errors (no GPU, unwritable --workdir, a load failure) print one line and exit 1.
 // Run: engine_bench [--shape 1.5b|7b|v2-lite|v3-layer] [--workdir DIR (default $TMPDIR)] [--layers N]
-//                   [--steps N] [--activations bf16|split] [--no-graphs]
+//                   [--steps N] [--activations bf16|split] [--no-graphs] [--only POINT,...]
+// --only runs just the named points: decode:B:CTX (e.g. decode:64:1024) and prefill:N (prefill:8192).
 // Numbers: docs/engine_bench.md.
 #include <algorithm>
 #include <cerrno>
@@ -130,7 +131,13 @@ struct BenchOptions {
   int decode_steps = 20;
   model::GemmActivations activations = model::GemmActivations::kBf16;
   bool cuda_graphs = true;
+  std::vector<std::string> only;  // --only: the points to run ("decode:B:CTX", "prefill:N"); empty: all
 };
+
+// Whether --only selects the point named `name` ("decode:64:1024", "prefill:8192").
+bool selected(const BenchOptions& options, const std::string& name) {
+  return options.only.empty() || std::find(options.only.begin(), options.only.end(), name) != options.only.end();
+}
 
 Result<BenchOptions> parse_options(int argc, char** argv) {
   BenchOptions options;
@@ -142,10 +149,10 @@ Result<BenchOptions> parse_options(int argc, char** argv) {
       continue;
     }
     if (i + 1 >= argc || (flag != "--workdir" && flag != "--layers" && flag != "--steps" && flag != "--activations" &&
-                          flag != "--shape")) {
+                          flag != "--shape" && flag != "--only")) {
       return Status::invalid_input("engine_bench: bad argument '" + flag +
                                    "'; usage: engine_bench [--shape 1.5b|7b|v2-lite|v3-layer] [--workdir DIR] "
-                                   "[--layers N] [--steps N] [--activations bf16|split] [--no-graphs]");
+                                   "[--layers N] [--steps N] [--activations bf16|split] [--no-graphs] [--only POINT,...]");
     }
     const std::string value = argv[++i];
     if (flag == "--shape") {
@@ -161,6 +168,19 @@ Result<BenchOptions> parse_options(int argc, char** argv) {
     }
     if (flag == "--workdir") {
       options.workdir = value;
+      continue;
+    }
+    if (flag == "--only") {
+      for (size_t begin = 0; begin <= value.size();) {
+        const size_t end = std::min(value.find(',', begin), value.size());
+        const std::string point = value.substr(begin, end - begin);
+        if (point.rfind("decode:", 0) != 0 && point.rfind("prefill:", 0) != 0) {
+          return Status::invalid_input("engine_bench: --only wants points like decode:64:1024 or prefill:8192, got '" +
+                                       point + "'");
+        }
+        options.only.push_back(point);
+        begin = end + 1;
+      }
       continue;
     }
     if (flag == "--activations") {
@@ -534,6 +554,7 @@ Status run(const BenchOptions& options) {
   std::vector<DecodePoint> decode_points;
   int64_t max_tokens = 0;
   for (const DecodePoint& point : kDecodePoints) {
+    if (!selected(options, "decode:" + std::to_string(point.batch) + ":" + std::to_string(point.context))) continue;
     const double kv_bytes = static_cast<double>(distinct_positions(point)) * position_bytes;
     if (kv_bytes > static_cast<double>((*backend)->free_memory_bytes()) - kReserveBytes) {
       std::printf("decode B=%lld ctx=%lld skipped: its %.1f GB of distinct KV do not fit the device\n",
@@ -568,6 +589,7 @@ Status run(const BenchOptions& options) {
     std::fflush(stdout);
   }
   for (int64_t length : kPrefillLengths) {
+    if (!selected(options, "prefill:" + std::to_string(length))) continue;
     const model::ForwardBatch prefill = make_step(1, length, length, model.info().vocab_size);
     const std::vector<model::SeqWork> work = {model::SeqWork{length, length}};
     const StepTiming timing = time_steps(model, **backend, cache, prefill, 1, 3);

@@ -27,6 +27,7 @@
 #include "kernels/attention_tc.cuh"
 #include "kernels/async_copy.cuh"
 #include "kernels/cuda_check.cuh"
+#include "kernels/dependent_launch.cuh"
 #include "kernels/dispatch.h"
 
 namespace r1b::kernels {
@@ -273,6 +274,8 @@ __device__ void attend(const float* q, const __nv_bfloat16* keys, const __nv_bfl
 __global__ void __launch_bounds__(kThreads, 3)
     suffix_kernel(const float* q, const __nv_bfloat16* keys, const __nv_bfloat16* values, const int32_t* items,
                   const int32_t* block_tables, AttentionShape shape, float* partial_out, float* partial_lse) {
+  let_next_kernel_start();
+  wait_for_previous_kernel();
   const int32_t* item = items + int64_t{kSuffixInts} * blockIdx.x;
   if (item[2] <= item[1]) return;  // padding
   extern __shared__ __align__(128) unsigned char raw[];
@@ -293,6 +296,8 @@ __global__ void __launch_bounds__(kThreads, 2)
     prefix_kernel(const float* q, const __nv_bfloat16* keys, const __nv_bfloat16* values, const int32_t* items,
                   const int32_t* tiles, const int32_t* entry_offsets, const int32_t* block_tables,
                   AttentionShape shape, float* partial_out, float* partial_lse) {
+  let_next_kernel_start();
+  wait_for_previous_kernel();
   const int32_t* item = items + int64_t{kPrefixInts} * blockIdx.x;
   if (item[3] <= item[2]) return;  // padding
   const int32_t* tile = tiles + int64_t{kTileInts} * item[0];
@@ -314,6 +319,8 @@ __global__ void __launch_bounds__(kThreads, 2)
 __global__ void __launch_bounds__(kDim) merge_entries_kernel(const int32_t* entry_offsets, int64_t heads,
                                                              const float* partial_out, const float* partial_lse,
                                                              float* out) {
+  let_next_kernel_start();
+  wait_for_previous_kernel();
   __shared__ float weight_s[kDim];
   __shared__ float max_s[kDim / 32];
   const int64_t row = blockIdx.x, head = blockIdx.y;
@@ -503,19 +510,16 @@ void decode_attention(const float* q, const void* keys, const void* values, cons
   (void)configured;
   const auto kv_heads = static_cast<unsigned>(shape.kv_heads);
   const auto suffix_capacity = static_cast<unsigned>(plan.suffix_items.size() / kSuffixInts);
-  suffix_kernel<<<dim3(suffix_capacity, kv_heads), kThreads, kSharedBytes, cuda_stream>>>(
-      q, keys_bf16, values_bf16, on_device.suffix_items, block_tables, shape, partial_out, partial_lse);
-  R1B_CUDA_CHECK_LAUNCH();
+  launch_dependent(suffix_kernel, dim3(suffix_capacity, kv_heads), kThreads, kSharedBytes, cuda_stream, q, keys_bf16,
+                   values_bf16, on_device.suffix_items, block_tables, shape, partial_out, partial_lse);
   const auto prefix_capacity = static_cast<unsigned>(plan.prefix_items.size() / kPrefixInts);
   if (prefix_capacity > 0) {
-    prefix_kernel<<<dim3(prefix_capacity, kv_heads), kThreads, kSharedBytes, cuda_stream>>>(
-        q, keys_bf16, values_bf16, on_device.prefix_items, on_device.prefix_tiles, on_device.entry_offsets,
-        block_tables, shape, partial_out, partial_lse);
-    R1B_CUDA_CHECK_LAUNCH();
+    launch_dependent(prefix_kernel, dim3(prefix_capacity, kv_heads), kThreads, kSharedBytes, cuda_stream, q, keys_bf16,
+                     values_bf16, on_device.prefix_items, on_device.prefix_tiles, on_device.entry_offsets, block_tables,
+                     shape, partial_out, partial_lse);
   }
-  merge_entries_kernel<<<dim3(static_cast<unsigned>(q_rows), static_cast<unsigned>(shape.heads)), kDim, 0,
-                         cuda_stream>>>(on_device.entry_offsets, shape.heads, partial_out, partial_lse, out);
-  R1B_CUDA_CHECK_LAUNCH();
+  launch_dependent(merge_entries_kernel, dim3(static_cast<unsigned>(q_rows), static_cast<unsigned>(shape.heads)), kDim,
+                   0, cuda_stream, on_device.entry_offsets, shape.heads, partial_out, partial_lse, out);
 }
 
 }  // namespace r1b::kernels

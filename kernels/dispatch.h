@@ -144,7 +144,8 @@ void rope(float* x, const int32_t* positions, const float* inv_freq, const RopeS
 // The fused q|k|v rows qkv [tokens, (heads + 2·kv_heads)·head_dim]: q heads rotated into q_out
 // [tokens, heads, head_dim], k heads rotated and v heads copied into the caches' rows slots[t]
 // (kv_heads·head_dim wide, of `cache_type`, rounded to nearest-even when bf16). shape.heads is the
-// q head count and shape.rot_offset must be 0.
+// q head count, shape.rot_offset must be 0 and shape.half ≤ kRopeWriteMaxPairs.
+inline constexpr int64_t kRopeWriteMaxPairs = 256;
 void rope_write_qkv(const float* qkv, const int32_t* positions, const float* inv_freq, const RopeShape& shape,
                     int64_t kv_heads, const int32_t* slots, float* q_out, void* k_cache, void* v_cache,
                     ElementType cache_type, Stream stream);
@@ -162,8 +163,9 @@ struct AttentionShape {
   bool v_in_k = false;        // values are the first v_dim columns of each key row (`values` unused)
   int64_t block_size = 0;
   float scale = 1.0f;
-  // May run q·k and p·v on bf16 tensor cores (prefill tiles of dense width-128 heads): q and the
-  // softmax probabilities are then rounded to bf16, sums stay fp32. Off: fp32 throughout.
+  // May run q·k and p·v on bf16 tensor cores (prefill tiles of dense width-128 heads; MLA's latent
+  // shape over a bf16 cache, prefill and decode): q and the softmax probabilities are then rounded
+  // to bf16, sums stay fp32. Off: fp32 throughout.
   bool tensor_cores = false;
 };
 // Query rows of one sequence a query tile may hold (≥ 1, ≤ max_rows_per_seq): the caller cuts
@@ -340,6 +342,25 @@ struct GemmShape {
 // split_x says (gemv.cuh). bias [O] (or null) is added to every row; it needs batch == 1.
 void gemm_xwt(BlasHandle handle, const float* x, const void* w, ElementType w_type, bool split_x, const GemmShape& shape,
               const float* bias, float* out, Scratch& scratch, Stream stream);
+// A SwiGLU MLP with bf16 weights: out = act · downᵀ (+ down_bias), act = silu(g) ⊙ u, [g | u] =
+// x · gate_upᵀ (+ gate_up_bias); gate_up [2F, I], down [O, F], x [R, I], out [R, O]. Where it
+// fits (swiglu_mlp_fits: bf16 weights, I and F multiples of 8, and either ≤ 4 rows or activations
+// rounded to bf16 rather than split) it runs as
+//   ≤ 4 rows: the small-batch product with the SwiGLU in its epilogue, then the small-batch down
+//             product (fp32 x and act as they are);
+//   more:     x rounded to bf16, [g | u] = one cuBLAS product written as bf16, act = swiglu of it
+//             written as bf16 (gate_up_bias added first), then the down product into fp32 out:
+//             g, u and act are each rounded to bf16 once, as a bf16 model computes them.
+// Elsewhere callers use gemm_xwt() and swiglu().
+struct MlpShape {
+  int64_t rows = 0;  // R
+  int64_t in = 0;    // I
+  int64_t ffn = 0;   // F
+  int64_t outs = 0;  // O
+};
+bool swiglu_mlp_fits(const MlpShape& shape, ElementType w_type, bool split_x);
+void swiglu_mlp(BlasHandle handle, const float* x, const void* gate_up, const float* gate_up_bias, const void* down,
+                const float* down_bias, const MlpShape& shape, float* out, Scratch& scratch, Stream stream);
 // rounded[i] = bf16(x[i]) (round to nearest even) for i < n; `rounded` holds n bf16 values.
 void round_to_bf16(const float* x, void* rounded, int64_t n, Stream stream);
 

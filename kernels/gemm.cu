@@ -9,10 +9,12 @@
 // weights' own rounding, while the weights are read once (decode steps are weight-bandwidth
 // bound); the price is twice the multiply work. fp32 weights run as a plain fp32 GEMM (no TF32).
 // A few rows with bf16 weights (decode of a small batch) take gemv.cu instead: fp32 x as it is,
-// bias in the same pass.
+// bias in the same pass. swiglu_mlp() runs a whole SwiGLU MLP: the small-batch kernels for a few
+// rows, otherwise cuBLAS products around a bf16 intermediate (dispatch.h).
 #include <cuda_bf16.h>
 
 #include "kernels/cuda_check.cuh"
+#include "kernels/dependent_launch.cuh"
 #include "kernels/dispatch.h"
 #include "kernels/gemv.cuh"
 
@@ -22,7 +24,20 @@ namespace {
 
 constexpr int kThreads = 256;
 
-__global__ void round_bf16_kernel(const float* x, __nv_bfloat16* rounded, int64_t n) {
+// Four elements per thread step (n a multiple of 4, x 16-byte and rounded 8-byte aligned).
+__global__ void round_bf16_kernel(const float4* x, uint2* rounded, int64_t quads) {
+  let_next_kernel_start();
+  wait_for_previous_kernel();
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < quads; i += int64_t{gridDim.x} * blockDim.x) {
+    const float4 v = x[i];
+    const __nv_bfloat162 pairs[2] = {__floats2bfloat162_rn(v.x, v.y), __floats2bfloat162_rn(v.z, v.w)};
+    rounded[i] = *reinterpret_cast<const uint2*>(pairs);
+  }
+}
+
+__global__ void round_bf16_scalar_kernel(const float* x, __nv_bfloat16* rounded, int64_t n) {
+  let_next_kernel_start();
+  wait_for_previous_kernel();
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
     rounded[i] = __float2bfloat16_rn(x[i]);
   }
@@ -44,40 +59,74 @@ __global__ void sum_halves_kernel(const float* halves, float* out, int64_t n) {
 }
 
 __global__ void add_bias_kernel(float* out, const float* bias, int64_t rows, int64_t outs) {
+  let_next_kernel_start();
+  wait_for_previous_kernel();
   const int64_t n = rows * outs;
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
     out[i] += bias[i % outs];
   }
 }
 
+// act[r, f] = bf16(silu(g) · u), g = gate_up[r, f] (+ bias[f]), u = gate_up[r, F + f] (+ bias[F + f]):
+// eight columns per thread step (F a multiple of 8, rows 16-byte aligned).
+__global__ void swiglu_bf16_kernel(const uint4* gate_up, const float* bias, uint4* act, int64_t rows, int64_t octets) {
+  let_next_kernel_start();
+  wait_for_previous_kernel();
+  const int64_t n = rows * octets;
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+    const int64_t r = i / octets;
+    const int64_t f = i % octets;
+    const uint4 g_packed = gate_up[r * 2 * octets + f];
+    const uint4 u_packed = gate_up[r * 2 * octets + octets + f];
+    const auto* g = reinterpret_cast<const __nv_bfloat162*>(&g_packed);
+    const auto* u = reinterpret_cast<const __nv_bfloat162*>(&u_packed);
+    __nv_bfloat162 result[4];
+#pragma unroll
+    for (int k = 0; k < 4; ++k) {
+      float2 gate = __bfloat1622float2(g[k]);
+      float2 up = __bfloat1622float2(u[k]);
+      if (bias != nullptr) {
+        const int64_t column = 8 * f + 2 * k;
+        gate.x += bias[column];
+        gate.y += bias[column + 1];
+        up.x += bias[8 * octets + column];
+        up.y += bias[8 * octets + column + 1];
+      }
+      result[k] = __floats2bfloat162_rn(gate.x / (1.0f + expf(-gate.x)) * up.x, gate.y / (1.0f + expf(-gate.y)) * up.y);
+    }
+    act[i] = *reinterpret_cast<const uint4*>(result);
+  }
+}
+
+// out (fp32, or bf16 where out_type says so) = x · wᵀ per shape.
 void strided_gemm(cublasHandle_t handle, const void* w, cudaDataType w_type, const void* x, cudaDataType x_type,
-                  const GemmShape& shape, float beta, float* out) {
+                  const GemmShape& shape, void* out, cudaDataType out_type = CUDA_R_32F) {
+  const float beta = 0.0f;
   const float alpha = 1.0f;
   R1B_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
       handle, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(shape.outs), static_cast<int>(shape.rows),
       static_cast<int>(shape.in), &alpha, w, w_type, static_cast<int>(shape.in), shape.w_batch_stride, x, x_type,
-      static_cast<int>(shape.x_row_stride), shape.x_batch_stride, &beta, out, CUDA_R_32F,
+      static_cast<int>(shape.x_row_stride), shape.x_batch_stride, &beta, out, out_type,
       static_cast<int>(shape.out_row_stride), shape.out_batch_stride, static_cast<int>(shape.batch),
       CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
 }
 
 void add_bias(float* out, const float* bias, int64_t rows, int64_t outs, Stream stream) {
   if (bias == nullptr) return;
-  add_bias_kernel<<<grid_for(rows * outs, kThreads), kThreads, 0, as_cuda(stream)>>>(out, bias, rows, outs);
-  R1B_CUDA_CHECK_LAUNCH();
+  launch_dependent(add_bias_kernel, grid_for(rows * outs, kThreads), kThreads, 0, as_cuda(stream), out, bias, rows, outs);
 }
 
 void gemm_without_bias(cublasHandle_t blas, const float* x, const void* w, ElementType w_type, bool split_x,
                        const GemmShape& shape, float* out, Scratch& scratch, Stream stream) {
   if (w_type == ElementType::kF32) {
-    strided_gemm(blas, w, CUDA_R_32F, x, CUDA_R_32F, shape, 0.0f, out);
+    strided_gemm(blas, w, CUDA_R_32F, x, CUDA_R_32F, shape, out);
     return;
   }
   const int64_t count = shape.rows * shape.x_row_stride;
   if (!split_x) {
     auto* rounded = static_cast<__nv_bfloat16*>(reserve(scratch, count * static_cast<int64_t>(sizeof(__nv_bfloat16)), stream));
     round_to_bf16(x, rounded, count, stream);
-    strided_gemm(blas, w, CUDA_R_16BF, rounded, CUDA_R_16BF, shape, 0.0f, out);
+    strided_gemm(blas, w, CUDA_R_16BF, rounded, CUDA_R_16BF, shape, out);
     return;
   }
   // Scratch: the stacked bf16 rows [hi; lo], then the stacked fp32 products.
@@ -93,7 +142,7 @@ void gemm_without_bias(cublasHandle_t blas, const float* x, const void* w, Eleme
   stacked.rows = 2 * shape.rows;
   stacked.x_batch_stride = shape.batch == 1 ? 2 * count : shape.x_batch_stride;
   stacked.out_batch_stride = shape.batch == 1 ? 2 * out_count : shape.out_batch_stride;
-  strided_gemm(blas, w, CUDA_R_16BF, parts, CUDA_R_16BF, stacked, 0.0f, halves);
+  strided_gemm(blas, w, CUDA_R_16BF, parts, CUDA_R_16BF, stacked, halves);
   sum_halves_kernel<<<grid_for(out_count, kThreads), kThreads, 0, as_cuda(stream)>>>(halves, out, out_count);
   R1B_CUDA_CHECK_LAUNCH();
 }
@@ -111,8 +160,59 @@ void destroy_blas(BlasHandle handle) { R1B_CUBLAS_CHECK(cublasDestroy(static_cas
 
 void round_to_bf16(const float* x, void* rounded, int64_t n, Stream stream) {
   if (n == 0) return;
-  round_bf16_kernel<<<grid_for(n, kThreads), kThreads, 0, as_cuda(stream)>>>(x, static_cast<__nv_bfloat16*>(rounded), n);
-  R1B_CUDA_CHECK_LAUNCH();
+  const bool vectors = n % 4 == 0 && reinterpret_cast<uintptr_t>(x) % 16 == 0 && reinterpret_cast<uintptr_t>(rounded) % 8 == 0;
+  if (vectors) {
+    launch_dependent(round_bf16_kernel, grid_for(n / 4, kThreads), kThreads, 0, as_cuda(stream),
+                     reinterpret_cast<const float4*>(x), static_cast<uint2*>(rounded), n / 4);
+  } else {
+    launch_dependent(round_bf16_scalar_kernel, grid_for(n, kThreads), kThreads, 0, as_cuda(stream), x,
+                     static_cast<__nv_bfloat16*>(rounded), n);
+  }
+}
+
+bool swiglu_mlp_fits(const MlpShape& shape, ElementType w_type, bool split_x) {
+  return w_type == ElementType::kBF16 && shape.in % 8 == 0 && shape.ffn % 8 == 0 &&
+         (shape.rows <= kGemvMaxRows || !split_x);
+}
+
+void swiglu_mlp(BlasHandle handle, const float* x, const void* gate_up, const float* gate_up_bias, const void* down,
+                const float* down_bias, const MlpShape& shape, float* out, Scratch& scratch, Stream stream) {
+  if (shape.rows == 0) return;
+  GemmShape first;
+  first.rows = shape.rows;
+  first.in = shape.in;
+  first.outs = 2 * shape.ffn;
+  first.x_row_stride = shape.in;
+  first.out_row_stride = 2 * shape.ffn;
+  GemmShape second;
+  second.rows = shape.rows;
+  second.in = shape.ffn;
+  second.outs = shape.outs;
+  second.x_row_stride = shape.ffn;
+  second.out_row_stride = shape.outs;
+  if (shape.rows <= kGemvMaxRows) {
+    auto* act = static_cast<float*>(reserve(scratch, shape.rows * shape.ffn * static_cast<int64_t>(sizeof(float)), stream));
+    launch_gemv_swiglu(x, gate_up, gate_up_bias, first, act, as_cuda(stream));
+    launch_gemv(act, down, down_bias, second, out, as_cuda(stream));
+    return;
+  }
+  // Scratch: x, [g | u] and act as bf16, each part 256-byte aligned.
+  const auto part = [](int64_t count) { return (count * static_cast<int64_t>(sizeof(__nv_bfloat16)) + 255) / 256 * 256; };
+  const int64_t x_bytes = part(shape.rows * shape.in);
+  const int64_t product_bytes = part(shape.rows * 2 * shape.ffn);
+  auto* base = static_cast<char*>(reserve(scratch, x_bytes + product_bytes + part(shape.rows * shape.ffn), stream));
+  auto* x_bf16 = base;
+  auto* product = base + x_bytes;
+  auto* act = base + x_bytes + product_bytes;
+  auto* blas = static_cast<cublasHandle_t>(handle);
+  round_to_bf16(x, x_bf16, shape.rows * shape.in, stream);
+  strided_gemm(blas, gate_up, CUDA_R_16BF, x_bf16, CUDA_R_16BF, first, product, CUDA_R_16BF);
+  const int64_t octets = shape.ffn / 8;
+  launch_dependent(swiglu_bf16_kernel, grid_for(shape.rows * octets, kThreads), kThreads, 0, as_cuda(stream),
+                   reinterpret_cast<const uint4*>(product), gate_up_bias, reinterpret_cast<uint4*>(act), shape.rows,
+                   octets);
+  strided_gemm(blas, down, CUDA_R_16BF, act, CUDA_R_16BF, second, out);
+  add_bias(out, down_bias, shape.rows, shape.outs, stream);
 }
 
 void gemm_xwt(BlasHandle handle, const float* x, const void* w, ElementType w_type, bool split_x, const GemmShape& shape,

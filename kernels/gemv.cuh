@@ -24,5 +24,10 @@ bool gemv_fits(const GemmShape& shape, ElementType w_type);
 // shape that gemv_fits(). x, w, out 16-byte aligned.
 void launch_gemv(const float* x, const void* w, const float* bias, const GemmShape& shape, float* out,
                  cudaStream_t stream);
+// The gate|up product of a SwiGLU MLP with the SwiGLU as its epilogue, for a shape that gemv_fits()
+// with shape.outs = 2F even (w [2F, I]: gate rows, then up rows; bias [2F] or null): out[r, f] =
+// silu(g) · u with g = Σ_i x[r, i] · w[f, i] (+ bias[f]) and u the same over row F + f. out [R, F].
+void launch_gemv_swiglu(const float* x, const void* w, const float* bias, const GemmShape& shape, float* out,
+                        cudaStream_t stream);
 
 }  // namespace r1b::kernels

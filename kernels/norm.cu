@@ -3,10 +3,12 @@
 // Rows (16-byte aligned) whose width is a multiple of 4 and at most kThreads · 4 · kMaxVectors are read once, as
 // float4 loads held in registers (a decode step's single row is then one round trip, not two
 // passes of dependent loads); other widths take the plain two-pass loop. add_rmsnorm adds the
-// residual delta on the way in and writes the sum back.
+// residual delta on the way in and writes the sum back. Both are dependent launches
+// (dependent_launch.cuh).
 #include <cstdint>
 
 #include "kernels/cuda_check.cuh"
+#include "kernels/dependent_launch.cuh"
 #include "kernels/dispatch.h"
 
 namespace r1b::kernels {
@@ -26,6 +28,8 @@ __device__ inline float inverse_rms(float sum_squares, float* scratch, float eps
 __global__ void rmsnorm_kernel(float* x, const float* delta, const float* weight, float eps, int64_t width,
                                float* out) {
   __shared__ float scratch[32];
+  let_next_kernel_start();
+  wait_for_previous_kernel();
   float* row = x + blockIdx.x * width;
   float* dst = out + blockIdx.x * width;
   float sum = 0.0f;
@@ -41,6 +45,8 @@ template <int kVectors>
 __global__ void rmsnorm_vector_kernel(float* x, const float* delta, const float* weight, float eps, int64_t width,
                                       float* out) {
   __shared__ float scratch[32];
+  let_next_kernel_start();
+  wait_for_previous_kernel();
   auto* row = reinterpret_cast<float4*>(x + blockIdx.x * width);
   const auto* add = reinterpret_cast<const float4*>(delta + blockIdx.x * width);
   auto* dst = reinterpret_cast<float4*>(out + blockIdx.x * width);
@@ -73,8 +79,8 @@ __global__ void rmsnorm_vector_kernel(float* x, const float* delta, const float*
 template <int kVectors>
 void launch_vector(float* x, const float* delta, const float* weight, float eps, int64_t rows, int64_t width,
                    float* out, cudaStream_t stream) {
-  rmsnorm_vector_kernel<kVectors><<<static_cast<unsigned>(rows), kThreads, 0, stream>>>(x, delta, weight, eps, width,
-                                                                                       out);
+  launch_dependent(rmsnorm_vector_kernel<kVectors>, static_cast<unsigned>(rows), kThreads, 0, stream, x, delta, weight,
+                   eps, width, out);
 }
 
 // rmsnorm() and add_rmsnorm(): delta null for the plain norm.
@@ -86,7 +92,7 @@ void launch_norm(float* x, const float* delta, const float* weight, float eps, i
   const bool aligned = (reinterpret_cast<uintptr_t>(x) | reinterpret_cast<uintptr_t>(delta) |
                         reinterpret_cast<uintptr_t>(weight) | reinterpret_cast<uintptr_t>(out)) % 16 == 0;
   if (!aligned || width % 4 != 0 || vectors_per_thread > kMaxVectors) {
-    rmsnorm_kernel<<<static_cast<unsigned>(rows), kThreads, 0, s>>>(x, delta, weight, eps, width, out);
+    launch_dependent(rmsnorm_kernel, static_cast<unsigned>(rows), kThreads, 0, s, x, delta, weight, eps, width, out);
   } else if (vectors_per_thread <= 2) {
     launch_vector<2>(x, delta, weight, eps, rows, width, out, s);
   } else if (vectors_per_thread <= 4) {
@@ -94,7 +100,6 @@ void launch_norm(float* x, const float* delta, const float* weight, float eps, i
   } else {
     launch_vector<kMaxVectors>(x, delta, weight, eps, rows, width, out, s);
   }
-  R1B_CUDA_CHECK_LAUNCH();
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <cfloat>
 
 #include "kernels/cuda_check.cuh"
+#include "kernels/dependent_launch.cuh"
 #include "kernels/dispatch.h"
 
 namespace r1b::kernels {
@@ -43,6 +44,8 @@ __device__ inline ArgMax better(ArgMax a, ArgMax b) {
 
 __global__ void __launch_bounds__(kThreads) sample_kernel(const float* logits, int64_t vocab, const SampleRow* rows,
                                                           int32_t* tokens) {
+  let_next_kernel_start();
+  wait_for_previous_kernel();
   __shared__ union {
     BlockReduce::TempStorage reduce;
     BlockCount::TempStorage count;
@@ -173,8 +176,7 @@ __global__ void __launch_bounds__(kThreads) sample_kernel(const float* logits, i
 void sample_rows(const float* logits, int64_t vocab, const SampleRow* rows, int64_t count, int32_t* tokens,
                  Stream stream) {
   if (count == 0) return;
-  sample_kernel<<<static_cast<unsigned>(count), kThreads, 0, as_cuda(stream)>>>(logits, vocab, rows, tokens);
-  R1B_CUDA_CHECK_LAUNCH();
+  launch_dependent(sample_kernel, static_cast<unsigned>(count), kThreads, 0, as_cuda(stream), logits, vocab, rows, tokens);
 }
 
 }  // namespace r1b::kernels

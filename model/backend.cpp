@@ -23,4 +23,13 @@ std::string_view op_name(OpKind op) {
   return "unknown";
 }
 
+void Backend::swiglu_mlp(const Tensor& x, const Tensor& gate_up, const Tensor& gate_up_bias, const Tensor& down,
+                         const Tensor& down_bias, Tensor& out) {
+  Tensor product = alloc({x.dim(0), gate_up.dim(0)}, DType::kF32);
+  matmul(x, gate_up, gate_up_bias, product);
+  Tensor act = alloc({x.dim(0), gate_up.dim(0) / 2}, DType::kF32);
+  swiglu(product, act);
+  matmul(act, down, down_bias, out);
+}
+
 }  // namespace r1b::model

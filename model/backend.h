@@ -174,6 +174,12 @@ class Backend {
   // SwiGLU of packed rows: out[r, f] = silu(gate_up[r, f]) · gate_up[r, F + f]. gate_up [R, 2F] (the
   // gate and up projections as one product), out [R, F].
   virtual void swiglu(const Tensor& gate_up, Tensor& out) = 0;
+  // A SwiGLU MLP: out = act · downᵀ (+ down_bias) with act = swiglu(x · gate_upᵀ (+ gate_up_bias)).
+  // gate_up [2F, I] (gate rows, then up rows), gate_up_bias [2F] or empty, down [O, F], down_bias
+  // [O] or empty; x [R, I], out [R, O]. The default runs matmul(), swiglu() and matmul() over
+  // temporaries; a backend overrides it to fuse the steps or keep the intermediates narrower.
+  virtual void swiglu_mlp(const Tensor& x, const Tensor& gate_up, const Tensor& gate_up_bias, const Tensor& down,
+                          const Tensor& down_bias, Tensor& out);
   // dst[r, dst_col + j] = src[r, src_col + j] for j < width; src [R, Cs], dst [R, Cd].
   virtual void copy_columns(const Tensor& src, int64_t src_col, Tensor& dst, int64_t dst_col, int64_t width) = 0;
   // cache[slots[t], :] = rows[t, :]. rows [T, C], cache [num_slots, C] of kv_cache_dtype().

@@ -479,6 +479,28 @@ void CudaBackend::swiglu(const Tensor& gate_up, Tensor& out) {
   kernels::swiglu(gate_up.data_as<float>(), out.data_as<float>(), out.dim(0), out.row_size(), stream_);
 }
 
+void CudaBackend::swiglu_mlp(const Tensor& x, const Tensor& gate_up, const Tensor& gate_up_bias, const Tensor& down,
+                             const Tensor& down_bias, Tensor& out) {
+  kernels::MlpShape shape;
+  shape.rows = x.dim(0);
+  shape.in = x.row_size();
+  shape.ffn = gate_up.dim(0) / 2;
+  shape.outs = down.dim(0);
+  R1B_CHECK(x.dtype() == DType::kF32 && gate_up.row_size() == shape.in && gate_up.dim(0) == 2 * shape.ffn);
+  R1B_CHECK(down.row_size() == shape.ffn && out.dim(0) == shape.rows && out.row_size() == shape.outs);
+  R1B_CHECK(gate_up_bias.empty() || (gate_up_bias.numel() == 2 * shape.ffn && gate_up_bias.dtype() == DType::kF32));
+  R1B_CHECK(down_bias.empty() || (down_bias.numel() == shape.outs && down_bias.dtype() == DType::kF32));
+  if (gate_up.dtype() != down.dtype() || !kernels::swiglu_mlp_fits(shape, element_type(gate_up), split_x())) {
+    Backend::swiglu_mlp(x, gate_up, gate_up_bias, down, down_bias, out);
+    return;
+  }
+  if (replaying()) return;
+  kernels::swiglu_mlp(blas_, x.data_as<float>(), gate_up.data_as<void>(),
+                      gate_up_bias.empty() ? nullptr : gate_up_bias.data_as<float>(), down.data_as<void>(),
+                      down_bias.empty() ? nullptr : down_bias.data_as<float>(), shape, out.data_as<float>(),
+                      work_scratch(), stream_);
+}
+
 void CudaBackend::copy_columns(const Tensor& src, int64_t src_col, Tensor& dst, int64_t dst_col, int64_t width) {
   const int64_t rows = src.dim(0);
   const int64_t src_cols = src.row_size();
@@ -512,7 +534,7 @@ void CudaBackend::rope_write_qkv(const Tensor& qkv, std::span<const int32_t> pos
   R1B_CHECK(kv_width % shape.head_dim == 0 && v_cache.row_size() == kv_width && v_cache.dtype() == k_cache.dtype());
   R1B_CHECK(qkv.dim(0) == shape.tokens && qkv.row_size() == q_out.row_size() + 2 * kv_width);
   R1B_CHECK(static_cast<int64_t>(positions.size()) == shape.tokens && static_cast<int64_t>(slots.size()) == shape.tokens);
-  R1B_CHECK(2 * shape.half <= shape.head_dim);
+  R1B_CHECK(2 * shape.half <= shape.head_dim && shape.half <= kernels::kRopeWriteMaxPairs);
   for (int32_t slot : slots) R1B_CHECK(slot >= 0 && slot < k_cache.dim(0));
   const auto [device_positions, inv_freq, device_slots] =
       stage(std::array{std::as_bytes(positions), std::as_bytes(std::span<const float>(table.inv_freq)),

@@ -120,6 +120,8 @@ class CudaBackend final : public Backend {
   void rope(Tensor& x, std::span<const int32_t> positions, const RopeTable& table, int64_t rot_offset) override;
   void add(const Tensor& a, const Tensor& b, Tensor& out) override;
   void swiglu(const Tensor& gate_up, Tensor& out) override;
+  void swiglu_mlp(const Tensor& x, const Tensor& gate_up, const Tensor& gate_up_bias, const Tensor& down,
+                  const Tensor& down_bias, Tensor& out) override;
   void copy_columns(const Tensor& src, int64_t src_col, Tensor& dst, int64_t dst_col, int64_t width) override;
   void write_kv(const Tensor& rows, std::span<const int32_t> slots, Tensor& cache) override;
   void rope_write_qkv(const Tensor& qkv, std::span<const int32_t> positions, const RopeTable& table,

@@ -128,10 +128,9 @@ Tensor run_linear(Backend& backend, const Linear& linear, const Tensor& x) {
 }
 
 Tensor run_mlp(Backend& backend, const Mlp& mlp, const Tensor& x) {
-  Tensor gate_up = run_linear(backend, mlp.gate_up, x);
-  Tensor act = backend.alloc({x.dim(0), gate_up.row_size() / 2}, DType::kF32);
-  backend.swiglu(gate_up, act);
-  return run_linear(backend, mlp.down, act);
+  Tensor out = backend.alloc({x.dim(0), mlp.down.weight.dim(0)}, DType::kF32);
+  backend.swiglu_mlp(x, mlp.gate_up.weight, mlp.gate_up.bias, mlp.down.weight, mlp.down.bias, out);
+  return out;
 }
 
 Tensor run_rmsnorm(Backend& backend, const Tensor& x, const Tensor& weight, float eps) {

@@ -107,7 +107,7 @@ Status require_ops(const Backend& backend, std::initializer_list<OpKind> ops);
 
 // x [R, in] -> [R, out].
 Tensor run_linear(Backend& backend, const Linear& linear, const Tensor& x);
-// down(silu(gate(x)) ⊙ up(x)) as one gate/up product and backend.swiglu(): this rank's partial
+// down(silu(gate(x)) ⊙ up(x)) through backend.swiglu_mlp() (gate and up as one product): this rank's partial
 // sum of it under tensor parallelism.
 Tensor run_mlp(Backend& backend, const Mlp& mlp, const Tensor& x);
 // rmsnorm into a new tensor.

@@ -148,6 +148,10 @@ class TensorParallelLm::FrontBackend final : public Backend {
     zero().add_rmsnorm(x, delta, weight, eps, out);
   }
   void swiglu(const Tensor& gate_up, Tensor& out) override { zero().swiglu(gate_up, out); }
+  void swiglu_mlp(const Tensor& x, const Tensor& gate_up, const Tensor& gate_up_bias, const Tensor& down,
+                  const Tensor& down_bias, Tensor& out) override {
+    zero().swiglu_mlp(x, gate_up, gate_up_bias, down, down_bias, out);
+  }
   void copy_columns(const Tensor& src, int64_t src_col, Tensor& dst, int64_t dst_col, int64_t width) override {
     zero().copy_columns(src, src_col, dst, dst_col, width);
   }
