@@ -29,6 +29,7 @@
 #include "kernels/cuda_check.cuh"
 #include "kernels/dependent_launch.cuh"
 #include "kernels/dispatch.h"
+#include "kernels/mma_fragments.cuh"
 
 namespace r1b::kernels {
 
@@ -65,34 +66,6 @@ struct alignas(16) Shared {
   int rows[kMaxDecodeTileTokens];     // q row of each tile token
   int entries[kMaxDecodeTileTokens];  // partial result of each tile token
 };
-
-__device__ inline void load_matrices(uint32_t (&r)[4], const __nv_bfloat16* p) {
-  const auto address = static_cast<unsigned>(__cvta_generic_to_shared(p));
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(address));
-}
-__device__ inline void load_matrices_transposed(uint32_t (&r)[4], const __nv_bfloat16* p) {
-  const auto address = static_cast<unsigned>(__cvta_generic_to_shared(p));
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(address));
-}
-
-// d += a · b for a 16×16 (row-major) by 16×8 (column-major) bf16 product, fp32 accumulator.
-__device__ inline void mma(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
-  asm volatile(
-      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
-      "{%0, %1, %2, %3};\n"
-      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
-
-// Two floats as packed bf16, `low` in the low half (the lower column of a fragment pair).
-__device__ inline uint32_t pack_bf16(float low, float high) {
-  const __nv_bfloat162 pair = __floats2bfloat162_rn(low, high);
-  return *reinterpret_cast<const uint32_t*>(&pair);
-}
 
 // The block's query tile (sm.rows / sm.entries, `tokens` of them, × the GQA group of kv_head)
 // over key positions [key_begin, key_end) of `table`; writes one partial result per (token, head).

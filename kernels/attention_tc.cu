@@ -28,6 +28,7 @@
 #include "kernels/async_copy.cuh"
 #include "kernels/attention_tc.cuh"
 #include "kernels/cuda_check.cuh"
+#include "kernels/mma_fragments.cuh"
 
 namespace r1b::kernels {
 
@@ -70,39 +71,6 @@ __device__ inline void stage8(__nv_bfloat16* dst, const float* src, bool valid) 
     memcpy(&packed, pairs, sizeof(packed));
   }
   *reinterpret_cast<uint4*>(dst) = packed;
-}
-
-__device__ inline unsigned shared_address(const void* pointer) {
-  return static_cast<unsigned>(__cvta_generic_to_shared(pointer));
-}
-
-// Four 8×8 bf16 matrices; lane l gives the row address of matrix l / 8.
-__device__ inline void load_matrix_x4(uint32_t (&r)[4], const __nv_bfloat16* row) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(shared_address(row)));
-}
-// The same, each matrix transposed.
-__device__ inline void load_matrix_x4_trans(uint32_t (&r)[4], const __nv_bfloat16* row) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(shared_address(row)));
-}
-
-// c (16×8 fp32) += a (16×16 bf16, row-major fragment) · b (16×8 bf16, column-major fragment).
-__device__ inline void mma_bf16(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
-  asm volatile(
-      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
-      "{%0, %1, %2, %3};\n"
-      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
-
-__device__ inline uint32_t pack_bf16(float low, float high) {
-  const __nv_bfloat162 pair = __floats2bfloat162_rn(low, high);
-  uint32_t bits;
-  memcpy(&bits, &pair, sizeof(bits));
-  return bits;
 }
 
 template <typename T>
@@ -211,16 +179,16 @@ __global__ void __launch_bounds__(kThreads, 2) tensor_core_attention_kernel(
         uint32_t a[kRowTiles][4];
 #pragma unroll
         for (int m = 0; m < kRowTiles; ++m) {
-          load_matrix_x4(a[m], sm.q + (warp * kWarpRows + m * 16 + lane % 16) * kPitch + kk * 16 + (lane / 16) * 8);
+          load_matrices(a[m], sm.q + (warp * kWarpRows + m * 16 + lane % 16) * kPitch + kk * 16 + (lane / 16) * 8);
         }
 #pragma unroll
         for (int n = 0; n < kKeys / 16; ++n) {
           uint32_t b[4];  // keys n·16 + [0, 8) and [8, 16), dims kk·16 + [0, 16)
-          load_matrix_x4(b, k_tile + (n * 16 + (lane / 16) * 8 + lane % 8) * kPitch + kk * 16 + ((lane / 8) % 2) * 8);
+          load_matrices(b, k_tile + (n * 16 + (lane / 16) * 8 + lane % 8) * kPitch + kk * 16 + ((lane / 8) % 2) * 8);
 #pragma unroll
           for (int m = 0; m < kRowTiles; ++m) {
-            mma_bf16(s[m][2 * n], a[m], b[0], b[1]);
-            mma_bf16(s[m][2 * n + 1], a[m], b[2], b[3]);
+            mma(s[m][2 * n], a[m], b[0], b[1]);
+            mma(s[m][2 * n + 1], a[m], b[2], b[3]);
           }
         }
       }
@@ -281,11 +249,11 @@ __global__ void __launch_bounds__(kThreads, 2) tensor_core_attention_kernel(
 #pragma unroll
         for (int d = 0; d < kDim / 16; ++d) {
           uint32_t b[4];  // keys kk·16 + [0, 16), dims d·16 + [0, 8) and [8, 16)
-          load_matrix_x4_trans(b, v_tile + (kk * 16 + lane % 8 + ((lane / 8) % 2) * 8) * kPitch + d * 16 + (lane / 16) * 8);
+          load_matrices_transposed(b, v_tile + (kk * 16 + lane % 8 + ((lane / 8) % 2) * 8) * kPitch + d * 16 + (lane / 16) * 8);
 #pragma unroll
           for (int m = 0; m < kRowTiles; ++m) {
-            mma_bf16(o[m][2 * d], p[m][kk], b[0], b[1]);
-            mma_bf16(o[m][2 * d + 1], p[m][kk], b[2], b[3]);
+            mma(o[m][2 * d], p[m][kk], b[0], b[1]);
+            mma(o[m][2 * d + 1], p[m][kk], b[2], b[3]);
           }
         }
       }
