@@ -55,7 +55,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -71,6 +70,7 @@
 #include "kernels/dispatch.h"
 #include "model/causal_lm.h"
 #include "model/cuda_backend.h"
+#include "model/dtype.h"
 
 namespace r1b::bench {
 namespace {
@@ -342,12 +342,6 @@ int64_t numel(const std::vector<int64_t>& shape) {
   return count;
 }
 
-uint16_t float_to_bf16(float value) {
-  uint32_t bits = 0;
-  std::memcpy(&bits, &value, 4);
-  return static_cast<uint16_t>((bits + 0x7FFFu + ((bits >> 16) & 1u)) >> 16);  // round to nearest even
-}
-
 uint64_t splitmix64(uint64_t& state) {
   uint64_t z = (state += 0x9E3779B97F4A7C15ull);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -369,8 +363,8 @@ void fill_normal_bf16(std::vector<uint16_t>& out, uint64_t seed) {
         const double u1 = (static_cast<double>(splitmix64(state) >> 11) + 1.0) * 0x1.0p-53;  // (0, 1]
         const double u2 = static_cast<double>(splitmix64(state) >> 11) * 0x1.0p-53;
         const double radius = kWeightStd * std::sqrt(-2.0 * std::log(u1));
-        out[i] = float_to_bf16(static_cast<float>(radius * std::cos(2 * std::numbers::pi * u2)));
-        if (i + 1 < end) out[i + 1] = float_to_bf16(static_cast<float>(radius * std::sin(2 * std::numbers::pi * u2)));
+        out[i] = model::float_to_bf16(static_cast<float>(radius * std::cos(2 * std::numbers::pi * u2)));
+        if (i + 1 < end) out[i + 1] = model::float_to_bf16(static_cast<float>(radius * std::sin(2 * std::numbers::pi * u2)));
       }
     });
   }
@@ -397,7 +391,7 @@ Status write_checkpoint(const fs::path& dir, const nlohmann::json& config) {
   std::vector<uint16_t> values;
   uint64_t seed = kSeed;
   for (const WeightShape& weight : weights) {
-    values.assign(static_cast<size_t>(numel(weight.shape)), float_to_bf16(1.0f));
+    values.assign(static_cast<size_t>(numel(weight.shape)), model::float_to_bf16(1.0f));
     const bool is_norm = weight.name.find("norm") != std::string::npos;
     if (!is_norm) fill_normal_bf16(values, splitmix64(seed));
     out.write(reinterpret_cast<const char*>(values.data()), static_cast<std::streamsize>(values.size() * 2));

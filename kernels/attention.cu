@@ -21,7 +21,6 @@
 // output and log-sum-exp to scratch, and the merge kernel weights them by exp(lse − max lse).
 #include <cuda_bf16.h>
 
-#include <algorithm>
 #include <cfloat>
 
 #include "kernels/attention_mla.cuh"
@@ -368,9 +367,9 @@ int num_sms() {
   return count;
 }
 
-int64_t attention_rows_per_tile(const AttentionShape& shape, int64_t max_rows_per_seq) {
+int64_t attention_rows_per_tile(const AttentionShape& shape, ElementType cache_type, int64_t max_rows_per_seq) {
   int64_t rows = max_pairs(shape) / heads_per_tile(shape);
-  if (mla_attention_shape(shape)) {
+  if (mla_attention_fits(shape, cache_type)) {
     rows = mla_rows_per_tile(shape);
   } else if (max_rows_per_seq > 1 && tensor_core_attention_fits(shape)) {
     rows = kTensorCoreTileRows;
@@ -422,10 +421,7 @@ void attention(const float* q, int64_t q_rows, const void* keys, const void* val
   const bool decode_path = rows_per_tile == 1 && !shape.v_in_k && shape.k_dim == shape.v_dim &&
                            (shape.k_dim == 64 || shape.k_dim == 128) && group <= kMaxDecodeGroup;
   Tiling tiling;
-  // An MLA tile sized for the tensor-core kernel (rows_per_tile ≤ max_pairs) over an fp32 cache
-  // takes fewer heads per block here.
-  const int64_t pair_heads = max_pairs(shape) / rows_per_tile;
-  tiling.heads_per_tile = decode_path ? group : std::min(heads_per_tile(shape), std::max<int64_t>(1, pair_heads));
+  tiling.heads_per_tile = decode_path ? group : heads_per_tile(shape);
   tiling.head_tiles = (group + tiling.heads_per_tile - 1) / tiling.heads_per_tile;
   tiling.rows_per_tile = rows_per_tile;
   const int64_t blocks = num_tiles * shape.kv_heads * tiling.head_tiles;

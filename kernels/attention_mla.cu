@@ -372,13 +372,9 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 }  // namespace
 
-bool mla_attention_shape(const AttentionShape& shape) {
-  return shape.tensor_cores && shape.v_in_k && shape.kv_heads == 1 && shape.heads >= 1 && shape.k_dim == kDim &&
-         shape.v_dim == kValueDim && shape.k_row == kDim && shape.block_size >= 1;
-}
-
 bool mla_attention_fits(const AttentionShape& shape, ElementType cache_type) {
-  return mla_attention_shape(shape) && cache_type == ElementType::kBF16;
+  return shape.tensor_cores && shape.v_in_k && shape.kv_heads == 1 && shape.heads >= 1 && shape.k_dim == kDim &&
+         shape.v_dim == kValueDim && shape.k_row == kDim && shape.block_size >= 1 && cache_type == ElementType::kBF16;
 }
 
 int64_t mla_rows_per_tile(const AttentionShape& shape) {

@@ -11,17 +11,12 @@
 
 namespace r1b::kernels {
 
-// Whether the shape is the MLA latent form the kernel serves: tensor cores allowed, one KV head,
-// k_dim 576 with the values in its first 512 columns (v_in_k). The cache type is checked apart
-// (mla_attention_fits()), so attention_rows_per_tile() can answer from the shape alone.
-bool mla_attention_shape(const AttentionShape& shape);
-
-// mla_attention_shape() and a bf16 cache: attention() then calls launch_mla_attention().
+// Whether attention() takes the MLA kernel: the latent form (tensor cores allowed, one KV head,
+// k_dim 576 with the values in its first 512 columns, v_in_k) over a bf16 cache.
 bool mla_attention_fits(const AttentionShape& shape, ElementType cache_type);
 
-// Query tokens per tile for an MLA shape: a block holds ≤ 64 (token, head) rows, so
-// 64 / min(heads, 64) tokens, at least 1 and at most 16 (the general kernel, which serves the
-// same shape over an fp32 cache, takes at most 16 rows of such a tile).
+// Query tokens per tile for an mla_attention_fits() shape: a block holds ≤ 64 (token, head) rows,
+// so 64 / min(heads, 64) tokens, at least 1 and at most 16.
 int64_t mla_rows_per_tile(const AttentionShape& shape);
 
 // attention() for mla_attention_fits() shapes (same arguments and contract): queues the kernel

@@ -168,9 +168,9 @@ struct AttentionShape {
   // to bf16, sums stay fp32. Off: fp32 throughout.
   bool tensor_cores = false;
 };
-// Query rows of one sequence a query tile may hold (≥ 1, ≤ max_rows_per_seq): the caller cuts
-// each sequence's new tokens into tiles of this many rows.
-int64_t attention_rows_per_tile(const AttentionShape& shape, int64_t max_rows_per_seq);
+// Query rows of one sequence a query tile may hold (≥ 1, ≤ max_rows_per_seq) for attention() over a
+// cache of `cache_type`: the caller cuts each sequence's new tokens into tiles of this many rows.
+int64_t attention_rows_per_tile(const AttentionShape& shape, ElementType cache_type, int64_t max_rows_per_seq);
 // Causal attention over paged keys/values. `tiles` is int32 [num_tiles, 4]: first query row
 // (token) t0, rows n (1 ≤ n ≤ rows_per_tile), visible positions v0 of row t0, and the offset of
 // the tile's sequence's block table in `block_tables`. Row t0 + i sees positions p < v0 + i; the

@@ -8,17 +8,11 @@
 #include <utility>
 
 #include "kernels/dispatch.h"
+#include "model/dtype.h"
 
 namespace r1b::model {
 
 namespace {
-
-// Round to nearest even, as torch's .to(bfloat16); NaN stays NaN.
-uint16_t float_to_bf16(float value) {
-  const auto bits = std::bit_cast<uint32_t>(value);
-  if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((bits >> 16) | 0x40u);
-  return static_cast<uint16_t>((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
-}
 
 kernels::ElementType element_type(const Tensor& tensor) {
   R1B_CHECK(tensor.dtype() == DType::kF32 || tensor.dtype() == DType::kBF16);
@@ -597,7 +591,7 @@ void CudaBackend::attention(const Tensor& q, const Tensor& k_cache, const Tensor
     return;
   }
   // tiles [num_tiles, 4]: first row, rows, visible positions of the first row, block table offset.
-  const int64_t rows_per_tile = kernels::attention_rows_per_tile(shape, max_rows);
+  const int64_t rows_per_tile = kernels::attention_rows_per_tile(shape, element_type(k_cache), max_rows);
   std::vector<int32_t> tiles, tables;
   for (const AttentionSeq& seq : seqs) {
     for (int64_t i = 0; i < seq.num_q; i += rows_per_tile) {

@@ -50,6 +50,14 @@ std::string supported_dtype_names() {
 
 float bf16_to_float(uint16_t bits) { return std::bit_cast<float>(static_cast<uint32_t>(bits) << 16); }
 
+uint16_t float_to_bf16(float value) {
+  const auto bits = std::bit_cast<uint32_t>(value);
+  if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((bits >> 16) | 0x40u);
+  return static_cast<uint16_t>((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+}
+
+float round_to_bf16(float value) { return bf16_to_float(float_to_bf16(value)); }
+
 float f16_to_float(uint16_t bits) {
   const float sign = (bits & 0x8000) ? -1.0f : 1.0f;
   const int exponent = (bits >> 10) & 0x1F;

@@ -30,6 +30,10 @@ std::optional<DType> parse_dtype(std::string_view name);
 std::string supported_dtype_names();
 
 float bf16_to_float(uint16_t bits);
+// fp32 → bf16 bits, rounded to nearest even as torch's .to(bfloat16); NaN stays NaN.
+uint16_t float_to_bf16(float value);
+// The fp32 value a bf16 store of `value` holds: bf16_to_float(float_to_bf16(value)).
+float round_to_bf16(float value);
 float f16_to_float(uint16_t bits);
 float f8e4m3_to_float(uint8_t bits);
 

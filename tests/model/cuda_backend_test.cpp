@@ -12,7 +12,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
@@ -21,13 +20,18 @@
 
 #include "model/causal_lm.h"
 #include "model/cpu_backend.h"
+#include "model/dtype.h"
 #include "model/engine.h"
 #include "model/model_runner.h"
 #include "model/safetensors.h"
 #include "model/sampler.h"
+#include "close_values.h"
 
 namespace r1b::model {
 namespace {
+
+using testing::expect_close_values;
+using testing::uniform_values;
 
 // Pure data movement, and fp32 a + b (the same single rounding on both sides).
 constexpr double kExact = 0.0;
@@ -49,11 +53,6 @@ constexpr float kGuard = -12345.678f;
 // bf16 weights with GEMM activations split into bf16 hi + lo and an fp32 KV cache: ≈ the fp32 spec.
 const CudaBackendOptions kSplitActivations{DType::kBF16, GemmActivations::kSplit, DType::kF32};
 
-float round_to_bf16(float value) {
-  const auto bits = std::bit_cast<uint32_t>(value);
-  return std::bit_cast<float>(((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16) << 16);
-}
-
 class CudaBackendTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -69,12 +68,7 @@ class CudaBackendTest : public ::testing::Test {
   };
 
   // Uniform values in [-scale, scale) from the test's generator.
-  std::vector<float> random(int64_t count, float scale = 1.0f) {
-    std::uniform_real_distribution<float> dist(-scale, scale);
-    std::vector<float> values(count);
-    for (float& value : values) value = dist(rng_);
-    return values;
-  }
+  std::vector<float> random(int64_t count, float scale = 1.0f) { return uniform_values(rng_, count, scale); }
 
   // The same fp32 activation on both backends.
   Pair activation(std::vector<int64_t> shape, const std::vector<float>& values) {
@@ -132,26 +126,6 @@ class CudaBackendTest : public ::testing::Test {
       ASSERT_EQ(guarded[guarded.size() - row + i], kGuard) << what << ": guard row after the output was overwritten";
     }
   }
-  static void expect_close_values(const std::vector<float>& gpu, const std::vector<float>& cpu, double bound,
-                                  const std::string& what) {
-    ASSERT_EQ(gpu.size(), cpu.size()) << what;
-    double max_ref = 0.0;
-    double worst = 0.0;
-    size_t worst_index = 0;
-    for (size_t i = 0; i < cpu.size(); ++i) {
-      max_ref = std::max(max_ref, std::fabs(static_cast<double>(cpu[i])));
-      const double diff = std::fabs(static_cast<double>(gpu[i]) - cpu[i]);
-      if (!(diff <= worst)) {  // NaN counts as worst
-        worst = diff;
-        worst_index = i;
-      }
-    }
-    const double error = max_ref > 0 ? worst / max_ref : worst;
-    std::cout << what << ": error " << error << " (bound " << bound << ")\n";
-    EXPECT_LE(error, bound) << what << ": worst element " << worst_index << " gpu " << gpu[worst_index] << " cpu "
-                            << cpu[worst_index] << " (max |cpu| " << max_ref << ")";
-  }
-
   std::mt19937 rng_{1234};
   CpuBackend cpu_{2};
   std::unique_ptr<CudaBackend> gpu_;

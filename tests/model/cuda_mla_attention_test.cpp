@@ -16,7 +16,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <iostream>
 #include <numeric>
@@ -25,9 +24,14 @@
 
 #include "model/cpu_backend.h"
 #include "model/cuda_backend.h"
+#include "model/dtype.h"
+#include "close_values.h"
 
 namespace r1b::model {
 namespace {
+
+using testing::expect_close_values;
+using testing::uniform_values;
 
 constexpr double kTensorCores = 1e-2;
 constexpr int64_t kLatent = 576;  // [c_kv 512 | k_pe 64]
@@ -35,11 +39,6 @@ constexpr int64_t kValues = 512;
 constexpr int64_t kBlockSize = 16;
 constexpr float kScale = 0.0722f;  // 1 / sqrt(128 + 64), DeepSeek's q·k scale
 constexpr float kGuard = 12345.0f;
-
-float round_to_bf16(float value) {
-  const auto bits = std::bit_cast<uint32_t>(value);
-  return std::bit_cast<float>(((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16) << 16);
-}
 
 AttentionParams mla_params(int64_t heads) { return AttentionParams{heads, 1, kLatent, kValues, true, kScale, kBlockSize}; }
 
@@ -59,12 +58,7 @@ class CudaMlaAttentionTest : public ::testing::Test {
     ASSERT_EQ(gpu_->kv_cache_dtype(), DType::kBF16);
   }
 
-  std::vector<float> random(int64_t count, float scale) {
-    std::uniform_real_distribution<float> dist(-scale, scale);
-    std::vector<float> values(count);
-    for (float& value : values) value = dist(rng_);
-    return values;
-  }
+  std::vector<float> random(int64_t count, float scale) { return uniform_values(rng_, count, scale); }
 
   // A latent cache of `blocks` random blocks: bf16 on the GPU (through write_kv), the rounded
   // values on the CPU.
@@ -135,30 +129,12 @@ class CudaMlaAttentionTest : public ::testing::Test {
     gpu_->upload_activation(std::vector<float>((rows + 2) * width, kGuard), guarded);
     Tensor out = guarded.rows(1, rows).view({rows, params.num_heads, kValues});
     gpu_->attention(q, gpu_cache_, Tensor(), seqs, params, out);
-    expect_close(gpu_->download(out), cpu_attention(q_values, seqs, params), what);
+    expect_close_values(gpu_->download(out), cpu_attention(q_values, seqs, params), kTensorCores, what);
     const std::vector<float> guard = gpu_->download(guarded);
     for (int64_t i = 0; i < width; ++i) {
       ASSERT_EQ(guard[i], kGuard) << what << ": guard row before the output overwritten at " << i;
       ASSERT_EQ(guard[guard.size() - width + i], kGuard) << what << ": guard row after the output overwritten at " << i;
     }
-  }
-
-  static void expect_close(const std::vector<float>& gpu, const std::vector<float>& cpu, const std::string& what) {
-    ASSERT_EQ(gpu.size(), cpu.size()) << what;
-    double max_ref = 0.0, worst = 0.0;
-    size_t worst_index = 0;
-    for (size_t i = 0; i < cpu.size(); ++i) {
-      max_ref = std::max(max_ref, std::fabs(static_cast<double>(cpu[i])));
-      const double diff = std::fabs(static_cast<double>(gpu[i]) - cpu[i]);
-      if (!(diff <= worst)) {  // NaN counts as worst
-        worst = diff;
-        worst_index = i;
-      }
-    }
-    const double error = max_ref > 0 ? worst / max_ref : worst;
-    std::cout << what << ": error " << error << " (bound " << kTensorCores << ")\n";
-    EXPECT_LE(error, kTensorCores) << what << ": worst element " << worst_index << " gpu " << gpu[worst_index]
-                                   << " cpu " << cpu[worst_index] << " (max |cpu| " << max_ref << ")";
   }
 
   std::mt19937 rng_{2024};
@@ -216,7 +192,7 @@ TEST_F(CudaMlaAttentionTest, ReplayedDecodeStepFollowsChangingContexts) {
     gpu_->begin_decode_step(kRows, *std::max_element(steps[step].begin(), steps[step].end()));
     gpu_->attention(q, gpu_cache_, Tensor(), seqs, params, out);
     gpu_->end_decode_step();
-    expect_close(gpu_->download(out), cpu_attention(q_values, seqs, params), "replayed decode, step " + std::to_string(step));
+    expect_close_values(gpu_->download(out), cpu_attention(q_values, seqs, params), kTensorCores, "replayed decode, step " + std::to_string(step));
   }
 }
 

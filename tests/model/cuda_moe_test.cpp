@@ -14,16 +14,20 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <iostream>
 #include <random>
 
 #include "model/cpu_backend.h"
 #include "model/cuda_backend.h"
+#include "model/dtype.h"
+#include "close_values.h"
 
 namespace r1b::model {
 namespace {
+
+using testing::normalised_error;
+using testing::uniform_values;
 
 constexpr double kBf16Activations = 1e-2;
 
@@ -36,11 +40,6 @@ struct ExpertCase {
   int64_t router_experts = 0;  // the model's experts (router width); 0: `experts`
 };
 
-float round_to_bf16(float value) {
-  const auto bits = std::bit_cast<uint32_t>(value);
-  return std::bit_cast<float>(((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16) << 16);
-}
-
 class CudaMoeTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -50,12 +49,7 @@ class CudaMoeTest : public ::testing::Test {
     gpu_ = std::move(created).value();
   }
 
-  std::vector<float> random(int64_t count, float scale) {
-    std::uniform_real_distribution<float> dist(-scale, scale);
-    std::vector<float> values(count);
-    for (float& value : values) value = dist(rng_);
-    return values;
-  }
+  std::vector<float> random(int64_t count, float scale) { return uniform_values(rng_, count, scale); }
 
   // Random bf16-exact expert weights on both backends (the GPU stores them as bf16), scaled so
   // that the gate and up products and the output are O(1) for x in [-1, 1).
@@ -121,15 +115,7 @@ class CudaMoeTest : public ::testing::Test {
     gpu_->moe_experts(gpu_x_, gpu_ids, gpu_weights, gpu_experts_, gpu_out);
     if (as_decode_step) gpu_->end_decode_step();
 
-    const std::vector<float> gpu = gpu_->download(gpu_out);
-    const std::vector<float> cpu = cpu_.download(cpu_out);
-    double max_ref = 0.0, worst = 0.0;
-    for (size_t i = 0; i < cpu.size(); ++i) {
-      max_ref = std::max(max_ref, std::fabs(static_cast<double>(cpu[i])));
-      const double diff = std::fabs(static_cast<double>(gpu[i]) - cpu[i]);
-      if (!(diff <= worst)) worst = diff;  // NaN counts as worst
-    }
-    return max_ref > 0 ? worst / max_ref : worst;
+    return normalised_error(gpu_->download(gpu_out), cpu_.download(cpu_out)).error;
   }
 
   // compare() outside a decode step, reported and checked against the bound.

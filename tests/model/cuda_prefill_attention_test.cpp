@@ -18,7 +18,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <iostream>
 #include <numeric>
@@ -26,17 +25,16 @@
 
 #include "model/cpu_backend.h"
 #include "model/cuda_backend.h"
+#include "model/dtype.h"
+#include "close_values.h"
 
 namespace r1b::model {
 namespace {
 
+using testing::uniform_values;
+
 constexpr double kBf16Attention = 1e-2;
 constexpr int64_t kDim = 128;
-
-float round_to_bf16(float value) {
-  const auto bits = std::bit_cast<uint32_t>(value);
-  return std::bit_cast<float>(((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16) << 16);
-}
 
 // One sequence of a step: `num_q` new rows after `context − num_q` cached tokens.
 struct SeqShape {
@@ -53,12 +51,7 @@ class CudaPrefillAttentionTest : public ::testing::Test {
     gpu_ = std::move(created).value();
   }
 
-  std::vector<float> random(int64_t count, float scale) {
-    std::uniform_real_distribution<float> dist(-scale, scale);
-    std::vector<float> values(count);
-    for (float& value : values) value = dist(rng_);
-    return values;
-  }
+  std::vector<float> random(int64_t count, float scale) { return uniform_values(rng_, count, scale); }
 
   // Runs the sequences as one step on both backends (cache of `cache_type`, block ids shuffled
   // over the whole cache) and returns the worst per-(row, head) error.
