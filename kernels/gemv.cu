@@ -1,7 +1,7 @@
-// The small-batch product (gemv.cuh): one warp per output column o. Each lane takes 8 consecutive
-// weights at a time as one 16-byte load (four, or for long rows eight, such loads in flight per
-// lane), the matching x values as two float4 loads per row (the warp reads x contiguously; x stays
-// in L1/L2), and the warp sums its lanes with shuffles at the end. Launched as a dependent kernel
+// The small-batch product (gemv.cuh): one to eight warps of a block per output column o, each
+// summing an interleaved part of weight row o. Each lane takes 8 consecutive weights at a time as
+// one 16-byte load (four such loads in flight per lane), the matching x values as two float4 loads
+// per row (x stays in L1/L2); a warp sums its lanes with shuffles, the parts meet in shared memory. Launched as a dependent kernel
 // (dependent_launch.cuh): a block prefetches the head of its weight rows into L2 while the kernel
 // before it still runs, then waits for x.
 #include <cuda_bf16.h>
@@ -15,11 +15,17 @@ namespace r1b::kernels {
 namespace {
 
 constexpr int kWarpsPerBlock = 8;
-// 16-byte weight loads each lane issues before using them: more for long rows (a down projection
-// has few outputs, hence few warps, each streaming a long row).
-constexpr int kShortRowLoads = 4;
-constexpr int kLongRowLoads = 8;
-constexpr int64_t kLongRow = 4096;
+// 16-byte weight loads each lane issues before using them.
+constexpr int kLoadsInFlight = 4;
+// How many warps share a weight row (split_for): enough that the product runs at least
+// kTargetWarps warps (half of what an H100 holds at once), and enough that no warp streams more
+// than kMaxChunksPerWarp 16-byte chunks of a row. Measured on an H100 with the 1.5B and 7B shapes
+// (a graph of back-to-back products over weights that do not fit L2): one warp per row gave 1.5,
+// 1.3 and 1.7 TB/s for q|k|v, o and down (1536x2048, 1536x1536, 8960x1536), these splits 2.0,
+// 1.9 and 2.7 TB/s; 28 layers of the four products took 0.97 ms against 1.22.
+constexpr int64_t kTargetWarps = 4096;
+constexpr int64_t kMaxChunksPerWarp = 512;
+constexpr int kMaxSplit = 8;
 // Bytes of its weights a block prefetches into L2 before waiting for x: the head of its rows. All
 // of them was slower (an H100 B=1 decode step of the 1.5B shape: 2.24 against 2.08 ms): the
 // resident blocks of a gate|up product would ask for more than L2 holds.
@@ -43,42 +49,47 @@ __device__ inline void accumulate(const uint4& packed, const float* x_row, int64
   acc = fmaf(hi.w, w3.y, acc);
 }
 
-// Output column o of `outs` (kSwiglu: of outs = F, the weight holding 2F rows): the warp streams
-// weight row o, and with kSwiglu also row F + o, and writes Σ + bias, or silu(gate) · up.
-template <int kRows, int kLoadsInFlight, bool kSwiglu>
+// Output column o of `outs` (kSwiglu: of outs = F, the weight holding 2F rows) is summed by kSplit
+// warps of one block: warp part p takes the 16-byte chunks p·32 + lane + i·32·kSplit of weight
+// row o (with kSwiglu also of row F + o), so each load instruction of a warp reads 512 contiguous
+// bytes, and the parts meet in shared memory. The first part writes Σ + bias, or silu(gate) · up.
+template <int kRows, int kSplit, bool kSwiglu>
 __global__ void __launch_bounds__(kWarpsPerBlock * 32)
     gemv_kernel(const float* __restrict__ x, const __nv_bfloat16* __restrict__ w, const float* __restrict__ bias,
                 int64_t in, int64_t outs, float* __restrict__ out) {
   constexpr int kMatrices = kSwiglu ? 2 : 1;
-  const int64_t first = blockIdx.x * int64_t{kWarpsPerBlock};
+  constexpr int kColumns = kWarpsPerBlock / kSplit;
+  const int64_t first = blockIdx.x * int64_t{kColumns};
   if (threadIdx.x < kMatrices) {
-    const int64_t rows = outs - first < kWarpsPerBlock ? outs - first : kWarpsPerBlock;
+    const int64_t rows = outs - first < kColumns ? outs - first : kColumns;
     const int64_t bytes = rows * in * 2 < kPrefetchBytes ? rows * in * 2 : kPrefetchBytes;
     prefetch_to_l2(w + (threadIdx.x * outs + first) * in, static_cast<uint32_t>(bytes));
   }
   let_next_kernel_start();
   wait_for_previous_kernel();
-  const int64_t o = first + threadIdx.x / 32;
-  if (o >= outs) return;
+  const int warp = static_cast<int>(threadIdx.x / 32);
   const int lane = static_cast<int>(threadIdx.x % 32);
-  const int64_t chunks = in / 8;
+  const int64_t o = first + warp / kSplit;
+  const int part = warp % kSplit;
+  const int64_t chunks = o < outs ? in / 8 : 0;
   const uint4* w_rows[kMatrices];
 #pragma unroll
   for (int m = 0; m < kMatrices; ++m) w_rows[m] = reinterpret_cast<const uint4*>(w + (m * outs + o) * in);
   float acc[kMatrices][kRows] = {};
-  for (int64_t base = lane; base < chunks; base += 32 * kLoadsInFlight) {
+  constexpr int64_t kStride = 32 * kSplit;
+  for (int64_t base = part * 32 + lane; base < chunks; base += kStride * kLoadsInFlight) {
     uint4 packed[kMatrices][kLoadsInFlight];
 #pragma unroll
     for (int m = 0; m < kMatrices; ++m) {
 #pragma unroll
       for (int u = 0; u < kLoadsInFlight; ++u) {
-        const int64_t chunk = base + u * 32;
+        const int64_t chunk = base + u * kStride;
         packed[m][u] = chunk < chunks ? __ldcs(w_rows[m] + chunk) : make_uint4(0, 0, 0, 0);
       }
     }
 #pragma unroll
     for (int u = 0; u < kLoadsInFlight; ++u) {
-      const int64_t chunk = base + u * 32;
+      const int64_t chunk = base + u * kStride;
       if (chunk >= chunks) break;
 #pragma unroll
       for (int m = 0; m < kMatrices; ++m) {
@@ -94,7 +105,27 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
       for (int offset = 16; offset > 0; offset /= 2) acc[m][r] += __shfl_xor_sync(0xffffffffu, acc[m][r], offset);
     }
   }
-  if (lane != 0) return;
+  if constexpr (kSplit > 1) {
+    __shared__ float parts[kWarpsPerBlock][kMatrices][kRows];
+    if (lane == 0) {
+#pragma unroll
+      for (int m = 0; m < kMatrices; ++m) {
+#pragma unroll
+        for (int r = 0; r < kRows; ++r) parts[warp][m][r] = acc[m][r];
+      }
+    }
+    __syncthreads();
+    if (part != 0) return;
+#pragma unroll
+    for (int p = 1; p < kSplit; ++p) {
+#pragma unroll
+      for (int m = 0; m < kMatrices; ++m) {
+#pragma unroll
+        for (int r = 0; r < kRows; ++r) acc[m][r] += parts[warp + p][m][r];
+      }
+    }
+  }
+  if (lane != 0 || o >= outs) return;
 #pragma unroll
   for (int r = 0; r < kRows; ++r) {
     const float value = acc[0][r] + (bias != nullptr ? bias[o] : 0.0f);
@@ -107,13 +138,32 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
   }
 }
 
+template <int kRows, int kSplit, bool kSwiglu>
+void launch_variant(const float* x, const __nv_bfloat16* w, const float* bias, int64_t in, int64_t outs, float* out,
+                    cudaStream_t stream) {
+  constexpr int kColumns = kWarpsPerBlock / kSplit;
+  const auto blocks = static_cast<unsigned>((outs + kColumns - 1) / kColumns);
+  launch_dependent(gemv_kernel<kRows, kSplit, kSwiglu>, blocks, kWarpsPerBlock * 32, 0, stream, x, w,
+                   bias, in, outs, out);
+}
+
+// The least power of two ≤ kMaxSplit that gives ≥ kTargetWarps warps and ≤ kMaxChunksPerWarp chunks a warp.
+int split_for(int64_t in, int64_t outs) {
+  int split = 1;
+  while (split < kMaxSplit && (outs * split < kTargetWarps || in / 8 > kMaxChunksPerWarp * split)) split *= 2;
+  return split;
+}
+
 // `outs` output columns per row (kSwiglu: F, of a weight with 2F rows).
 template <int kRows, bool kSwiglu>
 void launch_rows(const float* x, const __nv_bfloat16* w, const float* bias, int64_t in, int64_t outs, float* out,
                  cudaStream_t stream) {
-  const auto blocks = static_cast<unsigned>((outs + kWarpsPerBlock - 1) / kWarpsPerBlock);
-  auto* kernel = in >= kLongRow ? gemv_kernel<kRows, kLongRowLoads, kSwiglu> : gemv_kernel<kRows, kShortRowLoads, kSwiglu>;
-  launch_dependent(kernel, blocks, kWarpsPerBlock * 32, 0, stream, x, w, bias, in, outs, out);
+  switch (split_for(in, outs)) {
+    case 1: launch_variant<kRows, 1, kSwiglu>(x, w, bias, in, outs, out, stream); break;
+    case 2: launch_variant<kRows, 2, kSwiglu>(x, w, bias, in, outs, out, stream); break;
+    case 4: launch_variant<kRows, 4, kSwiglu>(x, w, bias, in, outs, out, stream); break;
+    default: launch_variant<kRows, kMaxSplit, kSwiglu>(x, w, bias, in, outs, out, stream); break;
+  }
 }
 
 template <bool kSwiglu>

@@ -162,10 +162,13 @@ TEST_F(CudaBackendTest, UploadStoresMatricesInBf16AndVectorsInF32) {
 TEST_F(CudaBackendTest, MatmulMatchesCpuForBf16AndF32WeightsOverOddShapes) {
   Result<std::unique_ptr<CudaBackend>> f32_gpu = CudaBackend::create(CudaBackendOptions{DType::kF32});
   ASSERT_TRUE(f32_gpu.is_ok());
-  // Odd sizes, and the widths of a 1.5B model's decode rows (1 to 4 rows take the small-batch kernel).
-  const int64_t shapes[][3] = {{1, 1, 1},      {3, 17, 5},      {7, 64, 33},    {16, 256, 129},
-                               {33, 1001, 77}, {1, 1536, 1000}, {8, 2056, 300}, {5, 1536, 9},
-                               {2, 1536, 2048}, {3, 8, 7},      {4, 8960, 64},  {1, 1032, 151}};
+  // Odd sizes, and the widths of a 1.5B model's decode rows (1 to 4 rows take the small-batch kernel,
+  // which splits each weight row over 8, 4, 2 or 1 warps: the shapes cover each split, with a last
+  // block that holds fewer output columns than the others).
+  const int64_t shapes[][3] = {{1, 1, 1},       {3, 17, 5},      {7, 64, 33},     {16, 256, 129},
+                               {33, 1001, 77},  {1, 1536, 1000}, {8, 2056, 300},  {5, 1536, 9},
+                               {2, 1536, 2048}, {3, 8, 7},       {4, 8960, 64},   {1, 1032, 151},
+                               {1, 1536, 1537}, {3, 1032, 2050}, {2, 8960, 1536}, {1, 1536, 9001}};
   for (const auto& [rows, in, outs] : shapes) {
     for (bool f32_weights : {false, true}) {
       for (bool with_bias : {false, true}) {
