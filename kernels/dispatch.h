@@ -27,7 +27,8 @@ namespace r1b::kernels {
 using Stream = void*;      // cudaStream_t
 using BlasHandle = void*;  // cublasHandle_t
 
-// Element type of a stored operand: weights and the KV cache (activations are always fp32).
+// Element type of a stored operand: weights, the KV cache, and the activations that only feed a
+// product (a norm's output; other activations are fp32).
 enum class ElementType { kF32, kBF16 };
 
 // ---- devices, streams, memory (memory.cu) ----
@@ -122,11 +123,13 @@ void swiglu(const float* gate_up, float* out, int64_t rows, int64_t ffn, Stream 
 
 // ---- normalisation (norm.cu) ----
 
-// Per row of x [rows, width]: out = weight ⊙ (x · rsqrt(mean(x²) + eps)). out may alias x.
-void rmsnorm(const float* x, const float* weight, float eps, int64_t rows, int64_t width, float* out, Stream stream);
+// Per row of x [rows, width]: out = weight ⊙ (x · rsqrt(mean(x²) + eps)), stored as out_type (bf16:
+// rounded to nearest even). An fp32 out may alias x.
+void rmsnorm(const float* x, const float* weight, float eps, int64_t rows, int64_t width, void* out,
+             ElementType out_type, Stream stream);
 // x += delta (written back), then out = rmsnorm(x) as above. out must not alias x or delta.
-void add_rmsnorm(float* x, const float* delta, const float* weight, float eps, int64_t rows, int64_t width, float* out,
-                 Stream stream);
+void add_rmsnorm(float* x, const float* delta, const float* weight, float eps, int64_t rows, int64_t width, void* out,
+                 ElementType out_type, Stream stream);
 
 // ---- rotary embedding (rope.cu) ----
 
@@ -189,7 +192,8 @@ void attention(const float* q, int64_t q_rows, const void* keys, const void* val
 // the host by plan_decode_attention() and run by decode_attention(). Rows whose block tables start
 // with the same whole blocks (the samples of one prompt) form a group: the group's rows × the GQA
 // group's heads attend the shared prefix together (one query tile, so each prefix K/V byte is read
-// once per tile), then every row attends its own suffix; the partial softmaxes are merged per row.
+// once per tile), then every row attends its own suffix; the partial softmaxes are merged per row
+// by the row's last suffix work item.
 // The plan's array sizes and the kernels' launch shapes depend only on (rows, q_rows, shape), never
 // on the contexts or the groups, so a recorded decode step replays with new plan data.
 
@@ -213,19 +217,24 @@ struct DecodeRow {
 
 // Host arrays of one decode step's plan (int32), to copy to the device as they are.
 struct DecodePlan {
-  std::vector<int32_t> suffix_items;   // [capacity, 5]: q row, first key, end key, entry, table offset
+  // [capacity, 6]: q row, first key, end key, entry, table offset, arrivals (0: the only entry)
+  std::vector<int32_t> suffix_items;
   std::vector<int32_t> prefix_items;   // [capacity, 4]: tile, chunk, first key, end key
   std::vector<int32_t> prefix_tiles;   // [capacity, 2 + kMaxDecodeTileTokens]: rows, table offset, q rows
-  std::vector<int32_t> entry_offsets;  // [q_rows + 1]: the partial results of q row r
-  int64_t entry_capacity = 0;          // partial results the scratch holds
+  // [q_rows + 1]: the partial results of q row r; then [q_rows, kv_heads] zeros: arrival counters
+  // that decode_attention() counts in and leaves zero again
+  std::vector<int32_t> entry_offsets;
+  int64_t entry_capacity = 0;  // partial results the scratch holds
+  int64_t q_rows = 0;
 };
 // Plans rows[0, num_rows) (each q_row < q_rows, each context ≥ 1): groups rows by their first
-// block, takes the group's longest common run of whole blocks (at most each member's context) as
-// its shared prefix when it is ≥ 256 positions, and cuts prefixes and suffixes into work items of
-// balanced length that fill the GPU. Array sizes depend only on (num_rows, q_rows, shape).
+// block, takes the group's longest common run of whole blocks short of each member's last position
+// (every row keeps a suffix) as its shared prefix when it is ≥ 256 positions, and cuts prefixes and
+// suffixes into work items of balanced length that fill the GPU. Array sizes depend only on
+// (num_rows, q_rows, shape).
 DecodePlan plan_decode_attention(const DecodeRow* rows, int64_t num_rows, int64_t q_rows, const AttentionShape& shape);
 
-// Device copies of a DecodePlan's four arrays.
+// Device copies of a DecodePlan's four arrays; entry_offsets' copy must be writable (its counters).
 struct DecodePlanOnDevice {
   const int32_t* suffix_items = nullptr;
   const int32_t* prefix_items = nullptr;
@@ -321,6 +330,10 @@ void all_reduce_sum(float* x, int64_t n, Comm comm, Stream stream);
 BlasHandle create_blas(Stream stream);
 void destroy_blas(BlasHandle handle);
 
+// Most rows a product with bf16 weights runs through the small-batch kernel, which reads fp32 x
+// as it is (gemm_xwt, swiglu_mlp).
+inline constexpr int64_t kGemvMaxRows = 4;
+
 struct GemmShape {
   int64_t rows = 0;           // R
   int64_t in = 0;             // I
@@ -332,25 +345,27 @@ struct GemmShape {
   int64_t out_row_stride = 0;
   int64_t out_batch_stride = 0;
 };
-// For b < batch: out_b[r, o] = Σ_i x_b[r, i] · w_b[o, i] with x fp32, w [O, I] of `w_type`, out
-// fp32, fp32 accumulation. bf16 weights take x as bf16: rounded once (split_x false), or split into
+// For b < batch: out_b[r, o] = Σ_i x_b[r, i] · w_b[o, i] with x of `x_type`, w [O, I] of `w_type`,
+// out fp32, fp32 accumulation. A bf16 x (already rounded, e.g. by a norm) needs bf16 weights and
+// goes to the tensor cores as it is. bf16 weights take an fp32 x as bf16: rounded once (split_x false), or split into
 // hi + lo parts (x ≈ hi + lo to ~2^-17 relative) that go through the tensor cores as one product
 // of 2·rows rows (the weights are read once), so activations keep ~fp32 precision (split_x true).
 // x must be contiguous over [rows, x_row_stride] (strides describe views into it) and out over
 // [rows, out_row_stride]. The bf16 copies and partial products live in `scratch`. A product of at
 // most a few dense rows with bf16 weights (a small decode batch) takes x in fp32 as it is whatever
 // split_x says (gemv.cuh). bias [O] (or null) is added to every row; it needs batch == 1.
-void gemm_xwt(BlasHandle handle, const float* x, const void* w, ElementType w_type, bool split_x, const GemmShape& shape,
-              const float* bias, float* out, Scratch& scratch, Stream stream);
+void gemm_xwt(BlasHandle handle, const void* x, ElementType x_type, const void* w, ElementType w_type, bool split_x,
+              const GemmShape& shape, const float* bias, float* out, Scratch& scratch, Stream stream);
 // A SwiGLU MLP with bf16 weights: out = act · downᵀ (+ down_bias), act = silu(g) ⊙ u, [g | u] =
-// x · gate_upᵀ (+ gate_up_bias); gate_up [2F, I], down [O, F], x [R, I], out [R, O]. Where it
-// fits (swiglu_mlp_fits: bf16 weights, I and F multiples of 8, and either ≤ 4 rows or activations
-// rounded to bf16 rather than split) it runs as
-//   ≤ 4 rows: the small-batch product with the SwiGLU in its epilogue, then the small-batch down
-//             product (fp32 x and act as they are);
-//   more:     x rounded to bf16, [g | u] = one cuBLAS product written as bf16, act = swiglu of it
-//             written as bf16 (gate_up_bias added first), then the down product into fp32 out:
-//             g, u and act are each rounded to bf16 once, as a bf16 model computes them.
+// x · gate_upᵀ (+ gate_up_bias); gate_up [2F, I], down [O, F], x [R, I] of x_type, out [R, O].
+// Where it fits (swiglu_mlp_fits: bf16 weights, I and F multiples of 8, and either ≤ 4 rows or
+// activations rounded to bf16 rather than split) it runs as
+//   ≤ 4 rows, fp32 x: the small-batch product with the SwiGLU in its epilogue, then the
+//             small-batch down product (fp32 x and act as they are);
+//   otherwise: x rounded to bf16 (unless it is bf16), [g | u] = one cuBLAS product written as
+//             bf16, act = swiglu of it written as bf16 (gate_up_bias added first), then the down
+//             product into fp32 out: g, u and act are each rounded to bf16 once, as a bf16 model
+//             computes them.
 // Elsewhere callers use gemm_xwt() and swiglu().
 struct MlpShape {
   int64_t rows = 0;  // R
@@ -359,8 +374,9 @@ struct MlpShape {
   int64_t outs = 0;  // O
 };
 bool swiglu_mlp_fits(const MlpShape& shape, ElementType w_type, bool split_x);
-void swiglu_mlp(BlasHandle handle, const float* x, const void* gate_up, const float* gate_up_bias, const void* down,
-                const float* down_bias, const MlpShape& shape, float* out, Scratch& scratch, Stream stream);
+void swiglu_mlp(BlasHandle handle, const void* x, ElementType x_type, const void* gate_up, const float* gate_up_bias,
+                const void* down, const float* down_bias, const MlpShape& shape, float* out, Scratch& scratch,
+                Stream stream);
 // rounded[i] = bf16(x[i]) (round to nearest even) for i < n; `rounded` holds n bf16 values.
 void round_to_bf16(const float* x, void* rounded, int64_t n, Stream stream);
 

@@ -175,8 +175,9 @@ bool swiglu_mlp_fits(const MlpShape& shape, ElementType w_type, bool split_x) {
          (shape.rows <= kGemvMaxRows || !split_x);
 }
 
-void swiglu_mlp(BlasHandle handle, const float* x, const void* gate_up, const float* gate_up_bias, const void* down,
-                const float* down_bias, const MlpShape& shape, float* out, Scratch& scratch, Stream stream) {
+void swiglu_mlp(BlasHandle handle, const void* x, ElementType x_type, const void* gate_up, const float* gate_up_bias,
+                const void* down, const float* down_bias, const MlpShape& shape, float* out, Scratch& scratch,
+                Stream stream) {
   if (shape.rows == 0) return;
   GemmShape first;
   first.rows = shape.rows;
@@ -190,22 +191,25 @@ void swiglu_mlp(BlasHandle handle, const float* x, const void* gate_up, const fl
   second.outs = shape.outs;
   second.x_row_stride = shape.ffn;
   second.out_row_stride = shape.outs;
-  if (shape.rows <= kGemvMaxRows) {
+  if (shape.rows <= kGemvMaxRows && x_type == ElementType::kF32) {
     auto* act = static_cast<float*>(reserve(scratch, shape.rows * shape.ffn * static_cast<int64_t>(sizeof(float)), stream));
-    launch_gemv_swiglu(x, gate_up, gate_up_bias, first, act, as_cuda(stream));
+    launch_gemv_swiglu(static_cast<const float*>(x), gate_up, gate_up_bias, first, act, as_cuda(stream));
     launch_gemv(act, down, down_bias, second, out, as_cuda(stream));
     return;
   }
-  // Scratch: x, [g | u] and act as bf16, each part 256-byte aligned.
+  // Scratch: x (unless it came as bf16), [g | u] and act as bf16, each part 256-byte aligned.
   const auto part = [](int64_t count) { return (count * static_cast<int64_t>(sizeof(__nv_bfloat16)) + 255) / 256 * 256; };
-  const int64_t x_bytes = part(shape.rows * shape.in);
+  const int64_t x_bytes = x_type == ElementType::kBF16 ? 0 : part(shape.rows * shape.in);
   const int64_t product_bytes = part(shape.rows * 2 * shape.ffn);
   auto* base = static_cast<char*>(reserve(scratch, x_bytes + product_bytes + part(shape.rows * shape.ffn), stream));
-  auto* x_bf16 = base;
+  const void* x_bf16 = x;
+  if (x_type == ElementType::kF32) {
+    round_to_bf16(static_cast<const float*>(x), base, shape.rows * shape.in, stream);
+    x_bf16 = base;
+  }
   auto* product = base + x_bytes;
   auto* act = base + x_bytes + product_bytes;
   auto* blas = static_cast<cublasHandle_t>(handle);
-  round_to_bf16(x, x_bf16, shape.rows * shape.in, stream);
   strided_gemm(blas, gate_up, CUDA_R_16BF, x_bf16, CUDA_R_16BF, first, product, CUDA_R_16BF);
   const int64_t octets = shape.ffn / 8;
   launch_dependent(swiglu_bf16_kernel, grid_for(shape.rows * octets, kThreads), kThreads, 0, as_cuda(stream),
@@ -215,14 +219,18 @@ void swiglu_mlp(BlasHandle handle, const float* x, const void* gate_up, const fl
   add_bias(out, down_bias, shape.rows, shape.outs, stream);
 }
 
-void gemm_xwt(BlasHandle handle, const float* x, const void* w, ElementType w_type, bool split_x, const GemmShape& shape,
-              const float* bias, float* out, Scratch& scratch, Stream stream) {
+void gemm_xwt(BlasHandle handle, const void* x, ElementType x_type, const void* w, ElementType w_type, bool split_x,
+              const GemmShape& shape, const float* bias, float* out, Scratch& scratch, Stream stream) {
   if (shape.rows == 0 || shape.outs == 0 || shape.batch == 0) return;
-  if (gemv_fits(shape, w_type)) {
-    launch_gemv(x, w, bias, shape, out, as_cuda(stream));
+  auto* blas = static_cast<cublasHandle_t>(handle);
+  if (x_type == ElementType::kBF16) {
+    strided_gemm(blas, w, CUDA_R_16BF, x, CUDA_R_16BF, shape, out);
+  } else if (gemv_fits(shape, w_type)) {
+    launch_gemv(static_cast<const float*>(x), w, bias, shape, out, as_cuda(stream));
     return;
+  } else {
+    gemm_without_bias(blas, static_cast<const float*>(x), w, w_type, split_x, shape, out, scratch, stream);
   }
-  gemm_without_bias(static_cast<cublasHandle_t>(handle), x, w, w_type, split_x, shape, out, scratch, stream);
   add_bias(out, bias, shape.rows, shape.outs, stream);
 }
 

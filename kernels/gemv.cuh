@@ -13,11 +13,8 @@
 
 namespace r1b::kernels {
 
-// Most rows the small-batch kernel takes.
-inline constexpr int64_t kGemvMaxRows = 4;
-
 // Whether `shape` takes the small-batch kernel: bf16 weights, one product, at most kGemvMaxRows
-// dense rows (row strides equal to the widths), `in` a multiple of 8.
+// dense rows (dispatch.h; row strides equal to the widths), `in` a multiple of 8.
 bool gemv_fits(const GemmShape& shape, ElementType w_type);
 
 // out[r, o] = Σ_i x[r, i] · w[o, i] (+ bias[o] when bias is not null), fp32 accumulation, for a

@@ -108,6 +108,11 @@ class Backend {
   // Element type of KV cache tensors (allocate_kv_cache): write_kv stores fp32 rows in it (rounding
   // when narrower) and attention reads it. F32 unless the backend stores the cache narrower.
   virtual DType kv_cache_dtype() const { return DType::kF32; }
+  // Element type in which a layer keeps a norm's output whose only reader is a product (matmul or
+  // swiglu_mlp) of `rows` rows by `weight`: BF16 where the backend would round that input to bf16
+  // before the product anyway, so the norm writes it rounded and no result changes; F32 otherwise.
+  // rmsnorm and add_rmsnorm then take an `out` of this type, and matmul / swiglu_mlp an x of it.
+  virtual DType product_input_dtype(const Tensor& /*weight*/, int64_t /*rows*/) const { return DType::kF32; }
 
   // Optional bracketing of one decode forward pass — `rows` query rows, one new token per
   // sequence, every context ≤ max_context — for backends that record a step once and replay it

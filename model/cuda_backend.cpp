@@ -384,11 +384,17 @@ void CudaBackend::embedding(const Tensor& table, std::span<const int32_t> token_
                        static_cast<int64_t>(token_ids.size()), out.data_as<float>(), stream_);
 }
 
+DType CudaBackend::product_input_dtype(const Tensor& weight, int64_t rows) const {
+  const bool rounded = weight.dtype() == DType::kBF16 && !split_x() && rows > kernels::kGemvMaxRows;
+  return rounded ? DType::kBF16 : DType::kF32;
+}
+
 void CudaBackend::matmul(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor& out) {
   const int64_t rows = x.dim(0);
   const int64_t in = x.row_size();
   const int64_t outs = weight.dim(0);
-  R1B_CHECK(x.dtype() == DType::kF32 && weight.row_size() == in && out.dim(0) == rows && out.row_size() == outs);
+  R1B_CHECK(x.dtype() == DType::kF32 || (x.dtype() == DType::kBF16 && weight.dtype() == DType::kBF16));
+  R1B_CHECK(weight.row_size() == in && out.dim(0) == rows && out.row_size() == outs);
   R1B_CHECK(bias.empty() || (bias.numel() == outs && bias.dtype() == DType::kF32));
   kernels::GemmShape shape;
   shape.rows = rows;
@@ -400,8 +406,8 @@ void CudaBackend::matmul(const Tensor& x, const Tensor& weight, const Tensor& bi
   shape.x_batch_stride = rows * in;
   shape.out_batch_stride = rows * outs;
   if (replaying()) return;
-  kernels::gemm_xwt(blas_, x.data_as<float>(), weight.data_as<void>(), element_type(weight), split_x(), shape,
-                    bias.empty() ? nullptr : bias.data_as<float>(), out.data_as<float>(), work_scratch(), stream_);
+  kernels::gemm_xwt(blas_, x.data_as<void>(), element_type(x), weight.data_as<void>(), element_type(weight), split_x(),
+                    shape, bias.empty() ? nullptr : bias.data_as<float>(), out.data_as<float>(), work_scratch(), stream_);
 }
 
 void CudaBackend::head_matmul(const Tensor& x, const Tensor& weight, Tensor& out) {
@@ -423,25 +429,28 @@ void CudaBackend::head_matmul(const Tensor& x, const Tensor& weight, Tensor& out
   shape.out_row_stride = heads * outs;
   shape.out_batch_stride = outs;
   if (replaying()) return;
-  kernels::gemm_xwt(blas_, x.data_as<float>(), weight.data_as<void>(), element_type(weight), split_x(), shape,
-                    /*bias=*/nullptr, out.data_as<float>(), work_scratch(), stream_);
+  kernels::gemm_xwt(blas_, x.data_as<void>(), kernels::ElementType::kF32, weight.data_as<void>(), element_type(weight),
+                    split_x(), shape, /*bias=*/nullptr, out.data_as<float>(), work_scratch(), stream_);
 }
 
 void CudaBackend::rmsnorm(const Tensor& x, const Tensor& weight, float eps, Tensor& out) {
   const int64_t width = weight.numel();
-  R1B_CHECK(weight.dtype() == DType::kF32 && x.numel() % width == 0 && out.numel() == x.numel());
+  R1B_CHECK(weight.dtype() == DType::kF32 && x.dtype() == DType::kF32 && x.numel() % width == 0 &&
+            out.numel() == x.numel());
+  R1B_CHECK(out.dtype() == DType::kF32 || out.data_as<void>() != x.data_as<void>());
   if (replaying()) return;
-  kernels::rmsnorm(x.data_as<float>(), weight.data_as<float>(), eps, x.numel() / width, width, out.data_as<float>(),
-                   stream_);
+  kernels::rmsnorm(x.data_as<float>(), weight.data_as<float>(), eps, x.numel() / width, width, out.data_as<void>(),
+                   element_type(out), stream_);
 }
 
 void CudaBackend::add_rmsnorm(Tensor& x, const Tensor& delta, const Tensor& weight, float eps, Tensor& out) {
   const int64_t width = weight.numel();
   R1B_CHECK(weight.dtype() == DType::kF32 && x.numel() % width == 0 && delta.numel() == x.numel() &&
             out.numel() == x.numel());
+  R1B_CHECK(x.dtype() == DType::kF32 && delta.dtype() == DType::kF32);
   if (replaying()) return;
   kernels::add_rmsnorm(x.data_as<float>(), delta.data_as<float>(), weight.data_as<float>(), eps, x.numel() / width,
-                       width, out.data_as<float>(), stream_);
+                       width, out.data_as<void>(), element_type(out), stream_);
 }
 
 void CudaBackend::rope(Tensor& x, std::span<const int32_t> positions, const RopeTable& table, int64_t rot_offset) {
@@ -480,7 +489,8 @@ void CudaBackend::swiglu_mlp(const Tensor& x, const Tensor& gate_up, const Tenso
   shape.in = x.row_size();
   shape.ffn = gate_up.dim(0) / 2;
   shape.outs = down.dim(0);
-  R1B_CHECK(x.dtype() == DType::kF32 && gate_up.row_size() == shape.in && gate_up.dim(0) == 2 * shape.ffn);
+  R1B_CHECK(x.dtype() == DType::kF32 || (x.dtype() == DType::kBF16 && gate_up.dtype() == DType::kBF16));
+  R1B_CHECK(gate_up.row_size() == shape.in && gate_up.dim(0) == 2 * shape.ffn);
   R1B_CHECK(down.row_size() == shape.ffn && out.dim(0) == shape.rows && out.row_size() == shape.outs);
   R1B_CHECK(gate_up_bias.empty() || (gate_up_bias.numel() == 2 * shape.ffn && gate_up_bias.dtype() == DType::kF32));
   R1B_CHECK(down_bias.empty() || (down_bias.numel() == shape.outs && down_bias.dtype() == DType::kF32));
@@ -489,7 +499,7 @@ void CudaBackend::swiglu_mlp(const Tensor& x, const Tensor& gate_up, const Tenso
     return;
   }
   if (replaying()) return;
-  kernels::swiglu_mlp(blas_, x.data_as<float>(), gate_up.data_as<void>(),
+  kernels::swiglu_mlp(blas_, x.data_as<void>(), element_type(x), gate_up.data_as<void>(),
                       gate_up_bias.empty() ? nullptr : gate_up_bias.data_as<float>(), down.data_as<void>(),
                       down_bias.empty() ? nullptr : down_bias.data_as<float>(), shape, out.data_as<float>(),
                       work_scratch(), stream_);

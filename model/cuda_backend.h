@@ -97,6 +97,9 @@ class CudaBackend final : public Backend {
   // Ten 1 GiB device-to-device copies after two warm-ups (fewer bytes when memory is short).
   double measure_copy_bandwidth() override;
   DType kv_cache_dtype() const override { return options_.kv_cache_dtype; }
+  // BF16 for bf16 weights with activations rounded once (not split) and more rows than the
+  // small-batch product takes (it reads fp32 x as it is).
+  DType product_input_dtype(const Tensor& weight, int64_t rows) const override;
   // With options.cuda_graphs: the first step of a (rows, context bucket) shape runs eagerly and
   // measures its memory; the second is captured as a CUDA graph; later ones only re-stage their
   // index data on the host (ops queue nothing) and launch the graph. The context bucket (a power of

@@ -133,8 +133,8 @@ Tensor run_mlp(Backend& backend, const Mlp& mlp, const Tensor& x) {
   return out;
 }
 
-Tensor run_rmsnorm(Backend& backend, const Tensor& x, const Tensor& weight, float eps) {
-  Tensor out = backend.alloc(x.shape(), DType::kF32);
+Tensor run_rmsnorm(Backend& backend, const Tensor& x, const Tensor& weight, float eps, DType dtype) {
+  Tensor out = backend.alloc(x.shape(), dtype);
   backend.rmsnorm(x, weight, eps, out);
   return out;
 }

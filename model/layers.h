@@ -110,8 +110,8 @@ Tensor run_linear(Backend& backend, const Linear& linear, const Tensor& x);
 // down(silu(gate(x)) ⊙ up(x)) through backend.swiglu_mlp() (gate and up as one product): this rank's partial
 // sum of it under tensor parallelism.
 Tensor run_mlp(Backend& backend, const Mlp& mlp, const Tensor& x);
-// rmsnorm into a new tensor.
-Tensor run_rmsnorm(Backend& backend, const Tensor& x, const Tensor& weight, float eps);
+// rmsnorm into a new tensor of `dtype` (Backend::product_input_dtype where only a product reads it).
+Tensor run_rmsnorm(Backend& backend, const Tensor& x, const Tensor& weight, float eps, DType dtype = DType::kF32);
 // Final norm output hidden [T, D] -> logits of batch.logit_rows through lm_head [V, D].
 Tensor run_logits(Backend& backend, const Tensor& hidden, const Tensor& lm_head, const ForwardBatch& batch);
 

@@ -106,6 +106,9 @@ class TensorParallelLm::FrontBackend final : public Backend {
   }
   double measure_copy_bandwidth() override { return zero().measure_copy_bandwidth(); }
   DType kv_cache_dtype() const override { return zero().kv_cache_dtype(); }
+  DType product_input_dtype(const Tensor& weight, int64_t rows) const override {
+    return zero().product_input_dtype(weight, rows);
+  }
   void begin_decode_step(int64_t rows, int64_t max_context) override {
     ranks_.run([&](int rank) { ranks_.backends[rank]->begin_decode_step(rows, max_context); });
   }

@@ -156,8 +156,11 @@ Tensor Qwen2Model::forward(const ForwardBatch& batch, KvCache& cache) {
                                   cache.block_size};
   const float eps = config_.rms_norm_eps;
   Tensor x = run_embedding(backend_, ends_, batch);
-  // Each residual add is fused with the norm that reads its sum (the next layer's input norm).
-  Tensor h = layers_.empty() ? Tensor() : run_rmsnorm(backend_, x, layers_.front().input_norm, eps);
+  // Each residual add is fused with the norm that reads its sum (the next layer's input norm). The
+  // norms' outputs feed only products, so they are kept as the backend takes product inputs.
+  const DType qkv_input =
+      layers_.empty() ? DType::kF32 : backend_.product_input_dtype(layers_.front().qkv_proj.weight, tokens);
+  Tensor h = layers_.empty() ? Tensor() : run_rmsnorm(backend_, x, layers_.front().input_norm, eps, qkv_input);
   for (size_t index = 0; index < layers_.size(); ++index) {
     const Qwen2Layer& layer = layers_[index];
     const int l = static_cast<int>(index);
@@ -172,7 +175,7 @@ Tensor Qwen2Model::forward(const ForwardBatch& batch, KvCache& cache) {
     Tensor attn_out = run_linear(backend_, layer.o_proj, attn.view({tokens, heads_ * config_.head_dim}));
     backend_.all_reduce_sum(attn_out);
     record(batch, l, "attn_out", attn_out);
-    Tensor mlp_in = backend_.alloc(x.shape(), DType::kF32);
+    Tensor mlp_in = backend_.alloc(x.shape(), backend_.product_input_dtype(layer.mlp.gate_up.weight, tokens));
     backend_.add_rmsnorm(x, attn_out, layer.post_attention_norm, eps, mlp_in);
     Tensor mlp_out = run_mlp(backend_, layer.mlp, mlp_in);
     backend_.all_reduce_sum(mlp_out);

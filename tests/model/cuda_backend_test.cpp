@@ -307,6 +307,64 @@ TEST_F(CudaBackendTest, AddRmsNormWritesTheSumBackAndNormalisesIt) {
   }
 }
 
+// With activations rounded once (the engine's default) and more rows than the small-batch product
+// takes, a norm whose only reader is a product writes bf16 (product_input_dtype), and matmul and
+// swiglu_mlp take that x as it is. The norm against the CPU's, rounded: kBf16Rounding (fp32 vs
+// double sums may round a value at a bf16 boundary the other way). The products against the CPU's
+// over the very bf16 values the GPU norm wrote: kGemm, and 1e-2 for swiglu_mlp's bf16 g, u, act.
+TEST_F(CudaBackendTest, NormsWriteBf16ProductInputsThatTheProductsTakeAsTheyAre) {
+  Result<std::unique_ptr<CudaBackend>> created = CudaBackend::create();
+  ASSERT_TRUE(created.is_ok());
+  CudaBackend& gpu = **created;
+  const int64_t rows = 37, width = 1536, outs = 300, ffn = 512;
+  Pair w = weight({outs, width}, 0.5f, gpu);
+  EXPECT_EQ(gpu.product_input_dtype(w.gpu, rows), DType::kBF16);
+  EXPECT_EQ(gpu.product_input_dtype(w.gpu, 4), DType::kF32) << "the small-batch product reads fp32 x";
+  EXPECT_EQ(gpu_->product_input_dtype(w.gpu, rows), DType::kF32) << "split activations stay fp32";
+  EXPECT_EQ(cpu_.product_input_dtype(w.cpu, rows), DType::kF32);
+  Pair bias = weight({outs}, 0.5f, gpu);
+  Pair gate_up = weight({2 * ffn, width}, 0.5f, gpu);
+  Pair down = weight({outs, ffn}, 0.5f, gpu);
+  Pair norm_weight = weight({width}, 1.0f, gpu);
+  for (bool with_delta : {false, true}) {
+    const std::string what = with_delta ? "add_rmsnorm" : "rmsnorm";
+    const std::vector<float> x_values = random(rows * width, 3.0f);
+    const std::vector<float> delta_values = random(rows * width, 3.0f);
+    Pair x{cpu_.alloc({rows, width}, DType::kF32), gpu.alloc({rows, width}, DType::kF32)};
+    Pair delta{cpu_.alloc({rows, width}, DType::kF32), gpu.alloc({rows, width}, DType::kF32)};
+    cpu_.upload(x_values, x.cpu);
+    gpu.upload_activation(x_values, x.gpu);
+    cpu_.upload(delta_values, delta.cpu);
+    gpu.upload_activation(delta_values, delta.gpu);
+    Tensor cpu_normed = cpu_.alloc({rows, width}, DType::kF32);
+    Tensor gpu_normed = gpu.alloc({rows, width}, gpu.product_input_dtype(w.gpu, rows));
+    if (with_delta) {
+      cpu_.add_rmsnorm(x.cpu, delta.cpu, norm_weight.cpu, 1e-6f, cpu_normed);
+      gpu.add_rmsnorm(x.gpu, delta.gpu, norm_weight.gpu, 1e-6f, gpu_normed);
+      expect_close_values(gpu.download(x.gpu), cpu_.download(x.cpu), kExact, what + " sum");
+    } else {
+      cpu_.rmsnorm(x.cpu, norm_weight.cpu, 1e-6f, cpu_normed);
+      gpu.rmsnorm(x.gpu, norm_weight.gpu, 1e-6f, gpu_normed);
+    }
+    std::vector<float> rounded = cpu_.download(cpu_normed);
+    for (float& value : rounded) value = round_to_bf16(value);
+    const std::vector<float> gpu_values = gpu.download(gpu_normed);
+    expect_close_values(gpu_values, rounded, kBf16Rounding, what + " bf16 output");
+    for (float value : gpu_values) ASSERT_EQ(value, round_to_bf16(value)) << what << " wrote a value bf16 cannot hold";
+
+    Tensor product_input = cpu_.alloc({rows, width}, DType::kF32);
+    cpu_.upload(gpu_values, product_input);
+    Tensor cpu_out = cpu_.alloc({rows, outs}, DType::kF32);
+    Tensor gpu_out = gpu.alloc({rows, outs}, DType::kF32);
+    cpu_.matmul(product_input, w.cpu, bias.cpu, cpu_out);
+    gpu.matmul(gpu_normed, w.gpu, bias.gpu, gpu_out);
+    expect_close_values(gpu.download(gpu_out), cpu_.download(cpu_out), kGemm, what + " -> matmul");
+    cpu_.swiglu_mlp(product_input, gate_up.cpu, Tensor(), down.cpu, bias.cpu, cpu_out);
+    gpu.swiglu_mlp(gpu_normed, gate_up.gpu, Tensor(), down.gpu, bias.gpu, gpu_out);
+    expect_close_values(gpu.download(gpu_out), cpu_.download(cpu_out), 1e-2, what + " -> swiglu_mlp");
+  }
+}
+
 // A fused q|k|v row (6 q heads, 2 kv heads) rotated and split into q and scattered cache slots, for
 // whole-head and partial interleaved rotations, into fp32 and bf16 caches.
 TEST_F(CudaBackendTest, RopeWriteQkvMatchesCpuRopeAndWriteKv) {
