@@ -144,14 +144,15 @@ struct RopeShape {
 };
 // Rotates x [tokens, heads, head_dim] in place; token t at positions[t]; inv_freq [half].
 void rope(float* x, const int32_t* positions, const float* inv_freq, const RopeShape& shape, Stream stream);
-// The fused q|k|v rows qkv [tokens, (heads + 2·kv_heads)·head_dim]: q heads rotated into q_out
+// The fused q|k|v rows qkv [tokens, (heads + 2·kv_heads)·head_dim] plus bias [(heads + 2·kv_heads)·
+// head_dim] (or null) added to every row first: q heads rotated into q_out
 // [tokens, heads, head_dim], k heads rotated and v heads copied into the caches' rows slots[t]
 // (kv_heads·head_dim wide, of `cache_type`, rounded to nearest-even when bf16). shape.heads is the
 // q head count, shape.rot_offset must be 0 and shape.half ≤ kRopeWriteMaxPairs.
 inline constexpr int64_t kRopeWriteMaxPairs = 256;
-void rope_write_qkv(const float* qkv, const int32_t* positions, const float* inv_freq, const RopeShape& shape,
-                    int64_t kv_heads, const int32_t* slots, float* q_out, void* k_cache, void* v_cache,
-                    ElementType cache_type, Stream stream);
+void rope_write_qkv(const float* qkv, const float* bias, const int32_t* positions, const float* inv_freq,
+                    const RopeShape& shape, int64_t kv_heads, const int32_t* slots, float* q_out, void* k_cache,
+                    void* v_cache, ElementType cache_type, Stream stream);
 
 // ---- paged causal attention (attention.cu) ----
 

@@ -1,5 +1,5 @@
 // Rotary embedding for dispatch.h: rope() takes one thread per (token, head, pair), rope_write_qkv
-// one block per token. The angle is
+// one block per token, adding the projection's bias on the way. The angle is
 // inv_freq · position in fp32 and cos / sin are the accurate cosf / sinf (never the fast
 // intrinsics), as the CPU spec and transformers compute them. rope_write_qkv applies the same
 // rotation to the q and k heads of a fused projection on their way to q_out and the KV cache.
@@ -45,8 +45,9 @@ __device__ inline void store(__nv_bfloat16* dst, float value) { *dst = __float2b
 // to its cache row.
 template <typename C>
 __global__ void __launch_bounds__(kThreads)
-    rope_write_qkv_kernel(const float* qkv, const int32_t* positions, const float* inv_freq, RopeShape shape,
-                          int64_t kv_heads, const int32_t* slots, float* q_out, C* k_cache, C* v_cache) {
+    rope_write_qkv_kernel(const float* qkv, const float* bias, const int32_t* positions, const float* inv_freq,
+                          RopeShape shape, int64_t kv_heads, const int32_t* slots, float* q_out, C* k_cache,
+                          C* v_cache) {
   __shared__ float cos_s[kRopeWriteMaxPairs];
   __shared__ float sin_s[kRopeWriteMaxPairs];
   let_next_kernel_start();
@@ -65,15 +66,16 @@ __global__ void __launch_bounds__(kThreads)
     __syncthreads();
     const float* row = qkv + t * width;
     const int64_t slot = slots[t];
+    const auto column = [&](int64_t c) { return row[c] + (bias != nullptr ? bias[c] : 0.0f); };
     for (int64_t c = threadIdx.x; c < width; c += blockDim.x) {
-      float value = row[c];
+      float value = column(c);
       const int64_t j = c % shape.head_dim;
       if (c < q_width + kv_width && j < 2 * shape.half) {
-        const float* head = row + (c - j);
+        const int64_t head = c - j;
         const int64_t pair = shape.interleaved ? j / 2 : j % shape.half;
         const bool first = shape.interleaved ? j % 2 == 0 : j < shape.half;
-        const float a = shape.interleaved ? head[2 * pair] : head[pair];
-        const float b = shape.interleaved ? head[2 * pair + 1] : head[pair + shape.half];
+        const float a = column(shape.interleaved ? head + 2 * pair : head + pair);
+        const float b = column(shape.interleaved ? head + 2 * pair + 1 : head + pair + shape.half);
         value = first ? a * cos_s[pair] - b * sin_s[pair] : b * cos_s[pair] + a * sin_s[pair];
       }
       if (c < q_width) {
@@ -89,19 +91,20 @@ __global__ void __launch_bounds__(kThreads)
 
 }  // namespace
 
-void rope_write_qkv(const float* qkv, const int32_t* positions, const float* inv_freq, const RopeShape& shape,
-                    int64_t kv_heads, const int32_t* slots, float* q_out, void* k_cache, void* v_cache,
-                    ElementType cache_type, Stream stream) {
+void rope_write_qkv(const float* qkv, const float* bias, const int32_t* positions, const float* inv_freq,
+                    const RopeShape& shape, int64_t kv_heads, const int32_t* slots, float* q_out, void* k_cache,
+                    void* v_cache, ElementType cache_type, Stream stream) {
   const int64_t n = shape.tokens * (shape.heads + 2 * kv_heads) * shape.head_dim;
   if (n == 0) return;
   const auto blocks = static_cast<unsigned>(shape.tokens < 65535 ? shape.tokens : 65535);
   if (cache_type == ElementType::kBF16) {
-    launch_dependent(rope_write_qkv_kernel<__nv_bfloat16>, blocks, kThreads, 0, as_cuda(stream), qkv, positions,
+    launch_dependent(rope_write_qkv_kernel<__nv_bfloat16>, blocks, kThreads, 0, as_cuda(stream), qkv, bias, positions,
                      inv_freq, shape, kv_heads, slots, q_out, static_cast<__nv_bfloat16*>(k_cache),
                      static_cast<__nv_bfloat16*>(v_cache));
   } else {
-    launch_dependent(rope_write_qkv_kernel<float>, blocks, kThreads, 0, as_cuda(stream), qkv, positions, inv_freq,
-                     shape, kv_heads, slots, q_out, static_cast<float*>(k_cache), static_cast<float*>(v_cache));
+    launch_dependent(rope_write_qkv_kernel<float>, blocks, kThreads, 0, as_cuda(stream), qkv, bias, positions,
+                     inv_freq, shape, kv_heads, slots, q_out, static_cast<float*>(k_cache),
+                     static_cast<float*>(v_cache));
   }
 }
 

@@ -190,11 +190,13 @@ class Backend {
   // cache[slots[t], :] = rows[t, :]. rows [T, C], cache [num_slots, C] of kv_cache_dtype().
   virtual void write_kv(const Tensor& rows, std::span<const int32_t> slots, Tensor& cache) = 0;
   // The attention inputs of one fused q|k|v projection: qkv [T, (H + 2·KH)·Dh] holds per row the
-  // q heads, then the k heads, then the v heads. Rotates q and k as rope(…, rot_offset 0) does,
-  // writes q to q_out [T, H, Dh] and k / v rows to k_cache / v_cache at slots[t] as write_kv()
-  // does (H from q_out, KH·Dh from the caches' rows).
-  virtual void rope_write_qkv(const Tensor& qkv, std::span<const int32_t> positions, const RopeTable& table,
-                              std::span<const int32_t> slots, Tensor& q_out, Tensor& k_cache, Tensor& v_cache) = 0;
+  // q heads, then the k heads, then the v heads, to which bias [(H + 2·KH)·Dh] (or empty) is added
+  // first (the projection's bias, so the product need not add it in a pass of its own). Rotates q
+  // and k as rope(…, rot_offset 0) does, writes q to q_out [T, H, Dh] and k / v rows to k_cache /
+  // v_cache at slots[t] as write_kv() does (H from q_out, KH·Dh from the caches' rows).
+  virtual void rope_write_qkv(const Tensor& qkv, const Tensor& bias, std::span<const int32_t> positions,
+                              const RopeTable& table, std::span<const int32_t> slots, Tensor& q_out, Tensor& k_cache,
+                              Tensor& v_cache) = 0;
   // cache[dst_slot + i, :] = cache[src_slot + i, :] for i < count (copy-on-write of a KV block).
   virtual void copy_kv_rows(Tensor& cache, int64_t src_slot, int64_t dst_slot, int64_t count) = 0;
   // Causal attention of q [T, H, k_dim] over each sequence's cached keys/values (paged through its

@@ -225,18 +225,30 @@ void CpuBackend::write_kv(const Tensor& rows, std::span<const int32_t> slots, Te
   }
 }
 
-void CpuBackend::rope_write_qkv(const Tensor& qkv, std::span<const int32_t> positions, const RopeTable& table,
-                                std::span<const int32_t> slots, Tensor& q_out, Tensor& k_cache, Tensor& v_cache) {
+void CpuBackend::rope_write_qkv(const Tensor& qkv, const Tensor& bias, std::span<const int32_t> positions,
+                                const RopeTable& table, std::span<const int32_t> slots, Tensor& q_out, Tensor& k_cache,
+                                Tensor& v_cache) {
   const int64_t tokens = q_out.dim(0);
   const int64_t q_width = q_out.row_size();
   const int64_t kv_width = k_cache.row_size();
   const int64_t head_dim = q_out.dim(2);
-  R1B_CHECK(qkv.dim(0) == tokens && qkv.row_size() == q_width + 2 * kv_width && v_cache.row_size() == kv_width);
+  const int64_t width = q_width + 2 * kv_width;
+  R1B_CHECK(qkv.dim(0) == tokens && qkv.row_size() == width && v_cache.row_size() == kv_width);
+  R1B_CHECK(bias.empty() || (bias.numel() == width && bias.dtype() == DType::kF32));
+  Tensor rows = qkv;
+  if (!bias.empty()) {
+    rows = alloc({tokens, width}, DType::kF32);
+    for (int64_t t = 0; t < tokens; ++t) {
+      for (int64_t c = 0; c < width; ++c) {
+        rows.data_as<float>()[t * width + c] = qkv.data_as<float>()[t * width + c] + bias.data_as<float>()[c];
+      }
+    }
+  }
   Tensor k = alloc({tokens, kv_width / head_dim, head_dim}, DType::kF32);
   Tensor v = alloc({tokens, kv_width}, DType::kF32);
-  copy_columns(qkv, 0, q_out, 0, q_width);
-  copy_columns(qkv, q_width, k, 0, kv_width);
-  copy_columns(qkv, q_width + kv_width, v, 0, kv_width);
+  copy_columns(rows, 0, q_out, 0, q_width);
+  copy_columns(rows, q_width, k, 0, kv_width);
+  copy_columns(rows, q_width + kv_width, v, 0, kv_width);
   rope(q_out, positions, table, 0);
   rope(k, positions, table, 0);
   write_kv(k.view({tokens, kv_width}), slots, k_cache);

@@ -525,8 +525,9 @@ void CudaBackend::write_kv(const Tensor& rows, std::span<const int32_t> slots, T
                         static_cast<int64_t>(slots.size()), cache.data_as<void>(), element_type(cache), stream_);
 }
 
-void CudaBackend::rope_write_qkv(const Tensor& qkv, std::span<const int32_t> positions, const RopeTable& table,
-                                 std::span<const int32_t> slots, Tensor& q_out, Tensor& k_cache, Tensor& v_cache) {
+void CudaBackend::rope_write_qkv(const Tensor& qkv, const Tensor& bias, std::span<const int32_t> positions,
+                                 const RopeTable& table, std::span<const int32_t> slots, Tensor& q_out,
+                                 Tensor& k_cache, Tensor& v_cache) {
   kernels::RopeShape shape;
   shape.tokens = q_out.dim(0);
   shape.heads = q_out.dim(1);
@@ -537,6 +538,7 @@ void CudaBackend::rope_write_qkv(const Tensor& qkv, std::span<const int32_t> pos
   const int64_t kv_width = k_cache.row_size();
   R1B_CHECK(kv_width % shape.head_dim == 0 && v_cache.row_size() == kv_width && v_cache.dtype() == k_cache.dtype());
   R1B_CHECK(qkv.dim(0) == shape.tokens && qkv.row_size() == q_out.row_size() + 2 * kv_width);
+  R1B_CHECK(bias.empty() || (bias.numel() == qkv.row_size() && bias.dtype() == DType::kF32));
   R1B_CHECK(static_cast<int64_t>(positions.size()) == shape.tokens && static_cast<int64_t>(slots.size()) == shape.tokens);
   R1B_CHECK(2 * shape.half <= shape.head_dim && shape.half <= kernels::kRopeWriteMaxPairs);
   for (int32_t slot : slots) R1B_CHECK(slot >= 0 && slot < k_cache.dim(0));
@@ -544,7 +546,8 @@ void CudaBackend::rope_write_qkv(const Tensor& qkv, std::span<const int32_t> pos
       stage(std::array{std::as_bytes(positions), std::as_bytes(std::span<const float>(table.inv_freq)),
                        std::as_bytes(slots)});
   if (replaying()) return;
-  kernels::rope_write_qkv(qkv.data_as<float>(), reinterpret_cast<const int32_t*>(device_positions),
+  kernels::rope_write_qkv(qkv.data_as<float>(), bias.empty() ? nullptr : bias.data_as<float>(),
+                          reinterpret_cast<const int32_t*>(device_positions),
                           reinterpret_cast<const float*>(inv_freq), shape, kv_width / shape.head_dim,
                           reinterpret_cast<const int32_t*>(device_slots), q_out.data_as<float>(),
                           k_cache.data_as<void>(), v_cache.data_as<void>(), element_type(k_cache), stream_);

@@ -127,7 +127,7 @@ class CudaBackend final : public Backend {
                   const Tensor& down_bias, Tensor& out) override;
   void copy_columns(const Tensor& src, int64_t src_col, Tensor& dst, int64_t dst_col, int64_t width) override;
   void write_kv(const Tensor& rows, std::span<const int32_t> slots, Tensor& cache) override;
-  void rope_write_qkv(const Tensor& qkv, std::span<const int32_t> positions, const RopeTable& table,
+  void rope_write_qkv(const Tensor& qkv, const Tensor& bias, std::span<const int32_t> positions, const RopeTable& table,
                       std::span<const int32_t> slots, Tensor& q_out, Tensor& k_cache, Tensor& v_cache) override;
   void copy_kv_rows(Tensor& cache, int64_t src_slot, int64_t dst_slot, int64_t count) override;
   void attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cache, std::span<const AttentionSeq> seqs,

@@ -161,9 +161,9 @@ class TensorParallelLm::FrontBackend final : public Backend {
   void write_kv(const Tensor& rows, std::span<const int32_t> slots, Tensor& cache) override {
     zero().write_kv(rows, slots, cache);
   }
-  void rope_write_qkv(const Tensor& qkv, std::span<const int32_t> positions, const RopeTable& table,
+  void rope_write_qkv(const Tensor& qkv, const Tensor& bias, std::span<const int32_t> positions, const RopeTable& table,
                       std::span<const int32_t> slots, Tensor& q_out, Tensor& k_cache, Tensor& v_cache) override {
-    zero().rope_write_qkv(qkv, positions, table, slots, q_out, k_cache, v_cache);
+    zero().rope_write_qkv(qkv, bias, positions, table, slots, q_out, k_cache, v_cache);
   }
   void copy_kv_rows(Tensor& cache, int64_t src_slot, int64_t dst_slot, int64_t count) override {
     const std::vector<Tensor>& tensors = mirrors(cache);

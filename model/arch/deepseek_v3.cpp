@@ -169,6 +169,8 @@ class DeepseekModel final : public CausalLm {
  private:
   Status load_attention(WeightLoader& weights, const std::string& prefix, DeepseekLayer& layer);
   Tensor run_attention(const DeepseekLayer& layer, const Tensor& h, const ForwardBatch& batch, KvCache& cache, int l);
+  // The dtype of the input norm's output, which only the q (or q_a) and kv_a products read.
+  DType attention_input_dtype(const DeepseekLayer& layer, int64_t tokens) const;
 
   DeepseekConfig config_;
   Backend& backend_;
@@ -323,24 +325,44 @@ Tensor DeepseekModel::run_attention(const DeepseekLayer& layer, const Tensor& h,
   return run_linear(backend_, layer.o_proj, attn.view({tokens, heads * config_.v_head_dim}));
 }
 
+DType DeepseekModel::attention_input_dtype(const DeepseekLayer& layer, int64_t tokens) const {
+  const Tensor& q_weight = layer.q_a_proj ? layer.q_a_proj->weight : layer.q_proj.weight;
+  const DType q_input = backend_.product_input_dtype(q_weight, tokens);
+  return q_input == backend_.product_input_dtype(layer.kv_a_proj.weight, tokens) ? q_input : DType::kF32;
+}
+
 Tensor DeepseekModel::forward(const ForwardBatch& batch, KvCache& cache) {
+  const auto tokens = static_cast<int64_t>(batch.token_ids.size());
+  const float eps = config_.rms_norm_eps;
   Tensor x = run_embedding(backend_, ends_, batch);
+  // Each residual add is fused with the norm that reads its sum. A norm whose output only products
+  // read (attention inputs, a dense MLP's input; not the router and experts) keeps it as the
+  // backend takes product inputs.
+  Tensor h = layers_.empty() ? Tensor()
+                             : run_rmsnorm(backend_, x, layers_.front().input_norm, eps,
+                                           attention_input_dtype(layers_.front(), tokens));
   for (size_t index = 0; index < layers_.size(); ++index) {
     const DeepseekLayer& layer = layers_[index];
     const int l = static_cast<int>(index);
-    Tensor h = run_rmsnorm(backend_, x, layer.input_norm, config_.rms_norm_eps);
     Tensor attn_out = run_attention(layer, h, batch, cache, l);
     backend_.all_reduce_sum(attn_out);
     record(batch, l, "attn_out", attn_out);
-    backend_.add(x, attn_out, x);
-    Tensor mlp_in = run_rmsnorm(backend_, x, layer.post_attention_norm, config_.rms_norm_eps);
+    const DType mlp_input = layer.moe ? DType::kF32 : backend_.product_input_dtype(layer.mlp->gate_up.weight, tokens);
+    Tensor mlp_in = backend_.alloc(x.shape(), mlp_input);
+    backend_.add_rmsnorm(x, attn_out, layer.post_attention_norm, eps, mlp_in);
     Tensor mlp_out = layer.moe ? run_moe(backend_, *layer.moe, config_.router, mlp_in, batch, l) : run_mlp(backend_, *layer.mlp, mlp_in);
     backend_.all_reduce_sum(mlp_out);
     record(batch, l, "mlp_out", mlp_out);
-    backend_.add(x, mlp_out, x);
+    if (index + 1 < layers_.size()) {
+      const DeepseekLayer& next = layers_[index + 1];
+      h = backend_.alloc(x.shape(), attention_input_dtype(next, tokens));
+      backend_.add_rmsnorm(x, mlp_out, next.input_norm, eps, h);
+    } else {
+      backend_.add(x, mlp_out, x);
+    }
     record(batch, l, "residual", x);
   }
-  return run_final_logits(backend_, ends_, x, config_.rms_norm_eps, batch);
+  return run_final_logits(backend_, ends_, x, eps, batch);
 }
 
 using DeepseekSpec = ArchSpecOf<DeepseekConfig, DeepseekModel, deepseek_cost>;

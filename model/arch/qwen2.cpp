@@ -164,10 +164,12 @@ Tensor Qwen2Model::forward(const ForwardBatch& batch, KvCache& cache) {
   for (size_t index = 0; index < layers_.size(); ++index) {
     const Qwen2Layer& layer = layers_[index];
     const int l = static_cast<int>(index);
-    Tensor qkv = run_linear(backend_, layer.qkv_proj, h);
-    record(batch, l, "qkv", qkv);
+    // The projection's bias is added by rope_write_qkv (no pass of its own).
+    Tensor qkv = backend_.alloc({tokens, layer.qkv_proj.weight.dim(0)}, DType::kF32);
+    backend_.matmul(h, layer.qkv_proj.weight, Tensor(), qkv);
     Tensor q = backend_.alloc({tokens, heads_, config_.head_dim}, DType::kF32);
-    backend_.rope_write_qkv(qkv, batch.positions, rope_, batch.slots, q, cache.k[index], cache.v[index]);
+    backend_.rope_write_qkv(qkv, layer.qkv_proj.bias, batch.positions, rope_, batch.slots, q, cache.k[index],
+                            cache.v[index]);
     record(batch, l, "q", q);
     Tensor attn = backend_.alloc({tokens, heads_, config_.head_dim}, DType::kF32);
     backend_.attention(q, cache.k[index], cache.v[index], batch.seqs, attention, attn);

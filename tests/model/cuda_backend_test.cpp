@@ -365,8 +365,9 @@ TEST_F(CudaBackendTest, NormsWriteBf16ProductInputsThatTheProductsTakeAsTheyAre)
   }
 }
 
-// A fused q|k|v row (6 q heads, 2 kv heads) rotated and split into q and scattered cache slots, for
-// whole-head and partial interleaved rotations, into fp32 and bf16 caches.
+// A fused q|k|v row (6 q heads, 2 kv heads) plus its bias, rotated and split into q and scattered
+// cache slots, for whole-head and partial interleaved rotations, into fp32 and bf16 caches; the
+// interleaved case runs without a bias.
 TEST_F(CudaBackendTest, RopeWriteQkvMatchesCpuRopeAndWriteKv) {
   const int64_t tokens = 5, heads = 6, kv_heads = 2, head_dim = 64;
   const std::vector<int32_t> positions = {0, 1, 77, 400, 4095};
@@ -378,11 +379,12 @@ TEST_F(CudaBackendTest, RopeWriteQkvMatchesCpuRopeAndWriteKv) {
     table.interleaved = interleaved;
     const std::string what = std::string("rope_write_qkv") + (interleaved ? " interleaved" : "");
     Pair qkv = random_activation({tokens, (heads + 2 * kv_heads) * head_dim});
+    Pair bias = interleaved ? Pair{} : random_activation({(heads + 2 * kv_heads) * head_dim});
     Pair k_cache = random_activation({24, kv_heads * head_dim});
     Pair v_cache = random_activation({24, kv_heads * head_dim});
     Output q = output({tokens, heads, head_dim});
-    cpu_.rope_write_qkv(qkv.cpu, positions, table, slots, q.cpu, k_cache.cpu, v_cache.cpu);
-    gpu_->rope_write_qkv(qkv.gpu, positions, table, slots, q.gpu, k_cache.gpu, v_cache.gpu);
+    cpu_.rope_write_qkv(qkv.cpu, bias.cpu, positions, table, slots, q.cpu, k_cache.cpu, v_cache.cpu);
+    gpu_->rope_write_qkv(qkv.gpu, bias.gpu, positions, table, slots, q.gpu, k_cache.gpu, v_cache.gpu);
     expect_close(q, kReduction, what + " q");
     expect_close_values(gpu_->download(k_cache.gpu), cpu_.download(k_cache.cpu), kReduction, what + " k cache");
     expect_close_values(gpu_->download(v_cache.gpu), cpu_.download(v_cache.cpu), kExact, what + " v cache");
@@ -390,7 +392,7 @@ TEST_F(CudaBackendTest, RopeWriteQkvMatchesCpuRopeAndWriteKv) {
     Tensor k_bf16 = gpu_->alloc({24, kv_heads * head_dim}, DType::kBF16);
     Tensor v_bf16 = gpu_->alloc({24, kv_heads * head_dim}, DType::kBF16);
     Output q2 = output({tokens, heads, head_dim});
-    gpu_->rope_write_qkv(qkv.gpu, positions, table, slots, q2.gpu, k_bf16, v_bf16);
+    gpu_->rope_write_qkv(qkv.gpu, bias.gpu, positions, table, slots, q2.gpu, k_bf16, v_bf16);
     const std::vector<float> k_rows = gpu_->download(k_bf16);
     const std::vector<float> v_rows = gpu_->download(v_bf16);
     const std::vector<float> k_ref = cpu_.download(k_cache.cpu);
