@@ -5,19 +5,27 @@
 // is one decode row's GQA group of query heads (≤ 16 MMA rows); a prefix item's tile is up to
 // kMaxDecodeTileTokens rows of one sample group × their GQA heads (≤ 64 MMA rows), all of which see
 // the whole shared prefix. The block (4 warps) streams 64-key tiles of K and V through the block
-// table into shared memory with 16-byte cp.async copies, double-buffered so the next tile's loads
-// are in flight while this one is computed; every K/V byte of the run is read once per block.
+// table into shared memory with 16-byte cp.async copies, 2-3 tiles in flight (the first ones are
+// requested before the queries are read); every K/V byte of the run is read once per block.
 // Each warp runs S = Q·Kᵀ and O += P·V with mma.sync m16n8k16 (bf16 in, fp32 accumulate): the
 // score accumulator is re-packed in registers as the A operand of P·V (FlashAttention-2), and the
 // output stays in registers. A suffix tile has only 16 rows, so its 4 warps split each key tile
 // (16 keys each) and are merged through shared memory at the end; a prefix tile gives each warp
 // its own 16 rows. Every item writes its normalised output and log-sum-exp as one partial result
-// ("entry"); a last kernel merges each row's entries (the split-K merge: weights exp(lse − max)).
+// ("entry") — or, when it is its row's only entry, the output itself.
 //
-// The plan (host): the longest item (total positions / a target item count, ≥ two key tiles)
-// bounds the item count by target + rows, so capacities — and so the launch shapes of a recorded
-// decode step — depend on the row count only; padded items have an empty key run and exit. Each
-// run is then cut into items of equal length, so no short last item leaves a wave half empty.
+// Order: the prefix kernel runs first; the suffix kernel then counts, per (row, KV head), the
+// suffix items that have written their entries (an arrival counter in the plan's device arrays,
+// which the last arrival sets back to zero), and the last one merges all of the row's entries,
+// prefix ones included (the split-K merge: weights exp(lse − max)). Every planned row has at least
+// one suffix position, so every row is merged.
+//
+// The plan (host): the longest item (≥ total positions / a target item count) bounds the item
+// count by target + rows, so capacities — and so the launch shapes of a recorded decode step —
+// depend on the row count only; padded items have an empty key run and exit. Short contexts get
+// longer items, one wave of blocks, so that each block's fixed costs (its first tile's latency,
+// the merge) are paid once. Each run is then cut into items of equal length, so no short last
+// item leaves a wave half empty.
 #include <cuda_bf16.h>
 
 #include <algorithm>
@@ -40,17 +48,26 @@ constexpr int kThreads = kWarps * 32;
 constexpr int kKeys = 64;              // key positions per shared-memory tile
 constexpr int kDim = 128;
 constexpr int kPitch = kDim + 8;       // bf16 per shared row: 272 bytes, so 8 ldmatrix rows hit distinct banks
-constexpr int kStages = 2;
+// Key tiles in flight per block and blocks per SM (registers and shared memory allow no more).
+constexpr int kSuffixStages = 3;
+constexpr int kSuffixBlocksPerSm = 2;
+constexpr int kPrefixStages = 2;
+constexpr int kPrefixBlocksPerSm = 2;  // its 64-row score tiles need more registers than 3 blocks leave
 constexpr int kMaxTileRows = kWarps * 16;
 constexpr int64_t kMinSharedPrefix = 256;  // shorter common prefixes are attended per row
-constexpr int64_t kMinChunk = 2 * kKeys;   // fewer positions per item make the merge the larger cost
-constexpr int64_t kItemsPerSm = 8;         // target work items (× KV heads) per SM: ~3 waves of 3 blocks
-constexpr int kSuffixInts = 5;
+constexpr int64_t kMinChunk = 2 * kKeys;   // positions per item at least
+constexpr int64_t kItemsPerSm = 8;         // suffix items (× KV heads) per SM at most: a few waves
+constexpr int64_t kLongChunk = 2048;       // suffix items stay one wave up to this length
+constexpr int64_t kPrefixItemsPerSm = 3;   // prefix items (× KV heads) per SM: long items, fewer Q tiles
+constexpr int kQuads = kDim / 4;           // float4 columns per head (the merge's unit of work)
+constexpr int kMergeUnits = 2;             // (head, 4 columns) units a merging thread takes at once
+constexpr int kSuffixInts = 6;
 constexpr int kPrefixInts = 4;
 constexpr int kTileInts = 2 + static_cast<int>(kMaxDecodeTileTokens);
 constexpr float kLog2e = 1.4426950408889634f;
 constexpr float kLn2 = 0.6931471805599453f;
 
+template <int kStages>
 struct alignas(16) Shared {
   union {
     struct {
@@ -65,16 +82,20 @@ struct alignas(16) Shared {
   };
   int rows[kMaxDecodeTileTokens];     // q row of each tile token
   int entries[kMaxDecodeTileTokens];  // partial result of each tile token
+  // suffix_kernel: whether this block merges its row, and the row's entries
+  bool last;
+  int entry_begin, entry_end;
 };
 
 // The block's query tile (sm.rows / sm.entries, `tokens` of them, × the GQA group of kv_head)
-// over key positions [key_begin, key_end) of `table`; writes one partial result per (token, head).
+// over key positions [key_begin, key_end) of `table`; writes one partial result per (token, head):
+// the normalised output at partial_out[entry, head] and, unless partial_lse is null, its log-sum-exp.
 // kRowWarps: warps with their own 16 rows (1: suffix tiles, 4: prefix tiles); the other
 // kWarps / kRowWarps split each key tile.
-template <int kRowWarps>
+template <int kRowWarps, int kStages>
 __device__ void attend(const float* q, const __nv_bfloat16* keys, const __nv_bfloat16* values, const int32_t* table,
                        int64_t key_begin, int64_t key_end, int tokens, const AttentionShape& shape, int64_t kv_head,
-                       float* partial_out, float* partial_lse, Shared& sm) {
+                       float* partial_out, float* partial_lse, Shared<kStages>& sm) {
   constexpr int kKeyWarps = kWarps / kRowWarps;
   constexpr int kWarpKeys = kKeys / kKeyWarps;  // keys per warp per tile
   constexpr int kScoreBlocks = kWarpKeys / 8;
@@ -83,6 +104,31 @@ __device__ void attend(const float* q, const __nv_bfloat16* keys, const __nv_bfl
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int row_group = warp % kRowWarps, key_slice = warp / kRowWarps;
   const int quad_row = lane / 4, quad_col = (lane % 4) * 2;
+
+  auto load_tile = [&](int64_t tile, int stage) {
+    const int64_t tile_begin = key_begin + tile * kKeys;
+    for (int i = threadIdx.x; i < kKeys * (kDim / 8); i += kThreads) {
+      const int j = i / (kDim / 8), c = (i % (kDim / 8)) * 8;
+      const int p = static_cast<int>(tile_begin) + j;
+      const bool valid = p < key_end;
+      const int block_size = static_cast<int>(shape.block_size);
+      const int64_t slot = valid ? int64_t{table[p / block_size]} * block_size + p % block_size : 0;
+      copy_16_async(sm.tiles.k[stage] + j * kPitch + c, keys + slot * shape.k_row + kv_head * kDim + c, valid);
+      copy_16_async(sm.tiles.v[stage] + j * kPitch + c, values + slot * shape.v_row + kv_head * shape.v_head_stride + c,
+                    valid);
+    }
+    commit_async();
+  };
+  // The first kStages tiles are requested before the queries are read. An empty group stands for
+  // each tile past the run, so wait_async<kStages − 1> below always means "tile t has landed".
+  const int64_t num_tiles = (key_end - key_begin + kKeys - 1) / kKeys;
+  for (int stage = 0; stage < kStages; ++stage) {
+    if (stage < num_tiles) {
+      load_tile(stage, stage);
+    } else {
+      commit_async();
+    }
+  }
 
   // Q fragments (rows quad_row and quad_row + 8 of this warp's 16), rounded to bf16.
   uint32_t q_frag[kDim / 16][4];
@@ -104,19 +150,6 @@ __device__ void attend(const float* q, const __nv_bfloat16* keys, const __nv_bfl
     }
   }
 
-  auto load_tile = [&](int64_t tile_begin, int stage) {
-    for (int i = threadIdx.x; i < kKeys * (kDim / 8); i += kThreads) {
-      const int j = i / (kDim / 8), c = (i % (kDim / 8)) * 8;
-      const int64_t p = tile_begin + j;
-      const bool valid = p < key_end;
-      const int64_t slot = valid ? int64_t{table[p / shape.block_size]} * shape.block_size + p % shape.block_size : 0;
-      copy_16_async(sm.tiles.k[stage] + j * kPitch + c, keys + slot * shape.k_row + kv_head * kDim + c, valid);
-      copy_16_async(sm.tiles.v[stage] + j * kPitch + c, values + slot * shape.v_row + kv_head * shape.v_head_stride + c,
-             valid);
-    }
-    commit_async();
-  };
-
   const float score_scale = shape.scale * kLog2e;  // scores in log2 units: exp2f below
   float o[kDim / 8][4];
 #pragma unroll
@@ -124,16 +157,9 @@ __device__ void attend(const float* q, const __nv_bfloat16* keys, const __nv_bfl
   float run_max[2] = {-FLT_MAX, -FLT_MAX};
   float run_sum[2] = {0.0f, 0.0f};  // this lane's columns only; summed over the quad at the end
 
-  const int64_t num_tiles = (key_end - key_begin + kKeys - 1) / kKeys;
-  load_tile(key_begin, 0);
   for (int64_t t = 0; t < num_tiles; ++t) {
     const int stage = static_cast<int>(t % kStages);
-    if (t + 1 < num_tiles) {
-      load_tile(key_begin + (t + 1) * kKeys, static_cast<int>((t + 1) % kStages));
-    } else {
-      commit_async();  // an empty group keeps wait_async<1> meaning "tile t has landed"
-    }
-    wait_async<1>();
+    wait_async<kStages - 1>();
     __syncthreads();
     const __nv_bfloat16* k_s = sm.tiles.k[stage] + key_slice * kWarpKeys * kPitch;
     const __nv_bfloat16* v_s = sm.tiles.v[stage] + key_slice * kWarpKeys * kPitch;
@@ -205,7 +231,12 @@ __device__ void attend(const float* q, const __nv_bfloat16* keys, const __nv_bfl
         mma(o[n + 1], p_frag, b[2], b[3]);
       }
     }
-    __syncthreads();  // this stage is refilled two tiles on
+    __syncthreads();  // every warp is done with this stage: refill it kStages tiles on
+    if (t + kStages < num_tiles) {
+      load_tile(t + kStages, stage);
+    } else {
+      commit_async();
+    }
   }
   wait_async<0>();
   __syncthreads();  // the tiles' shared memory becomes the merge area
@@ -239,103 +270,145 @@ __device__ void attend(const float* q, const __nv_bfloat16* keys, const __nv_bfl
     }
     const int64_t entry_head = int64_t{sm.entries[r / group]} * shape.heads + kv_head * group + r % group;
     partial_out[entry_head * kDim + d] = sum > 0.0f ? value / sum : 0.0f;
-    if (d == 0) partial_lse[entry_head] = sum > 0.0f ? (max_all + log2f(sum)) * kLn2 : -INFINITY;
+    if (d == 0 && partial_lse != nullptr) {
+      partial_lse[entry_head] = sum > 0.0f ? (max_all + log2f(sum)) * kLn2 : -INFINITY;
+    }
   }
 }
 
-// suffix_items [capacity, 5]: q row, first key, end key, entry, table offset.
-__global__ void __launch_bounds__(kThreads, 3)
+// The last suffix block of (row, kv_head): out[row, h] = Σ_e w_e · partial_e / Σ_e w_e over the
+// row's entries [begin, end), w_e = exp(lse_e − max lse), for each head h of the KV head's GQA
+// group. A thread takes kMergeUnits (head, 4 columns) units at once and merges their entries in
+// one pass (online softmax), so the loads of several entries and units are in flight together.
+// Entries are read through L2 (__ldcg), where the other blocks' writes are.
+__device__ void merge_entries(int begin, int end, int64_t row, int64_t kv_head, const AttentionShape& shape,
+                              const float* partial_out, const float* partial_lse, float* out) {
+  const int group = static_cast<int>(shape.heads / shape.kv_heads);
+  for (int first = threadIdx.x; first < group * kQuads; first += kMergeUnits * kThreads) {
+    float max_lse[kMergeUnits], total[kMergeUnits];
+    float4 sum[kMergeUnits];
+#pragma unroll
+    for (int u = 0; u < kMergeUnits; ++u) {
+      max_lse[u] = -INFINITY;
+      total[u] = 0.0f;
+      sum[u] = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    }
+#pragma unroll 4
+    for (int e = begin; e < end; ++e) {
+#pragma unroll
+      for (int u = 0; u < kMergeUnits; ++u) {
+        const int unit = first + u * kThreads;
+        if (unit >= group * kQuads) break;
+        const int64_t head = kv_head * group + unit / kQuads;
+        const float lse = __ldcg(partial_lse + e * shape.heads + head);
+        const float4 value = __ldcg(reinterpret_cast<const float4*>(partial_out + (e * shape.heads + head) * kDim) +
+                                    unit % kQuads);
+        const float new_max = fmaxf(max_lse[u], lse);  // finite: every entry saw a position
+        const float rescale = expf(max_lse[u] - new_max), weight = expf(lse - new_max);
+        max_lse[u] = new_max;
+        total[u] = total[u] * rescale + weight;
+        sum[u].x = sum[u].x * rescale + weight * value.x;
+        sum[u].y = sum[u].y * rescale + weight * value.y;
+        sum[u].z = sum[u].z * rescale + weight * value.z;
+        sum[u].w = sum[u].w * rescale + weight * value.w;
+      }
+    }
+#pragma unroll
+    for (int u = 0; u < kMergeUnits; ++u) {
+      const int unit = first + u * kThreads;
+      if (unit >= group * kQuads) break;
+      const int64_t head = kv_head * group + unit / kQuads;
+      reinterpret_cast<float4*>(out + (row * shape.heads + head) * kDim)[unit % kQuads] =
+          make_float4(sum[u].x / total[u], sum[u].y / total[u], sum[u].z / total[u], sum[u].w / total[u]);
+    }
+  }
+}
+
+// suffix_items [capacity, 6]: q row, first key, end key, entry, table offset, arrivals (the row's
+// suffix items; 0 when this item is the row's only entry). An only entry is written as the output;
+// otherwise the item writes its entry and counts itself in arrivals[row, kv_head], and the row's
+// last suffix item merges the row.
+__global__ void __launch_bounds__(kThreads, kSuffixBlocksPerSm)
     suffix_kernel(const float* q, const __nv_bfloat16* keys, const __nv_bfloat16* values, const int32_t* items,
-                  const int32_t* block_tables, AttentionShape shape, float* partial_out, float* partial_lse) {
+                  const int32_t* entry_offsets, int32_t* arrivals, const int32_t* block_tables, AttentionShape shape,
+                  float* partial_out, float* partial_lse, float* out) {
   let_next_kernel_start();
   wait_for_previous_kernel();
   const int32_t* item = items + int64_t{kSuffixInts} * blockIdx.x;
   if (item[2] <= item[1]) return;  // padding
   extern __shared__ __align__(128) unsigned char raw[];
-  Shared& sm = *reinterpret_cast<Shared*>(raw);
+  auto& sm = *reinterpret_cast<Shared<kSuffixStages>*>(raw);
+  const int row = item[0];
+  const bool only = item[5] == 0;
   if (threadIdx.x == 0) {
-    sm.rows[0] = item[0];
-    sm.entries[0] = item[3];
+    sm.rows[0] = row;
+    sm.entries[0] = only ? row : item[3];
   }
   __syncthreads();
-  attend<1>(q, keys, values, block_tables + item[4], item[1], item[2], 1, shape, blockIdx.y, partial_out, partial_lse,
-            sm);
+  attend<1, kSuffixStages>(q, keys, values, block_tables + item[4], item[1], item[2], 1, shape, blockIdx.y,
+                           only ? out : partial_out, only ? nullptr : partial_lse, sm);
+  if (only) return;
+  __threadfence();  // this block's entry is visible before its arrival is
+  __syncthreads();
+  int32_t* arrival = arrivals + int64_t{row} * shape.kv_heads + blockIdx.y;
+  if (threadIdx.x == 0) {
+    sm.entry_begin = entry_offsets[row];  // read while the atomic is in flight
+    sm.entry_end = entry_offsets[row + 1];
+    sm.last = atomicAdd(arrival, 1) == item[5] - 1;
+    if (sm.last) *arrival = 0;  // every item of the row has arrived: ready for the next launch
+  }
+  __syncthreads();
+  if (!sm.last) return;
+  __threadfence();
+  merge_entries(sm.entry_begin, sm.entry_end, row, blockIdx.y, shape, partial_out, partial_lse, out);
 }
 
 // prefix_items [capacity, 4]: tile, chunk, first key, end key; prefix_tiles [capacity, kTileInts]:
-// rows, table offset, q rows. Entry of row r for chunk c: entry_offsets[r] + c. Two blocks per SM:
-// its 64-key score tiles need more registers than three blocks leave (they spill).
-__global__ void __launch_bounds__(kThreads, 2)
+// rows, table offset, q rows. Entry of row r for chunk c: entry_offsets[r] + c. The grid is one
+// wave (kPrefixBlocksPerSm per SM), each block taking every gridDim.x-th item: a step without
+// shared prefixes (all items padding) costs one wave of empty blocks, not the capacity's.
+__global__ void __launch_bounds__(kThreads, kPrefixBlocksPerSm)
     prefix_kernel(const float* q, const __nv_bfloat16* keys, const __nv_bfloat16* values, const int32_t* items,
-                  const int32_t* tiles, const int32_t* entry_offsets, const int32_t* block_tables,
+                  int capacity, const int32_t* tiles, const int32_t* entry_offsets, const int32_t* block_tables,
                   AttentionShape shape, float* partial_out, float* partial_lse) {
   let_next_kernel_start();
   wait_for_previous_kernel();
-  const int32_t* item = items + int64_t{kPrefixInts} * blockIdx.x;
-  if (item[3] <= item[2]) return;  // padding
-  const int32_t* tile = tiles + int64_t{kTileInts} * item[0];
   extern __shared__ __align__(128) unsigned char raw[];
-  Shared& sm = *reinterpret_cast<Shared*>(raw);
-  if (threadIdx.x < tile[0]) {
-    const int row = tile[2 + threadIdx.x];
-    sm.rows[threadIdx.x] = row;
-    sm.entries[threadIdx.x] = entry_offsets[row] + item[1];
-  }
-  __syncthreads();
-  attend<kWarps>(q, keys, values, block_tables + tile[1], item[2], item[3], tile[0], shape, blockIdx.y, partial_out,
-                 partial_lse, sm);
-}
-
-// Block (q row, head), thread = output column: out = Σ_e w_e · partial_e / Σ_e w_e over the row's
-// entries, w_e = exp(lse_e − max lse). The weights of up to kDim entries at a time are computed
-// once into shared memory, so the column loop only streams independent loads.
-__global__ void __launch_bounds__(kDim) merge_entries_kernel(const int32_t* entry_offsets, int64_t heads,
-                                                             const float* partial_out, const float* partial_lse,
-                                                             float* out) {
-  let_next_kernel_start();
-  wait_for_previous_kernel();
-  __shared__ float weight_s[kDim];
-  __shared__ float max_s[kDim / 32];
-  const int64_t row = blockIdx.x, head = blockIdx.y;
-  const int begin = entry_offsets[row], end = entry_offsets[row + 1];
-  if (begin == end) return;
-  float max_lse = -INFINITY;
-  for (int e = begin + threadIdx.x; e < end; e += kDim) max_lse = fmaxf(max_lse, partial_lse[e * heads + head]);
-  for (int offset = 16; offset > 0; offset /= 2) {
-    max_lse = fmaxf(max_lse, __shfl_xor_sync(0xffffffffu, max_lse, offset));
-  }
-  if (threadIdx.x % 32 == 0) max_s[threadIdx.x / 32] = max_lse;
-  __syncthreads();
-  for (int w = 0; w < kDim / 32; ++w) max_lse = fmaxf(max_lse, max_s[w]);
-  float total = 0.0f, sum = 0.0f;
-  for (int base = begin; base < end; base += kDim) {
-    const int e = base + static_cast<int>(threadIdx.x);
-    __syncthreads();  // the previous batch's weights are read
-    weight_s[threadIdx.x] = e < end ? expf(partial_lse[e * heads + head] - max_lse) : 0.0f;
-    __syncthreads();
-    const int count = min(kDim, end - base);
-    const float* column = partial_out + (base * heads + head) * kDim + threadIdx.x;
-#pragma unroll 8
-    for (int i = 0; i < count; ++i) {
-      total += weight_s[i];
-      sum += weight_s[i] * column[i * heads * kDim];
+  auto& sm = *reinterpret_cast<Shared<kPrefixStages>*>(raw);
+  for (int i = blockIdx.x; i < capacity; i += gridDim.x) {
+    const int32_t* item = items + int64_t{kPrefixInts} * i;
+    if (item[3] <= item[2]) return;  // padding, which only follows the items
+    const int32_t* tile = tiles + int64_t{kTileInts} * item[0];
+    __syncthreads();  // the previous item is done with sm.rows / sm.entries
+    if (threadIdx.x < tile[0]) {
+      const int row = tile[2 + threadIdx.x];
+      sm.rows[threadIdx.x] = row;
+      sm.entries[threadIdx.x] = entry_offsets[row] + item[1];
     }
+    __syncthreads();
+    attend<kWarps, kPrefixStages>(q, keys, values, block_tables + tile[1], item[2], item[3], tile[0], shape,
+                                  blockIdx.y, partial_out, partial_lse, sm);
   }
-  out[(row * heads + head) * kDim + threadIdx.x] = sum / total;
 }
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// Most positions per work item: total / target rounded up to whole key tiles (≥ kMinChunk), so
-// that Σ ceil(length / chunk) ≤ target + number of runs.
-int64_t chunk_for(int64_t total_positions, int64_t target) {
-  return std::max<int64_t>(kMinChunk, ceil_div(ceil_div(total_positions, target), kKeys) * kKeys);
+// `positions` / `items` rounded up to whole key tiles.
+int64_t tiles_for(int64_t positions, int64_t items) { return ceil_div(ceil_div(positions, items), kKeys) * kKeys; }
+
+// Most positions per work item (≥ kMinChunk): at least total / target, so that
+// Σ ceil(length / chunk) ≤ target + number of runs; and, up to `long_chunk`, total / `wave` (the
+// blocks of one wave), so that short contexts run in one wave (each block's fixed costs paid
+// once) rather than in many waves of short items.
+int64_t chunk_for(int64_t total_positions, int64_t target, int64_t wave = 1, int64_t long_chunk = 0) {
+  return std::max({kMinChunk, tiles_for(total_positions, target),
+                   std::min(tiles_for(total_positions, wave), long_chunk)});
 }
 
 // A run of `length` positions in as few items as `chunk` allows, of equal length (whole key tiles):
 // no short last item that would leave the last wave of blocks half empty.
 int64_t balanced_chunk(int64_t length, int64_t chunk) {
-  return length == 0 ? chunk : ceil_div(ceil_div(length, ceil_div(length, chunk)), kKeys) * kKeys;
+  return length == 0 ? chunk : tiles_for(length, ceil_div(length, chunk));
 }
 
 }  // namespace
@@ -350,16 +423,21 @@ bool decode_attention_fits(const AttentionShape& shape, ElementType cache_type) 
 DecodePlan plan_decode_attention(const DecodeRow* rows, int64_t num_rows, int64_t q_rows, const AttentionShape& shape) {
   const int64_t group = shape.heads / shape.kv_heads;
   const int64_t tile_tokens = std::min(kMaxDecodeTileTokens, kMaxTileRows / group);
-  const int64_t target = ceil_div(kItemsPerSm * num_sms(), shape.kv_heads);
+  // Suffix items: one wave of blocks per KV head, kItemsPerSm per SM at most, no more than a wave
+  // per row (a few rows rather launch no waves of padding). Prefix items: kPrefixItemsPerSm.
+  const int64_t wave = ceil_div(kSuffixBlocksPerSm * num_sms(), shape.kv_heads);
+  const int64_t target = std::min(ceil_div(kItemsPerSm * num_sms(), shape.kv_heads), num_rows * wave);
+  const int64_t prefix_target = ceil_div(kPrefixItemsPerSm * num_sms(), shape.kv_heads);
   // A group has ≥ 2 rows and ceil(n / tile_tokens) ≤ n / 2 tiles (tile_tokens ≥ 4).
   const int64_t tile_capacity = num_rows / 2;
   DecodePlan plan;
   plan.suffix_items.assign((target + num_rows) * kSuffixInts, 0);
-  plan.prefix_items.assign((tile_capacity > 0 ? target + tile_capacity : 0) * kPrefixInts, 0);
+  plan.prefix_items.assign((tile_capacity > 0 ? prefix_target + tile_capacity : 0) * kPrefixInts, 0);
   plan.prefix_tiles.assign(tile_capacity * kTileInts, 0);
-  plan.entry_offsets.assign(q_rows + 1, 0);
-  // Suffix entries ≤ target + rows; prefix entries Σ_g n_g · chunks_g ≤ tile_tokens · target + rows.
-  plan.entry_capacity = target + num_rows + (tile_capacity > 0 ? tile_tokens * target + num_rows : 0);
+  plan.entry_offsets.assign(q_rows + 1 + q_rows * shape.kv_heads, 0);  // offsets, then arrival counters
+  plan.q_rows = q_rows;
+  // Suffix entries ≤ target + rows; prefix entries Σ_g n_g · chunks_g ≤ tile_tokens · prefix_target + rows.
+  plan.entry_capacity = target + num_rows + (tile_capacity > 0 ? tile_tokens * prefix_target + num_rows : 0);
 
   // Groups: rows by first block id, in order of first appearance.
   struct Group {
@@ -386,7 +464,8 @@ DecodePlan plan_decode_attention(const DecodeRow* rows, int64_t num_rows, int64_
     int64_t blocks = lead.table_blocks;
     for (int64_t m : grp.members) {
       const DecodeRow& row = rows[m];
-      blocks = std::min({blocks, row.table_blocks, row.context_len / shape.block_size});
+      // Whole blocks short of the row's last position: every row keeps a suffix item (its merge).
+      blocks = std::min({blocks, row.table_blocks, (row.context_len - 1) / shape.block_size});
       blocks = std::mismatch(lead.block_table_host, lead.block_table_host + blocks, row.block_table_host).first -
                lead.block_table_host;
     }
@@ -399,10 +478,10 @@ DecodePlan plan_decode_attention(const DecodeRow* rows, int64_t num_rows, int64_
     }
   }
 
-  const int64_t prefix_chunk = chunk_for(prefix_positions, target);
+  const int64_t prefix_chunk = chunk_for(prefix_positions, prefix_target);
   int64_t suffix_positions = 0;
   for (int64_t i = 0; i < num_rows; ++i) suffix_positions += rows[i].context_len - shared_len[i];
-  const int64_t suffix_chunk = chunk_for(suffix_positions, target);
+  const int64_t suffix_chunk = chunk_for(suffix_positions, target, wave, kLongChunk);
 
   // Entries per q row: its prefix chunks first, then its suffix chunks.
   for (Group& grp : groups) {
@@ -422,6 +501,7 @@ DecodePlan plan_decode_attention(const DecodeRow* rows, int64_t num_rows, int64_
   for (int64_t i = 0; i < num_rows; ++i) {
     const int64_t prefix_chunks = group_of[i] >= 0 ? groups[group_of[i]].chunks : 0;
     int64_t entry = plan.entry_offsets[rows[i].q_row] + prefix_chunks;
+    const int64_t row_items = ceil_div(rows[i].context_len - shared_len[i], row_chunk[i]);
     for (int64_t begin = shared_len[i]; begin < rows[i].context_len; begin += row_chunk[i]) {
       int32_t* out = plan.suffix_items.data() + item++ * kSuffixInts;
       out[0] = static_cast<int32_t>(rows[i].q_row);
@@ -429,6 +509,7 @@ DecodePlan plan_decode_attention(const DecodeRow* rows, int64_t num_rows, int64_
       out[2] = static_cast<int32_t>(std::min(rows[i].context_len, begin + row_chunk[i]));
       out[3] = static_cast<int32_t>(entry++);
       out[4] = static_cast<int32_t>(rows[i].table_offset);
+      out[5] = static_cast<int32_t>(row_items == 1 && prefix_chunks == 0 ? 0 : row_items);
     }
   }
   // Prefix items chunk-major within a group, so the tiles reading one chunk run side by side (L2).
@@ -465,34 +546,37 @@ DecodePlan plan_decode_attention(const DecodeRow* rows, int64_t num_rows, int64_
 void decode_attention(const float* q, const void* keys, const void* values, const DecodePlan& plan,
                       const DecodePlanOnDevice& on_device, const int32_t* block_tables, const AttentionShape& shape,
                       float* out, Scratch& scratch, Stream stream) {
-  const auto q_rows = static_cast<int64_t>(plan.entry_offsets.size()) - 1;
-  if (q_rows <= 0 || plan.entry_capacity == 0) return;
+  if (plan.q_rows <= 0 || plan.entry_capacity == 0) return;
   const int64_t entries = plan.entry_capacity * shape.heads;
   auto* partial_out = static_cast<float*>(
       reserve(scratch, entries * (kDim + 1) * static_cast<int64_t>(sizeof(float)), stream));
   float* partial_lse = partial_out + entries * kDim;
+  // The arrival counters after the entry offsets: device memory the caller lets the kernels write.
+  auto* arrivals = const_cast<int32_t*>(on_device.entry_offsets + plan.q_rows + 1);
   const auto* keys_bf16 = static_cast<const __nv_bfloat16*>(keys);
   const auto* values_bf16 = static_cast<const __nv_bfloat16*>(values);
   const cudaStream_t cuda_stream = as_cuda(stream);
-  constexpr int kSharedBytes = sizeof(Shared);
+  constexpr int kSuffixBytes = sizeof(Shared<kSuffixStages>);
+  constexpr int kPrefixBytes = sizeof(Shared<kPrefixStages>);
   static const bool configured = [] {
-    R1B_CUDA_CHECK(cudaFuncSetAttribute(suffix_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes));
-    R1B_CUDA_CHECK(cudaFuncSetAttribute(prefix_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes));
+    R1B_CUDA_CHECK(cudaFuncSetAttribute(suffix_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSuffixBytes));
+    R1B_CUDA_CHECK(cudaFuncSetAttribute(prefix_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kPrefixBytes));
     return true;
   }();
   (void)configured;
   const auto kv_heads = static_cast<unsigned>(shape.kv_heads);
-  const auto suffix_capacity = static_cast<unsigned>(plan.suffix_items.size() / kSuffixInts);
-  launch_dependent(suffix_kernel, dim3(suffix_capacity, kv_heads), kThreads, kSharedBytes, cuda_stream, q, keys_bf16,
-                   values_bf16, on_device.suffix_items, block_tables, shape, partial_out, partial_lse);
-  const auto prefix_capacity = static_cast<unsigned>(plan.prefix_items.size() / kPrefixInts);
+  const auto prefix_capacity = static_cast<int>(plan.prefix_items.size() / kPrefixInts);
   if (prefix_capacity > 0) {
-    launch_dependent(prefix_kernel, dim3(prefix_capacity, kv_heads), kThreads, kSharedBytes, cuda_stream, q, keys_bf16,
-                     values_bf16, on_device.prefix_items, on_device.prefix_tiles, on_device.entry_offsets, block_tables,
-                     shape, partial_out, partial_lse);
+    const auto blocks = static_cast<unsigned>(
+        std::min<int64_t>(prefix_capacity, ceil_div(kPrefixBlocksPerSm * num_sms(), shape.kv_heads)));
+    launch_dependent(prefix_kernel, dim3(blocks, kv_heads), kThreads, kPrefixBytes, cuda_stream, q, keys_bf16,
+                     values_bf16, on_device.prefix_items, prefix_capacity, on_device.prefix_tiles,
+                     on_device.entry_offsets, block_tables, shape, partial_out, partial_lse);
   }
-  launch_dependent(merge_entries_kernel, dim3(static_cast<unsigned>(q_rows), static_cast<unsigned>(shape.heads)), kDim,
-                   0, cuda_stream, on_device.entry_offsets, shape.heads, partial_out, partial_lse, out);
+  const auto suffix_capacity = static_cast<unsigned>(plan.suffix_items.size() / kSuffixInts);
+  launch_dependent(suffix_kernel, dim3(suffix_capacity, kv_heads), kThreads, kSuffixBytes, cuda_stream, q, keys_bf16,
+                   values_bf16, on_device.suffix_items, on_device.entry_offsets, arrivals, block_tables, shape,
+                   partial_out, partial_lse, out);
 }
 
 }  // namespace r1b::kernels

@@ -849,6 +849,49 @@ TEST_F(CudaBackendTest, ReplayedSharedPrefixDecodeFollowsChangingGroups) {
   }
 }
 
+// The layers of a decode step share its first layer's plan, and with it the arrival counters by
+// which each row's last work item merges the row: three layers per step, over the eager, the
+// recorded and two replayed steps of one shape (a group with a shared prefix, a long single row,
+// a one-key row), every layer's output matches the CPU spec.
+TEST_F(CudaBackendTest, DecodeStepLayersSharingOnePlanEachMergeEveryRow) {
+  Result<std::unique_ptr<CudaBackend>> created = CudaBackend::create(CudaBackendOptions{});
+  ASSERT_TRUE(created.is_ok()) << created.status().message();
+  CudaBackend& gpu = **created;
+  constexpr int64_t kBlockSize = 16;
+  constexpr int kLayers = 3;
+  const AttentionParams params{12, 2, 128, 128, false, 0.0884f, kBlockSize};
+  int64_t num_blocks = 0;
+  const std::vector<AttentionSeq> seqs =
+      sample_group_seqs({{20, {330, 400, 900}}, {0, {3000}}, {0, {1}}}, kBlockSize, rng_, num_blocks);
+  const auto rows = static_cast<int64_t>(seqs.size());
+  const int64_t slots = num_blocks * kBlockSize;
+  KvPair keys = random_cache(cpu_, gpu, slots, params.num_kv_heads * params.k_dim, rng_);
+  KvPair values = random_cache(cpu_, gpu, slots, params.num_kv_heads * params.v_dim, rng_);
+  std::vector<std::pair<Tensor, Tensor>> layers;  // the q and out tensors the recorded step points at
+  for (int layer = 0; layer < kLayers; ++layer) {
+    layers.emplace_back(gpu.alloc({rows, params.num_heads, params.k_dim}, DType::kF32),
+                        gpu.alloc({rows, params.num_heads, params.v_dim}, DType::kF32));
+  }
+  for (int step = 0; step < 4; ++step) {
+    std::vector<Tensor> expected;
+    for (int layer = 0; layer < kLayers; ++layer) {
+      const std::vector<float> q_values = random(rows * params.num_heads * params.k_dim, 2.0f);
+      gpu.upload_activation(q_values, layers[layer].first);
+      Tensor cpu_q = cpu_.alloc({rows, params.num_heads, params.k_dim}, DType::kF32);
+      cpu_.upload(q_values, cpu_q);
+      expected.push_back(cpu_.alloc({rows, params.num_heads, params.v_dim}, DType::kF32));
+      cpu_.attention(cpu_q, keys.cpu, values.cpu, seqs, params, expected.back());
+    }
+    gpu.begin_decode_step(rows, 3000);
+    for (auto& [q, out] : layers) gpu.attention(q, keys.gpu, values.gpu, seqs, params, out);
+    gpu.end_decode_step();
+    for (int layer = 0; layer < kLayers; ++layer) {
+      expect_close_values(gpu.download(layers[layer].second), cpu_.download(expected[layer]), 1e-2,
+                          "decode step " + std::to_string(step) + ", layer " + std::to_string(layer));
+    }
+  }
+}
+
 // Sigmoid + correction bias + top-2-sum group limit + normalisation (V3), softmax + max group
 // limit (V2 group_limited_greedy), plain softmax (V2 greedy): same experts, weights within 1e-6.
 TEST_F(CudaBackendTest, RouterChoosesTheSameExpertsAsCpuForEveryScoringAndGroupRule) {
