@@ -55,17 +55,24 @@ __global__ void rmsnorm_kernel(float* x, const float* delta, const float* weight
   for (int64_t i = threadIdx.x; i < width; i += blockDim.x) store(dst, i, weight[i] * (row[i] * inv_rms));
 }
 
+// The norm weights (which no op of a step writes) are loaded before the wait for x.
 template <int kVectors, typename Out>
 __global__ void rmsnorm_vector_kernel(float* x, const float* delta, const float* weight, float eps, int64_t width,
                                       Out* out) {
   __shared__ float scratch[32];
+  const auto* w = reinterpret_cast<const float4*>(weight);
+  const int64_t vectors = width / 4;
+  float4 gains[kVectors];
+#pragma unroll
+  for (int k = 0; k < kVectors; ++k) {
+    const int64_t i = threadIdx.x + int64_t{k} * kThreads;
+    gains[k] = i < vectors ? w[i] : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+  }
   let_next_kernel_start();
   wait_for_previous_kernel();
   auto* row = reinterpret_cast<float4*>(x + blockIdx.x * width);
   const auto* add = reinterpret_cast<const float4*>(delta + blockIdx.x * width);
   Out* dst = out + blockIdx.x * width;
-  const auto* w = reinterpret_cast<const float4*>(weight);
-  const int64_t vectors = width / 4;
   float4 values[kVectors];
   float sum = 0.0f;
 #pragma unroll
@@ -84,7 +91,7 @@ __global__ void rmsnorm_vector_kernel(float* x, const float* delta, const float*
   for (int k = 0; k < kVectors; ++k) {
     const int64_t i = threadIdx.x + int64_t{k} * kThreads;
     if (i >= vectors) break;
-    const float4 g = w[i];
+    const float4 g = gains[k];
     store4(dst, i,
            make_float4(g.x * (values[k].x * inv_rms), g.y * (values[k].y * inv_rms), g.z * (values[k].z * inv_rms),
                        g.w * (values[k].w * inv_rms)));
