@@ -218,7 +218,8 @@ struct DecodeRow {
 
 // Host arrays of one decode step's plan (int32), to copy to the device as they are.
 struct DecodePlan {
-  // [capacity, 6]: q row, first key, end key, entry, table offset, arrivals (0: the only entry)
+  // [capacity, 6]: q row, first key, end key, entry, table offset, arrivals (0: the only entry;
+  // -1: a merge kernel merges the row)
   std::vector<int32_t> suffix_items;
   std::vector<int32_t> prefix_items;   // [capacity, 4]: tile, chunk, first key, end key
   std::vector<int32_t> prefix_tiles;   // [capacity, 2 + kMaxDecodeTileTokens]: rows, table offset, q rows
@@ -227,6 +228,9 @@ struct DecodePlan {
   std::vector<int32_t> entry_offsets;
   int64_t entry_capacity = 0;  // partial results the scratch holds
   int64_t q_rows = 0;
+  // A step of few rows merges in a kernel of its own, one block per (row, head), rather than in each
+  // row's last suffix item (one block reading all of a long row's entries). Depends on num_rows only.
+  bool separate_merge = false;
 };
 // Plans rows[0, num_rows) (each q_row < q_rows, each context ≥ 1): groups rows by their first
 // block, takes the group's longest common run of whole blocks short of each member's last position

@@ -746,7 +746,9 @@ KvPair random_cache(CpuBackend& cpu, CudaBackend& gpu, int64_t slots, int64_t wi
 // kernels/attention_decode.cu) against the CPU spec, one step holding: 64 samples on a 4100-token
 // prompt (256 shared blocks, contexts to 8.3k), 3 samples on a 300-token prompt, 4 samples sharing
 // 40 blocks of which one has no own position, 2 samples sharing too few blocks to be grouped, and
-// single rows (contexts 1, 33, 5000). Bounds: bf16 cache with bf16 activations runs the
+// single rows (contexts 1, 33, 5000); and a step of four rows (a 9000-position row, a one-key row,
+// two samples sharing 20 blocks), which the plan merges in a kernel of its own rather than in each
+// row's last work item. Bounds: bf16 cache with bf16 activations runs the
 // tensor-core kernel (q and probabilities rounded to bf16, as the tensor-core prefill test: 1e-2);
 // the fp32 cache runs the fp32 kernels (kReduction); the MLA shape over the bf16 cache takes the
 // tensor-core MLA kernel (attention_mla.cu: q and p rounded to bf16 likewise, 1e-2).
@@ -758,6 +760,7 @@ TEST_F(CudaBackendTest, SharedPrefixDecodeAttentionMatchesCpuForSampleGroups) {
   const std::vector<SampleGroup> dense_groups = {
       {0, {5000}},  large,       {18, {301, 420, 500}}, {0, {1}},    {40, {640, 700, 641, 1000}},
       {10, {200, 900}}, {0, {33}}};
+  const std::vector<SampleGroup> few_rows = {{0, {9000}}, {0, {1}}, {20, {400, 700}}};
   const std::vector<SampleGroup> mla_groups = {{18, {301, 420, 500}}, {0, {70}}, {20, {330, 700}}};
   struct Case {
     DType kv_cache;
@@ -767,6 +770,7 @@ TEST_F(CudaBackendTest, SharedPrefixDecodeAttentionMatchesCpuForSampleGroups) {
   };
   for (const Case& c : {Case{DType::kBF16, {12, 2, 128, 128, false, 0.0884f, kBlockSize}, &dense_groups, 1e-2},
                         Case{DType::kBF16, {28, 4, 128, 128, false, 0.0884f, kBlockSize}, &dense_groups, 1e-2},
+                        Case{DType::kBF16, {12, 2, 128, 128, false, 0.0884f, kBlockSize}, &few_rows, 1e-2},
                         Case{DType::kF32, {12, 2, 128, 128, false, 0.0884f, kBlockSize}, &dense_groups, kReduction},
                         Case{DType::kBF16, {128, 1, 576, 512, true, 0.0417f, kBlockSize}, &mla_groups, 1e-2}}) {
     Result<std::unique_ptr<CudaBackend>> created =
@@ -790,7 +794,8 @@ TEST_F(CudaBackendTest, SharedPrefixDecodeAttentionMatchesCpuForSampleGroups) {
     cpu_.attention(cpu_q, keys.cpu, values.cpu, seqs, params, cpu_out);
     gpu.attention(gpu_q, keys.gpu, values.gpu, seqs, params, gpu_out);
     expect_close_values(gpu.download(gpu_out), cpu_.download(cpu_out), c.bound,
-                        "shared-prefix decode H=" + std::to_string(params.num_heads) + " KH=" +
+                        "shared-prefix decode, " + std::to_string(rows) + " rows, H=" +
+                            std::to_string(params.num_heads) + " KH=" +
                             std::to_string(params.num_kv_heads) + " k_dim=" + std::to_string(params.k_dim) +
                             " cache " + std::string(dtype_name(c.kv_cache)));
   }
