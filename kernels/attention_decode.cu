@@ -601,12 +601,10 @@ void decode_attention(const float* q, const void* keys, const void* values, cons
   const cudaStream_t cuda_stream = as_cuda(stream);
   constexpr int kSuffixBytes = sizeof(Shared<kSuffixStages>);
   constexpr int kPrefixBytes = sizeof(Shared<kPrefixStages>);
-  static const bool configured = [] {
-    R1B_CUDA_CHECK(cudaFuncSetAttribute(suffix_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSuffixBytes));
-    R1B_CUDA_CHECK(cudaFuncSetAttribute(prefix_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kPrefixBytes));
-    return true;
-  }();
-  (void)configured;
+  // Per call, not once per process: the attribute belongs to the current device (tensor-parallel
+  // ranks run on several).
+  R1B_CUDA_CHECK(cudaFuncSetAttribute(suffix_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSuffixBytes));
+  R1B_CUDA_CHECK(cudaFuncSetAttribute(prefix_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kPrefixBytes));
   const auto kv_heads = static_cast<unsigned>(shape.kv_heads);
   const auto prefix_capacity = static_cast<int>(plan.prefix_items.size() / kPrefixInts);
   if (prefix_capacity > 0) {
