@@ -70,12 +70,15 @@ class CudaBackendTest : public ::testing::Test {
   // Uniform values in [-scale, scale) from the test's generator.
   std::vector<float> random(int64_t count, float scale = 1.0f) { return uniform_values(rng_, count, scale); }
 
-  // The same fp32 activation on both backends.
-  Pair activation(std::vector<int64_t> shape, const std::vector<float>& values) {
-    Pair pair{cpu_.alloc(shape, DType::kF32), gpu_->alloc(shape, DType::kF32)};
+  // The same fp32 activation on both backends (`gpu`: the backend under test).
+  Pair activation(std::vector<int64_t> shape, const std::vector<float>& values, CudaBackend& gpu) {
+    Pair pair{cpu_.alloc(shape, DType::kF32), gpu.alloc(shape, DType::kF32)};
     cpu_.upload(values, pair.cpu);
-    gpu_->upload_activation(values, pair.gpu);
+    gpu.upload_activation(values, pair.gpu);
     return pair;
+  }
+  Pair activation(std::vector<int64_t> shape, const std::vector<float>& values) {
+    return activation(std::move(shape), values, *gpu_);
   }
   Pair random_activation(std::vector<int64_t> shape, float scale = 1.0f) {
     int64_t count = 1;
@@ -274,10 +277,7 @@ TEST_F(CudaBackendTest, SwigluMlpMatchesCpuProductsAndSwiglu) {
         const std::string what = "swiglu_mlp " + std::to_string(rows) + "x" + std::to_string(in) + "x" +
                                  std::to_string(ffn) + "x" + std::to_string(outs) + (bf16_activations ? " bf16" : " split") +
                                  (with_bias ? " bias" : "");
-        const std::vector<float> x_values = random(rows * in);
-        Pair x{cpu_.alloc({rows, in}, DType::kF32), gpu.alloc({rows, in}, DType::kF32)};
-        cpu_.upload(x_values, x.cpu);
-        gpu.upload_activation(x_values, x.gpu);
+        Pair x = activation({rows, in}, random(rows * in), gpu);
         Pair gate_up = weight({2 * ffn, in}, 0.5f, gpu);
         Pair down = weight({outs, ffn}, 0.5f, gpu);
         Pair gate_up_bias = with_bias ? weight({2 * ffn}, 0.5f, gpu) : Pair{};
@@ -328,14 +328,8 @@ TEST_F(CudaBackendTest, NormsWriteBf16ProductInputsThatTheProductsTakeAsTheyAre)
   Pair norm_weight = weight({width}, 1.0f, gpu);
   for (bool with_delta : {false, true}) {
     const std::string what = with_delta ? "add_rmsnorm" : "rmsnorm";
-    const std::vector<float> x_values = random(rows * width, 3.0f);
-    const std::vector<float> delta_values = random(rows * width, 3.0f);
-    Pair x{cpu_.alloc({rows, width}, DType::kF32), gpu.alloc({rows, width}, DType::kF32)};
-    Pair delta{cpu_.alloc({rows, width}, DType::kF32), gpu.alloc({rows, width}, DType::kF32)};
-    cpu_.upload(x_values, x.cpu);
-    gpu.upload_activation(x_values, x.gpu);
-    cpu_.upload(delta_values, delta.cpu);
-    gpu.upload_activation(delta_values, delta.gpu);
+    Pair x = activation({rows, width}, random(rows * width, 3.0f), gpu);
+    Pair delta = activation({rows, width}, random(rows * width, 3.0f), gpu);
     Tensor cpu_normed = cpu_.alloc({rows, width}, DType::kF32);
     Tensor gpu_normed = gpu.alloc({rows, width}, gpu.product_input_dtype(w.gpu, rows));
     if (with_delta) {
@@ -573,15 +567,11 @@ TEST_F(CudaBackendTest, Bf16KvCacheStoresRoundedRowsAndAttentionReadsThem) {
     EXPECT_EQ(gpu.download(gpu_keys), cpu_.download(cpu_keys)) << "copy_kv_rows in a bf16 cache";
 
     const AttentionParams params{c.heads, c.kv_heads, c.k_dim, c.v_dim, c.v_in_k, 0.07f, kBlockSize};
-    const std::vector<float> q_values = random(q_rows * c.heads * c.k_dim);
-    Tensor cpu_q = cpu_.alloc({q_rows, c.heads, c.k_dim}, DType::kF32);
-    cpu_.upload(q_values, cpu_q);
-    Tensor gpu_q = gpu.alloc({q_rows, c.heads, c.k_dim}, DType::kF32);
-    gpu.upload_activation(q_values, gpu_q);
+    Pair q = activation({q_rows, c.heads, c.k_dim}, random(q_rows * c.heads * c.k_dim), gpu);
     Tensor cpu_out = cpu_.alloc({q_rows, c.heads, c.v_dim}, DType::kF32);
     Tensor gpu_out = gpu.alloc({q_rows, c.heads, c.v_dim}, DType::kF32);
-    cpu_.attention(cpu_q, cpu_keys, cpu_values, seqs, params, cpu_out);
-    gpu.attention(gpu_q, gpu_keys, gpu_values, seqs, params, gpu_out);
+    cpu_.attention(q.cpu, cpu_keys, cpu_values, seqs, params, cpu_out);
+    gpu.attention(q.gpu, gpu_keys, gpu_values, seqs, params, gpu_out);
     expect_close_values(gpu.download(gpu_out), cpu_.download(cpu_out), kReduction,
                         "bf16-cache attention H=" + std::to_string(c.heads) + " k_dim=" + std::to_string(c.k_dim) +
                             " num_q=" + std::to_string(c.num_q));
@@ -674,15 +664,11 @@ TEST_F(CudaBackendTest, TensorCorePrefillAttentionMatchesCpuWithinBf16Rounding) 
       gpu.write_kv(staged, all_slots, gpu_cache[i]);
     }
     const AttentionParams params{c.heads, c.kv_heads, kDim, kDim, false, 0.0884f, kBlockSize};
-    const std::vector<float> q_values = random(q_rows * c.heads * kDim, 2.0f);
-    Tensor cpu_q = cpu_.alloc({q_rows, c.heads, kDim}, DType::kF32);
-    cpu_.upload(q_values, cpu_q);
-    Tensor gpu_q = gpu.alloc({q_rows, c.heads, kDim}, DType::kF32);
-    gpu.upload_activation(q_values, gpu_q);
+    Pair q = activation({q_rows, c.heads, kDim}, random(q_rows * c.heads * kDim, 2.0f), gpu);
     Tensor cpu_out = cpu_.alloc({q_rows, c.heads, kDim}, DType::kF32);
     Tensor gpu_out = gpu.alloc({q_rows, c.heads, kDim}, DType::kF32);
-    cpu_.attention(cpu_q, cpu_cache[0], cpu_cache[1], seqs, params, cpu_out);
-    gpu.attention(gpu_q, gpu_cache[0], gpu_cache[1], seqs, params, gpu_out);
+    cpu_.attention(q.cpu, cpu_cache[0], cpu_cache[1], seqs, params, cpu_out);
+    gpu.attention(q.gpu, gpu_cache[0], gpu_cache[1], seqs, params, gpu_out);
     expect_close_values(gpu.download(gpu_out), cpu_.download(cpu_out), 1e-2,
                         "tensor-core attention H=" + std::to_string(c.heads) + " KH=" + std::to_string(c.kv_heads));
   }
@@ -784,15 +770,11 @@ TEST_F(CudaBackendTest, SharedPrefixDecodeAttentionMatchesCpuForSampleGroups) {
     KvPair keys = random_cache(cpu_, gpu, slots, params.num_kv_heads * params.k_dim, rng_);
     KvPair values = params.v_in_k ? KvPair{} : random_cache(cpu_, gpu, slots, params.num_kv_heads * params.v_dim, rng_);
     const auto rows = static_cast<int64_t>(seqs.size());
-    const std::vector<float> q_values = random(rows * params.num_heads * params.k_dim, 2.0f);
-    Tensor cpu_q = cpu_.alloc({rows, params.num_heads, params.k_dim}, DType::kF32);
-    cpu_.upload(q_values, cpu_q);
-    Tensor gpu_q = gpu.alloc({rows, params.num_heads, params.k_dim}, DType::kF32);
-    gpu.upload_activation(q_values, gpu_q);
+    Pair q = activation({rows, params.num_heads, params.k_dim}, random(rows * params.num_heads * params.k_dim, 2.0f), gpu);
     Tensor cpu_out = cpu_.alloc({rows, params.num_heads, params.v_dim}, DType::kF32);
     Tensor gpu_out = gpu.alloc({rows, params.num_heads, params.v_dim}, DType::kF32);
-    cpu_.attention(cpu_q, keys.cpu, values.cpu, seqs, params, cpu_out);
-    gpu.attention(gpu_q, keys.gpu, values.gpu, seqs, params, gpu_out);
+    cpu_.attention(q.cpu, keys.cpu, values.cpu, seqs, params, cpu_out);
+    gpu.attention(q.gpu, keys.gpu, values.gpu, seqs, params, gpu_out);
     expect_close_values(gpu.download(gpu_out), cpu_.download(cpu_out), c.bound,
                         "shared-prefix decode, " + std::to_string(rows) + " rows, H=" +
                             std::to_string(params.num_heads) + " KH=" +
