@@ -6,7 +6,9 @@
 // kMaxDecodeTileTokens rows of one sample group × their GQA heads (≤ 64 MMA rows), all of which see
 // the whole shared prefix. The block (4 warps) streams 64-key tiles of K and V through the block
 // table into shared memory with 16-byte cp.async copies, 2-3 tiles in flight (the first ones are
-// requested before the queries are read); every K/V byte of the run is read once per block.
+// requested before the wait for the kernel before — positions of earlier steps, which no kernel of
+// this step writes — and the step's new position after it); every K/V byte of the run is read once
+// per block.
 // Each warp runs S = Q·Kᵀ and O += P·V with mma.sync m16n8k16 (bf16 in, fp32 accumulate): the
 // score accumulator is re-packed in registers as the A operand of P·V (FlashAttention-2), and the
 // output stays in registers. A suffix tile has only 16 rows, so its 4 warps split each key tile
@@ -95,11 +97,12 @@ struct alignas(16) Shared {
 // over key positions [key_begin, key_end) of `table`; writes one partial result per (token, head):
 // the normalised output at partial_out[entry, head] and, unless partial_lse is null, its log-sum-exp.
 // kRowWarps: warps with their own 16 rows (1: suffix tiles, 4: prefix tiles); the other
-// kWarps / kRowWarps split each key tile.
+// kWarps / kRowWarps split each key tile. Waits for the kernel before (dependent_launch.cuh) once
+// the first tiles are requested; `last_is_new`: the run's last position may be written by it.
 template <int kRowWarps, int kStages>
 __device__ void attend(const float* q, const __nv_bfloat16* keys, const __nv_bfloat16* values, const int32_t* table,
-                       int64_t key_begin, int64_t key_end, int tokens, const AttentionShape& shape, int64_t kv_head,
-                       float* partial_out, float* partial_lse, Shared<kStages>& sm) {
+                       int64_t key_begin, int64_t key_end, bool last_is_new, int tokens, const AttentionShape& shape,
+                       int64_t kv_head, float* partial_out, float* partial_lse, Shared<kStages>& sm) {
   constexpr int kKeyWarps = kWarps / kRowWarps;
   constexpr int kWarpKeys = kKeys / kKeyWarps;  // keys per warp per tile
   constexpr int kScoreBlocks = kWarpKeys / 8;
@@ -109,30 +112,41 @@ __device__ void attend(const float* q, const __nv_bfloat16* keys, const __nv_bfl
   const int row_group = warp % kRowWarps, key_slice = warp / kRowWarps;
   const int quad_row = lane / 4, quad_col = (lane % 4) * 2;
 
-  auto load_tile = [&](int64_t tile, int stage) {
+  const int block_size = static_cast<int>(shape.block_size);
+  auto slot_of = [&](int p) { return int64_t{table[p / block_size]} * block_size + p % block_size; };
+  // Queues copies of the rows of key tile `tile` in [first, last) into `stage`; rows past the run
+  // are zeros.
+  auto load_rows = [&](int64_t tile, int stage, int64_t first, int64_t last) {
     const int64_t tile_begin = key_begin + tile * kKeys;
     for (int i = threadIdx.x; i < kKeys * (kDim / 8); i += kThreads) {
       const int j = i / (kDim / 8), c = (i % (kDim / 8)) * 8;
       const int p = static_cast<int>(tile_begin) + j;
+      if (p < first || p >= last) continue;
       const bool valid = p < key_end;
-      const int block_size = static_cast<int>(shape.block_size);
-      const int64_t slot = valid ? int64_t{table[p / block_size]} * block_size + p % block_size : 0;
+      const int64_t slot = valid ? slot_of(p) : 0;
       copy_16_async(sm.tiles.k[stage] + j * kPitch + c, keys + slot * shape.k_row + kv_head * kDim + c, valid);
       copy_16_async(sm.tiles.v[stage] + j * kPitch + c, values + slot * shape.v_row + kv_head * shape.v_head_stride + c,
                     valid);
     }
-    commit_async();
   };
-  // The first kStages tiles are requested before the queries are read. An empty group stands for
-  // each tile past the run, so wait_async<kStages − 1> below always means "tile t has landed".
+  // The first kStages tiles are requested before the wait for the kernel before: positions of
+  // earlier steps, which no kernel of this step writes. With `last_is_new`, the run's last position
+  // (a decode row's new token, which the kernel before may still be writing) joins its tile's
+  // group after the wait. An empty group stands for each tile past the run, so
+  // wait_async<kStages − 1> below always means "tile t has landed".
   const int64_t num_tiles = (key_end - key_begin + kKeys - 1) / kKeys;
-  for (int stage = 0; stage < kStages; ++stage) {
-    if (stage < num_tiles) {
-      load_tile(stage, stage);
-    } else {
-      commit_async();
-    }
+  const int64_t early = num_tiles < kStages ? num_tiles : kStages;
+  const int64_t late = last_is_new && early == num_tiles ? key_end - 1 : INT64_MAX;
+  for (int stage = 0; stage < early; ++stage) {
+    load_rows(stage, stage, key_begin, late);
+    if (stage + 1 < early) commit_async();
   }
+  wait_for_previous_kernel();
+  if (early > 0) {
+    load_rows(early - 1, static_cast<int>(early - 1), late, INT64_MAX);
+    commit_async();
+  }
+  for (int64_t stage = early; stage < kStages; ++stage) commit_async();
 
   // Q fragments (rows quad_row and quad_row + 8 of this warp's 16), rounded to bf16.
   uint32_t q_frag[kDim / 16][4];
@@ -236,11 +250,8 @@ __device__ void attend(const float* q, const __nv_bfloat16* keys, const __nv_bfl
       }
     }
     __syncthreads();  // every warp is done with this stage: refill it kStages tiles on
-    if (t + kStages < num_tiles) {
-      load_tile(t + kStages, stage);
-    } else {
-      commit_async();
-    }
+    if (t + kStages < num_tiles) load_rows(t + kStages, stage, key_begin, INT64_MAX);
+    commit_async();
   }
   wait_async<0>();
   __syncthreads();  // the tiles' shared memory becomes the merge area
@@ -373,8 +384,7 @@ __global__ void __launch_bounds__(kThreads, kSuffixBlocksPerSm)
     suffix_kernel(const float* q, const __nv_bfloat16* keys, const __nv_bfloat16* values, const int32_t* items,
                   const int32_t* entry_offsets, int32_t* arrivals, const int32_t* block_tables, AttentionShape shape,
                   float* partial_out, float* partial_lse, float* out) {
-  let_next_kernel_start();
-  wait_for_previous_kernel();
+  let_next_kernel_start();  // attend() waits for the kernel before
   const int32_t* item = items + int64_t{kSuffixInts} * blockIdx.x;
   if (item[2] <= item[1]) return;  // padding
   extern __shared__ __align__(128) unsigned char raw[];
@@ -386,7 +396,7 @@ __global__ void __launch_bounds__(kThreads, kSuffixBlocksPerSm)
     sm.entries[0] = only ? row : item[3];
   }
   __syncthreads();
-  attend<1, kSuffixStages>(q, keys, values, block_tables + item[4], item[1], item[2], 1, shape, blockIdx.y,
+  attend<1, kSuffixStages>(q, keys, values, block_tables + item[4], item[1], item[2], true, 1, shape, blockIdx.y,
                            only ? out : partial_out, only ? nullptr : partial_lse, sm);
   if (only || item[5] < 0) return;
   __threadfence();  // this block's entry is visible before its arrival is
@@ -412,8 +422,7 @@ __global__ void __launch_bounds__(kThreads, kPrefixBlocksPerSm)
     prefix_kernel(const float* q, const __nv_bfloat16* keys, const __nv_bfloat16* values, const int32_t* items,
                   int capacity, const int32_t* tiles, const int32_t* entry_offsets, const int32_t* block_tables,
                   AttentionShape shape, float* partial_out, float* partial_lse) {
-  let_next_kernel_start();
-  wait_for_previous_kernel();
+  let_next_kernel_start();  // attend() waits for the kernel before
   extern __shared__ __align__(128) unsigned char raw[];
   auto& sm = *reinterpret_cast<Shared<kPrefixStages>*>(raw);
   for (int i = blockIdx.x; i < capacity; i += gridDim.x) {
@@ -427,7 +436,7 @@ __global__ void __launch_bounds__(kThreads, kPrefixBlocksPerSm)
       sm.entries[threadIdx.x] = entry_offsets[row] + item[1];
     }
     __syncthreads();
-    attend<kWarps, kPrefixStages>(q, keys, values, block_tables + tile[1], item[2], item[3], tile[0], shape,
+    attend<kWarps, kPrefixStages>(q, keys, values, block_tables + tile[1], item[2], item[3], false, tile[0], shape,
                                   blockIdx.y, partial_out, partial_lse, sm);
   }
 }

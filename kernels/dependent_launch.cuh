@@ -7,7 +7,9 @@
 // earlier on the stream has finished too.
 //
 // Contract for a kernel launched with launch_dependent(): before wait_for_previous_kernel() it reads
-// only data that no op of the step writes (weights, biases, norm vectors) and writes nothing. Both
+// only data that no kernel of the step writes — weights, biases, norm vectors, index data uploaded
+// for the step (every upload is a copy that the kernels queued after it wait for), KV cache rows
+// of earlier steps — and writes nothing but its own shared memory. Both
 // device calls are no-ops in a kernel launched the ordinary way, so kernels call them unconditionally.
 #pragma once
 

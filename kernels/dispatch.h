@@ -148,8 +148,7 @@ void rope(float* x, const int32_t* positions, const float* inv_freq, const RopeS
 // head_dim] (or null) added to every row first: q heads rotated into q_out
 // [tokens, heads, head_dim], k heads rotated and v heads copied into the caches' rows slots[t]
 // (kv_heads·head_dim wide, of `cache_type`, rounded to nearest-even when bf16). shape.heads is the
-// q head count, shape.rot_offset must be 0 and shape.half ≤ kRopeWriteMaxPairs.
-inline constexpr int64_t kRopeWriteMaxPairs = 256;
+// q head count, shape.rot_offset must be 0, head_dim even and 2·shape.half ≤ head_dim.
 void rope_write_qkv(const float* qkv, const float* bias, const int32_t* positions, const float* inv_freq,
                     const RopeShape& shape, int64_t kv_heads, const int32_t* slots, float* q_out, void* k_cache,
                     void* v_cache, ElementType cache_type, Stream stream);

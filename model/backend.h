@@ -118,7 +118,10 @@ class Backend {
   // sequence, every context ≤ max_context — for backends that record a step once and replay it
   // (CUDA graphs). Between the two calls the caller runs exactly one forward pass and nothing else
   // on this backend; it downloads the result after end_decode_step(). Tensors allocated inside may
-  // be valid only until the next begin_decode_step(). Default: nothing happens.
+  // be valid only until the next begin_decode_step(). Host spans the pass hands to ops (positions,
+  // slots, block tables) must hold the same values at the same addresses until end_decode_step():
+  // the backend may upload a span once and serve the step's later ops from that copy. Default:
+  // nothing happens.
   virtual void begin_decode_step(int64_t /*rows*/, int64_t /*max_context*/) {}
   virtual void end_decode_step() {}
 

@@ -199,6 +199,7 @@ void CudaBackend::begin_decode_step(int64_t rows, int64_t max_context) {
   step_staging_used_ = 0;
   scratch_before_ = {step_index_scratch_.data, step_work_scratch_.data};
   decode_step_plan_.reset();  // its step tensor belongs to the previous step
+  step_uploads_.clear();      // so do these
   kernels::wait_event(step_done_);  // the last recorded step has read the staged data we overwrite
   if (step_->graph != nullptr) {
     step_mode_ = StepMode::kReplay;
@@ -453,6 +454,32 @@ void CudaBackend::add_rmsnorm(Tensor& x, const Tensor& delta, const Tensor& weig
                        width, out.data_as<void>(), element_type(out), stream_);
 }
 
+template <size_t N>
+std::array<const std::byte*, N> CudaBackend::stage_for_step(const std::array<std::span<const std::byte>, N>& parts) {
+  if (step_mode_ == StepMode::kNone) return stage(parts);
+  std::vector<int64_t> key;
+  for (const std::span<const std::byte>& part : parts) {
+    key.insert(key.end(), {std::bit_cast<int64_t>(part.data()), static_cast<int64_t>(part.size())});
+  }
+  auto upload = std::find_if(step_uploads_.begin(), step_uploads_.end(),
+                             [&](const StepUpload& earlier) { return earlier.key == key; });
+  if (upload == step_uploads_.end()) {
+    const std::array<const std::byte*, N> staged = stage(parts);
+    StepUpload next{std::move(key), Tensor(), {}};
+    for (size_t i = 0; i < N; ++i) next.offsets.push_back(staged[i] - staged[0]);
+    // stage() packs the parts into one range of 4-byte multiples (256-byte aligned spans).
+    const int64_t bytes = next.offsets.back() + stage_span(parts[N - 1].size());
+    next.device = alloc({bytes / 4}, DType::kI32);
+    if (!replaying()) kernels::copy_on_device(next.device.data_as<void>(), staged[0], bytes, stream_);
+    step_uploads_.push_back(std::move(next));
+    upload = std::prev(step_uploads_.end());
+  }
+  const StepUpload& found = *upload;
+  std::array<const std::byte*, N> pointers{};
+  for (size_t i = 0; i < N; ++i) pointers[i] = found.device.data_as<std::byte>() + found.offsets[i];
+  return pointers;
+}
+
 void CudaBackend::rope(Tensor& x, std::span<const int32_t> positions, const RopeTable& table, int64_t rot_offset) {
   kernels::RopeShape shape;
   shape.tokens = x.dim(0);
@@ -464,7 +491,7 @@ void CudaBackend::rope(Tensor& x, std::span<const int32_t> positions, const Rope
   shape.interleaved = table.interleaved;
   R1B_CHECK(static_cast<int64_t>(positions.size()) == shape.tokens && rot_offset + 2 * shape.half <= shape.head_dim);
   const auto [device_positions, inv_freq] =
-      stage(std::array{std::as_bytes(positions), std::as_bytes(std::span<const float>(table.inv_freq))});
+      stage_for_step(std::array{std::as_bytes(positions), std::as_bytes(std::span<const float>(table.inv_freq))});
   if (replaying()) return;
   kernels::rope(x.data_as<float>(), reinterpret_cast<const int32_t*>(device_positions),
                 reinterpret_cast<const float*>(inv_freq), shape, stream_);
@@ -519,7 +546,7 @@ void CudaBackend::write_kv(const Tensor& rows, std::span<const int32_t> slots, T
   const int64_t width = rows.row_size();
   R1B_CHECK(cache.row_size() == width && rows.dim(0) == static_cast<int64_t>(slots.size()));
   for (int32_t slot : slots) R1B_CHECK(slot >= 0 && slot < cache.dim(0));
-  const auto [device_slots] = stage(std::array{std::as_bytes(slots)});
+  const auto [device_slots] = stage_for_step(std::array{std::as_bytes(slots)});
   if (replaying()) return;
   kernels::scatter_rows(rows.data_as<float>(), width, reinterpret_cast<const int32_t*>(device_slots),
                         static_cast<int64_t>(slots.size()), cache.data_as<void>(), element_type(cache), stream_);
@@ -540,10 +567,10 @@ void CudaBackend::rope_write_qkv(const Tensor& qkv, const Tensor& bias, std::spa
   R1B_CHECK(qkv.dim(0) == shape.tokens && qkv.row_size() == q_out.row_size() + 2 * kv_width);
   R1B_CHECK(bias.empty() || (bias.numel() == qkv.row_size() && bias.dtype() == DType::kF32));
   R1B_CHECK(static_cast<int64_t>(positions.size()) == shape.tokens && static_cast<int64_t>(slots.size()) == shape.tokens);
-  R1B_CHECK(2 * shape.half <= shape.head_dim && shape.half <= kernels::kRopeWriteMaxPairs);
+  R1B_CHECK(shape.head_dim % 2 == 0 && 2 * shape.half <= shape.head_dim);
   for (int32_t slot : slots) R1B_CHECK(slot >= 0 && slot < k_cache.dim(0));
   const auto [device_positions, inv_freq, device_slots] =
-      stage(std::array{std::as_bytes(positions), std::as_bytes(std::span<const float>(table.inv_freq)),
+      stage_for_step(std::array{std::as_bytes(positions), std::as_bytes(std::span<const float>(table.inv_freq)),
                        std::as_bytes(slots)});
   if (replaying()) return;
   kernels::rope_write_qkv(qkv.data_as<float>(), bias.empty() ? nullptr : bias.data_as<float>(),

@@ -145,6 +145,13 @@ class CudaBackend final : public Backend {
   // queued before the next stage() call.
   template <size_t N>
   std::array<const std::byte*, N> stage(const std::array<std::span<const std::byte>, N>& parts);
+  // stage() for host data that a step's layers pass alike (positions, slots, the rope table):
+  // inside a decode step the first call's copy (a step tensor) serves every later call with the
+  // same spans (addresses and sizes), so a recorded step uploads them once rather than once per
+  // layer (each upload is a copy in the graph that the next kernel waits for). Valid until the
+  // step ends; outside a step it is stage().
+  template <size_t N>
+  std::array<const std::byte*, N> stage_for_step(const std::array<std::span<const std::byte>, N>& parts);
   // `bytes` of the current pinned staging half not read by any copy still queued, switching halves
   // (or growing both) when the current one is full.
   std::byte* staging_area(int64_t bytes);
@@ -167,6 +174,14 @@ class CudaBackend final : public Backend {
     const int32_t* device_data = nullptr;
   };
   std::optional<DecodeStepPlan> decode_step_plan_;
+  // The uploads of stage_for_step() in the step being run: the spans' addresses and sizes, the
+  // step tensor holding their bytes, each part's offset in it.
+  struct StepUpload {
+    std::vector<int64_t> key;
+    Tensor device;
+    std::vector<int64_t> offsets;
+  };
+  std::vector<StepUpload> step_uploads_;
 
   // Decode-step recording (begin_decode_step()).
   enum class StepMode { kNone, kFirst, kCapture, kReplay };
