@@ -1,11 +1,12 @@
-// Prefill attention on the tensor cores (FlashAttention-2 style, paged, causal) for head width 128.
+// Prefill attention on the tensor cores (FlashAttention-2 style, paged, causal) for head width 128,
+// over an fp32 cache (converted to bf16 on load); a bf16 cache runs on Hopper's wgmma instead
+// (attention_wgmma.cu), which launch_tensor_core_attention picks.
 //
 // One block of kWarps warps takes a tile of up to kTensorCoreTileRows consecutive query rows of one
 // sequence for kHeadsPerBlock query heads of one KV head; each warp owns 16 · kRowTiles rows of one
 // head. The block walks the key positions in tiles of 64: each tile's keys and values are gathered
-// through the block table into shared memory as bf16 (16-byte cp.async for a bf16 cache,
-// double-buffered so the next tile's copies fly while this one is computed; an fp32 cache is
-// converted on load). Per tile each warp computes
+// through the block table into shared memory as bf16 (double-buffered: the next tile's loads are
+// issued before this one is computed). Per tile each warp computes
 //   S = Q · Kᵀ            mma.sync m16n8k16 (bf16 in, fp32 out), Q and K by ldmatrix,
 //   online softmax        row max / sum in registers (a row's 4 lanes reduce by shuffles),
 //   O = O · rescale + P·V P rounded to bf16 in registers as the A operand, V by ldmatrix.trans,
@@ -14,18 +15,15 @@
 // last (longest) query tiles first, the heads of a KV head side by side (they share its tiles in
 // L2). Q and P are rounded to bf16 — the engine's "bf16 activations" precision; every sum is fp32.
 //
-// Shape, by measurement on an H100 (one 8192-token prompt, 12 heads / 2 KV heads: 898 µs, 230
-// TFLOP/s): 8 warps × 16 rows of one head; 64 tokens × 2 heads per block ran the same (898 µs) but
-// idles half a block for odd groups (7B's 7 heads per KV head); 4 warps × 32 rows ran slower
-// (959 µs: at 255 registers it spills).
+// Shape, by measurement on an H100 with a bf16 cache (before the wgmma kernel took that case; one
+// 8192-token prompt, 12 heads / 2 KV heads: 898 µs, 230 TFLOP/s): 8 warps × 16 rows of one head;
+// 64 tokens × 2 heads per block ran the same (898 µs) but idles half a block for odd groups (7B's
+// 7 heads per KV head); 4 warps × 32 rows ran slower (959 µs: at 255 registers it spills).
 //
 // Shared memory rows are padded to 136 bf16 (272 bytes): the 8 rows an ldmatrix reads fall into
 // distinct 16-byte bank groups.
 #include <cuda_bf16.h>
 
-#include <cstring>
-
-#include "kernels/async_copy.cuh"
 #include "kernels/attention_tc.cuh"
 #include "kernels/cuda_check.cuh"
 #include "kernels/mma_fragments.cuh"
@@ -55,27 +53,19 @@ struct alignas(16) Shared {
   __nv_bfloat16 v[2][kKeys * kPitch];
 };
 
-// 8 cache elements (16-byte aligned source) → 8 bf16 in shared memory; zeros when !valid.
-// bf16: an asynchronous copy (completed by wait_async); fp32: converted through registers.
-__device__ inline void stage8(__nv_bfloat16* dst, const __nv_bfloat16* src, bool valid) {
-  copy_16_async(dst, src, valid);
-}
+// 8 fp32 cache elements (16-byte aligned source) → 8 bf16 in shared memory; zeros when !valid.
 __device__ inline void stage8(__nv_bfloat16* dst, const float* src, bool valid) {
   uint4 packed = {0, 0, 0, 0};
   if (valid) {
     const float4 a = reinterpret_cast<const float4*>(src)[0];
     const float4 b = reinterpret_cast<const float4*>(src)[1];
-    const __nv_bfloat162 pairs[4] = {__floats2bfloat162_rn(a.x, a.y), __floats2bfloat162_rn(a.z, a.w),
-                                     __floats2bfloat162_rn(b.x, b.y), __floats2bfloat162_rn(b.z, b.w)};
-    static_assert(sizeof(pairs) == sizeof(packed));
-    memcpy(&packed, pairs, sizeof(packed));
+    packed = {pack_bf16(a.x, a.y), pack_bf16(a.z, a.w), pack_bf16(b.x, b.y), pack_bf16(b.z, b.w)};
   }
   *reinterpret_cast<uint4*>(dst) = packed;
 }
 
-template <typename T>
 __global__ void __launch_bounds__(kThreads, 2) tensor_core_attention_kernel(
-    const float* q, const T* keys, const T* values, const int32_t* tiles, const int32_t* block_tables,
+    const float* q, const float* keys, const float* values, const int32_t* tiles, const int32_t* block_tables,
     AttentionShape shape, float* out) {
   extern __shared__ __align__(128) unsigned char raw[];
   Shared& sm = *reinterpret_cast<Shared*>(raw);
@@ -104,8 +94,8 @@ __global__ void __launch_bounds__(kThreads, 2) tensor_core_attention_kernel(
   constexpr int kKeyRowStep = kThreads / kChunks;
   const int first_key_row = threadIdx.x / kChunks;
   const int chunk = (threadIdx.x % kChunks) * 8;
-  const T* key_column = keys + int64_t{kv_head} * kDim + chunk;
-  const T* value_column = values + kv_head * shape.v_head_stride + chunk;
+  const float* key_column = keys + int64_t{kv_head} * kDim + chunk;
+  const float* value_column = values + kv_head * shape.v_head_stride + chunk;
   const int block_size = static_cast<int>(shape.block_size);
   auto stage_keys = [&](int index) {
     const int buffer = index % 2;
@@ -117,7 +107,6 @@ __global__ void __launch_bounds__(kThreads, 2) tensor_core_attention_kernel(
       stage8(sm.k[buffer] + j * kPitch + chunk, key_column + slot * shape.k_row, valid);
       stage8(sm.v[buffer] + j * kPitch + chunk, value_column + slot * shape.v_row, valid);
     }
-    commit_async();
   };
   stage_keys(0);
 
@@ -160,12 +149,7 @@ __global__ void __launch_bounds__(kThreads, 2) tensor_core_attention_kernel(
   }
 
   for (int index = 0; index < num_key_tiles; ++index) {
-    if (index + 1 < num_key_tiles) {
-      stage_keys(index + 1);
-    } else {
-      commit_async();  // an empty group keeps the wait count uniform
-    }
-    wait_async<1>();
+    if (index + 1 < num_key_tiles) stage_keys(index + 1);
     __syncthreads();
     const int key_begin = index * kKeys;
     if (warp_active && warp_row < rows && key_begin < warp_max_visible) {
@@ -280,15 +264,6 @@ __global__ void __launch_bounds__(kThreads, 2) tensor_core_attention_kernel(
   }
 }
 
-template <typename T>
-void launch(dim3 grid, const float* q, const T* keys, const T* values, const int32_t* tiles,
-            const int32_t* block_tables, const AttentionShape& shape, float* out, cudaStream_t stream) {
-  auto* kernel = tensor_core_attention_kernel<T>;
-  R1B_CUDA_CHECK(
-      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(sizeof(Shared))));
-  kernel<<<grid, kThreads, sizeof(Shared), stream>>>(q, keys, values, tiles, block_tables, shape, out);
-}
-
 }  // namespace
 
 bool tensor_core_attention_fits(const AttentionShape& shape) {
@@ -301,17 +276,19 @@ void launch_tensor_core_attention(const float* q, const void* keys, const void* 
                                   const int32_t* tiles, int64_t num_tiles, const int32_t* block_tables,
                                   const AttentionShape& shape, float* out, cudaStream_t stream) {
   static_assert(kTokens == kTensorCoreTileRows && kWarps % kHeadsPerBlock == 0);
+  if (cache_type == ElementType::kBF16) {
+    launch_wgmma_attention(q, static_cast<const __nv_bfloat16*>(keys), static_cast<const __nv_bfloat16*>(values),
+                           tiles, num_tiles, block_tables, shape, out, stream);
+    return;
+  }
   // Heads fastest: the query heads of one KV head run side by side and share its tiles in L2.
   const int64_t group_size = shape.heads / shape.kv_heads;
   const int64_t head_tiles = (group_size + kHeadsPerBlock - 1) / kHeadsPerBlock;
   const dim3 grid(static_cast<unsigned>(shape.kv_heads * head_tiles), static_cast<unsigned>(num_tiles));
-  if (cache_type == ElementType::kBF16) {
-    launch(grid, q, static_cast<const __nv_bfloat16*>(keys), static_cast<const __nv_bfloat16*>(values), tiles,
-           block_tables, shape, out, stream);
-  } else {
-    launch(grid, q, static_cast<const float*>(keys), static_cast<const float*>(values), tiles, block_tables, shape,
-           out, stream);
-  }
+  R1B_CUDA_CHECK(cudaFuncSetAttribute(tensor_core_attention_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                      static_cast<int>(sizeof(Shared))));
+  tensor_core_attention_kernel<<<grid, kThreads, sizeof(Shared), stream>>>(
+      q, static_cast<const float*>(keys), static_cast<const float*>(values), tiles, block_tables, shape, out);
   R1B_CUDA_CHECK_LAUNCH();
 }
 

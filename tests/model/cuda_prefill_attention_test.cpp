@@ -1,8 +1,10 @@
-// CudaBackend::attention on its prefill tensor-core path (kernels/attention_tc.cu: bf16 activations,
-// width-128 heads) against CpuBackend on the same bf16-exact cache: a long causal prompt, chunks
-// after cached tokens whose first rows are not tile-aligned, row counts that are not multiples of
-// the 128-row query tile, GQA groups 12/2 and 28/4, shuffled block tables, and an fp32 cache (the
-// kernel converts it on load). Every test skips when no CUDA device is visible (CI has none).
+// CudaBackend::attention on its prefill tensor-core path (bf16 activations, width-128 heads: the
+// wgmma kernel of kernels/attention_wgmma.cu for a bf16 cache, the mma.sync kernel of
+// kernels/attention_tc.cu for an fp32 cache) against CpuBackend on the same bf16-exact cache: a long
+// causal prompt, chunks after cached tokens whose first rows are not tile-aligned, row counts that
+// are not multiples of the 128-row query tile, prompts at the edges of the 64-row warpgroup and the
+// 128-key tile, GQA groups 12/2 and 28/4, shuffled block tables, and an fp32 cache (converted on
+// load). Every test skips when no CUDA device is visible (CI has none).
 //
 // Error of one (row, head): max_d |gpu − cpu| / max_d |cpu| over its 128 outputs; a case's error
 // is the worst over its rows and heads. Per row, not over the whole output: rows deep in a long
@@ -152,6 +154,22 @@ TEST_F(CudaPrefillAttentionTest, ChunksAfterCachedTokensMatchCpu) {
     const std::string group = " H=" + std::to_string(heads) + " KH=" + std::to_string(kv_heads);
     expect_close(shapes, heads, kv_heads, 16, DType::kBF16, "chunks, bf16 cache" + group);
     expect_close(shapes, heads, kv_heads, 32, DType::kF32, "chunks, fp32 cache" + group);
+  }
+}
+
+// Prompts at the wgmma kernel's edges in one step: shorter than a warpgroup's 64 rows (3, 20: the
+// second warpgroup has no rows), 64 / 65 rows (one row past the first warpgroup), one key tile of
+// 128 and one key past it, two key tiles and one past; then chunks whose cached prefix ends on a
+// key tile (128 and 256 cached tokens) or one short of it, with blocks of 16 and of 64.
+TEST_F(CudaPrefillAttentionTest, PromptsAtTileEdgesMatchCpu) {
+  const std::vector<SeqShape> prompts = {{3, 3},     {20, 20},   {64, 64},   {65, 65},
+                                         {128, 128}, {129, 129}, {256, 256}, {257, 257}};
+  const std::vector<SeqShape> chunks = {{100, 228}, {64, 320}, {200, 455}, {129, 385}};
+  for (const auto& [heads, kv_heads] : {std::pair<int64_t, int64_t>{12, 2}, {28, 4}}) {
+    const std::string group = " H=" + std::to_string(heads) + " KH=" + std::to_string(kv_heads);
+    expect_close(prompts, heads, kv_heads, 16, DType::kBF16, "prompts at tile edges" + group);
+    expect_close(chunks, heads, kv_heads, 16, DType::kBF16, "chunks at key tile edges, blocks of 16" + group);
+    expect_close(chunks, heads, kv_heads, 64, DType::kBF16, "chunks at key tile edges, blocks of 64" + group);
   }
 }
 
