@@ -112,21 +112,35 @@ __device__ void attend(const float* q, const __nv_bfloat16* keys, const __nv_bfl
   const int row_group = warp % kRowWarps, key_slice = warp / kRowWarps;
   const int quad_row = lane / 4, quad_col = (lane % 4) * 2;
 
+  // Copies sit on every warp's issue path (4 warps a block), so they are kept short: this thread
+  // copies chunk `column` of rows first_row + k · kRowStep of a tile, and position p's page and
+  // offset in it step with p (one division per tile, one carry per row at most).
+  constexpr int kRowStep = kThreads / (kDim / 8);
   const int block_size = static_cast<int>(shape.block_size);
-  auto slot_of = [&](int p) { return int64_t{table[p / block_size]} * block_size + p % block_size; };
+  const int page_step = kRowStep / block_size, within_step = kRowStep % block_size;
+  const int first_row = static_cast<int>(threadIdx.x) / (kDim / 8);
+  const int column = (static_cast<int>(threadIdx.x) % (kDim / 8)) * 8;
+  const __nv_bfloat16* key_column = keys + kv_head * kDim + column;
+  const __nv_bfloat16* value_column = values + kv_head * shape.v_head_stride + column;
   // Queues copies of the rows of key tile `tile` in [first, last) into `stage`; rows past the run
   // are zeros.
   auto load_rows = [&](int64_t tile, int stage, int64_t first, int64_t last) {
-    const int64_t tile_begin = key_begin + tile * kKeys;
-    for (int i = threadIdx.x; i < kKeys * (kDim / 8); i += kThreads) {
-      const int j = i / (kDim / 8), c = (i % (kDim / 8)) * 8;
-      const int p = static_cast<int>(tile_begin) + j;
-      if (p < first || p >= last) continue;
-      const bool valid = p < key_end;
-      const int64_t slot = valid ? slot_of(p) : 0;
-      copy_16_async(sm.tiles.k[stage] + j * kPitch + c, keys + slot * shape.k_row + kv_head * kDim + c, valid);
-      copy_16_async(sm.tiles.v[stage] + j * kPitch + c, values + slot * shape.v_row + kv_head * shape.v_head_stride + c,
-                    valid);
+    int p = static_cast<int>(key_begin + tile * kKeys) + first_row;
+    int page = p / block_size;
+    int within = p - page * block_size;
+#pragma unroll
+    for (int k = 0; k < kKeys / kRowStep; ++k) {
+      if (p >= first && p < last) {
+        const bool valid = p < key_end;
+        const int64_t slot = valid ? int64_t{table[page]} * block_size + within : 0;
+        const int offset = (first_row + k * kRowStep) * kPitch + column;
+        copy_16_async(sm.tiles.k[stage] + offset, key_column + slot * shape.k_row, valid);
+        copy_16_async(sm.tiles.v[stage] + offset, value_column + slot * shape.v_row, valid);
+      }
+      p += kRowStep;
+      page += page_step;
+      within += within_step;
+      if (within >= block_size) within -= block_size, ++page;
     }
   };
   // The first kStages tiles are requested before the wait for the kernel before: positions of
