@@ -130,8 +130,9 @@ template <int kSteps>
 __device__ inline void pin(uint32_t (&fragments)[kSteps][4]) {
 #pragma unroll
   for (int i = 0; i < kSteps; ++i) {
-    asm volatile(""
-                 : "+r"(fragments[i][0]), "+r"(fragments[i][1]), "+r"(fragments[i][2]), "+r"(fragments[i][3])::"memory");
+    asm volatile("" : "+r"(fragments[i][0]), "+r"(fragments[i][1]), "+r"(fragments[i][2]), "+r"(fragments[i][3])
+                 :
+                 : "memory");
   }
 }
 // 2^x by the special function unit (flushing subnormal results to 0; −inf → 0).

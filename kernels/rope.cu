@@ -80,7 +80,8 @@ __global__ void __launch_bounds__(kThreads)
       dst[second] = b;
     } else {
       const bool is_key = head < q_heads + kv_heads;
-      C* dst = (is_key ? k_cache : v_cache) + slots[t] * kv_width + (head - q_heads - (is_key ? 0 : kv_heads)) * head_dim;
+      const int cache_head = head - q_heads - (is_key ? 0 : kv_heads);
+      C* dst = (is_key ? k_cache : v_cache) + slots[t] * kv_width + cache_head * head_dim;
       store(dst + first, a);
       store(dst + second, b);
     }
