@@ -1,11 +1,12 @@
 // Paged causal attention for dispatch.h: a general kernel for prefill and decode, a decode fast
 // path for the common dense shapes (head width 64 / 128, GQA groups ≤ 8), both split over the
 // context when the step has too few query rows to fill the GPU (flash-decode), plus the kernel
-// that merges the splits. Prefill tiles of width-128 heads go to the tensor-core kernel
-// (attention_tc.cu) when the shape allows it (AttentionShape::tensor_cores). Decode steps that
-// decode_attention_fits() go to attention_decode.cu instead (the caller chooses), and MLA's latent
-// shape over a bf16 cache with tensor cores allowed goes to attention_mla.cu; these kernels serve
-// the fp32 cache and fp32-exact configurations.
+// that merges the splits. Prefill tiles of width-128 heads go to the tensor-core kernels
+// (attention_tc.cu; attention_wgmma.cu for a bf16 cache) when the shape allows it
+// (AttentionShape::tensor_cores). Decode steps that decode_attention_fits() go to
+// attention_decode.cu instead (the caller chooses), and MLA's latent shape over a bf16 cache with
+// tensor cores allowed goes to attention_mla.cu; these kernels serve the fp32 cache and fp32-exact
+// configurations.
 //
 // General kernel, work unit: a thread block takes one query tile (up to rows_per_tile consecutive new tokens of
 // one sequence, which share its block table) × heads_per_tile query heads of one KV head (GQA and

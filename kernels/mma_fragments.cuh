@@ -1,6 +1,7 @@
 // Private to kernels/: the warp-level tensor-core pieces the attention kernels share (attention_tc.cu,
-// attention_decode.cu, attention_mla.cu): ldmatrix loads of bf16 fragments from shared memory, the
-// m16n8k16 bf16 mma with fp32 accumulation, and packing two floats into a bf16 pair.
+// attention_decode.cu, attention_mla.cu; attention_wgmma.cu packs with it): ldmatrix loads of bf16
+// fragments from shared memory, the m16n8k16 bf16 mma with fp32 accumulation, and packing two
+// floats into a bf16 pair.
 #pragma once
 
 #include <cuda_bf16.h>

@@ -52,7 +52,7 @@ namespace r1b::model {
 // How a GEMM with bf16 weights takes its fp32 activations (kernels/dispatch.h gemm_xwt):
 // kBf16 rounds them to bf16 once, as engines that keep bf16 activations do (the fast default; the
 // logits then differ from the fp32 CPU spec by the rounding, see the golden tests' bounds), and
-// lets prefill attention run on bf16 tensor cores (kernels/attention_tc.cu);
+// lets prefill attention run on bf16 tensor cores (kernels/attention_tc.cu, attention_wgmma.cu);
 // kSplit passes them as bf16 hi + lo parts (≈ fp32, twice the multiply work), which matches the CPU
 // spec to ~1e-5 and is what exactness tests use.
 enum class GemmActivations { kBf16, kSplit };
