@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace r1b::model {
@@ -24,6 +25,15 @@ const DTypeRow& row_of(DType dtype) {
     if (row.dtype == dtype) return row;
   }
   return kDTypes[0];  // unreachable: every enumerator has a row
+}
+
+// float_to_bf16 without branches, so that loops over it vectorise: round half to even by adding
+// 0x7fff plus the kept part's lowest bit; a NaN keeps its top bits with a quiet bit set instead.
+inline uint16_t to_bf16(float value) {
+  const auto bits = std::bit_cast<uint32_t>(value);
+  const uint32_t rounded = (bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16;
+  const uint32_t quiet_nan = (bits >> 16) | 0x40u;
+  return static_cast<uint16_t>((bits & 0x7fffffffu) > 0x7f800000u ? quiet_nan : rounded);
 }
 
 }  // namespace
@@ -50,10 +60,18 @@ std::string supported_dtype_names() {
 
 float bf16_to_float(uint16_t bits) { return std::bit_cast<float>(static_cast<uint32_t>(bits) << 16); }
 
-uint16_t float_to_bf16(float value) {
-  const auto bits = std::bit_cast<uint32_t>(value);
-  if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((bits >> 16) | 0x40u);
-  return static_cast<uint16_t>((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+uint16_t float_to_bf16(float value) { return to_bf16(value); }
+
+void bf16_to_float(const std::byte* src, std::span<float> out) {
+  for (size_t i = 0; i < out.size(); ++i) {
+    uint16_t bits;
+    std::memcpy(&bits, src + 2 * i, sizeof(bits));  // the project targets little-endian hosts
+    out[i] = std::bit_cast<float>(static_cast<uint32_t>(bits) << 16);
+  }
+}
+
+void float_to_bf16(std::span<const float> values, uint16_t* out) {
+  for (size_t i = 0; i < values.size(); ++i) out[i] = to_bf16(values[i]);
 }
 
 float round_to_bf16(float value) { return bf16_to_float(float_to_bf16(value)); }

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -36,5 +37,10 @@ uint16_t float_to_bf16(float value);
 float round_to_bf16(float value);
 float f16_to_float(uint16_t bits);
 float f8e4m3_to_float(uint8_t bits);
+// The same conversions over whole ranges, as loops the compiler vectorises (weight loading moves
+// gigabytes through them): out[i] = bf16_to_float(bits i of `src`, little-endian, any alignment),
+// and out[i] = float_to_bf16(values[i]). `out` holds values.size() elements.
+void bf16_to_float(const std::byte* src, std::span<float> out);
+void float_to_bf16(std::span<const float> values, uint16_t* out);
 
 }  // namespace r1b::model

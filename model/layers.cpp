@@ -57,7 +57,10 @@ Result<Tensor> WeightLoader::load_rows(const std::string& name, const std::vecto
 }
 
 Result<Tensor> WeightLoader::load_stacked(const std::vector<std::string>& names, const std::vector<int64_t>& shape) {
+  int64_t numel = 1;
+  for (int64_t dim : shape) numel *= dim;
   std::vector<float> stacked;
+  stacked.reserve(names.size() * numel);  // one allocation: growing would copy (and page in) it again
   for (const std::string& name : names) {
     Result<std::vector<float>> values = read(name, shape);
     R1B_RETURN_IF_ERROR(values);

@@ -153,7 +153,7 @@ Status convert_to_fp32(const TensorEntry& entry, std::span<float> out) {
       std::memcpy(out.data(), bytes, count * sizeof(float));
       return Status::ok();
     case DType::kBF16:
-      for (int64_t i = 0; i < count; ++i) out[i] = bf16_to_float(load_le<uint16_t>(bytes + 2 * i));
+      bf16_to_float(bytes, out);
       return Status::ok();
     case DType::kF16:
       for (int64_t i = 0; i < count; ++i) out[i] = f16_to_float(load_le<uint16_t>(bytes + 2 * i));
