@@ -343,10 +343,17 @@ void CudaBackend::upload(std::span<const float> values, Tensor& dst) {
     upload_activation(values, dst);
     return;
   }
-  std::vector<uint16_t> bits(values.size());
-  for (size_t i = 0; i < values.size(); ++i) bits[i] = float_to_bf16(values[i]);
+  R1B_CHECK(step_mode_ == StepMode::kNone);
   Tensor weight = alloc(dst.shape(), DType::kBF16);
-  kernels::copy_to_device(weight.data_as<void>(), bits.data(), bytes_of(weight), stream_);
+  // Converted in pieces into the pinned staging halves, each copied while the next is converted.
+  constexpr auto kPiece = static_cast<size_t>(kMinStagingHalfBytes / sizeof(uint16_t));
+  auto* device = weight.data_as<uint16_t>();
+  for (size_t begin = 0; begin < values.size(); begin += kPiece) {
+    const std::span<const float> piece = values.subspan(begin, std::min(kPiece, values.size() - begin));
+    auto* host = reinterpret_cast<uint16_t*>(staging_area(static_cast<int64_t>(piece.size_bytes() / 2)));
+    float_to_bf16(piece, host);
+    kernels::copy_to_device_async(device + begin, host, static_cast<int64_t>(piece.size_bytes() / 2), stream_);
+  }
   dst = weight;
 }
 
@@ -455,6 +462,20 @@ void CudaBackend::add_rmsnorm(Tensor& x, const Tensor& delta, const Tensor& weig
 }
 
 template <size_t N>
+std::array<const std::byte*, N> CudaBackend::stage_until_step_end(
+    const std::array<std::span<const std::byte>, N>& parts, Tensor& holder) {
+  const std::array<const std::byte*, N> staged = stage(parts);
+  if (step_mode_ == StepMode::kNone) return staged;
+  // stage() packs the parts into one range of 256-byte aligned spans.
+  const int64_t bytes = (staged[N - 1] - staged[0]) + stage_span(parts[N - 1].size());
+  holder = alloc({bytes / 4}, DType::kI32);
+  if (!replaying()) kernels::copy_on_device(holder.data_as<void>(), staged[0], bytes, stream_);
+  std::array<const std::byte*, N> pointers{};
+  for (size_t i = 0; i < N; ++i) pointers[i] = holder.data_as<std::byte>() + (staged[i] - staged[0]);
+  return pointers;
+}
+
+template <size_t N>
 std::array<const std::byte*, N> CudaBackend::stage_for_step(const std::array<std::span<const std::byte>, N>& parts) {
   if (step_mode_ == StepMode::kNone) return stage(parts);
   std::vector<int64_t> key;
@@ -464,19 +485,14 @@ std::array<const std::byte*, N> CudaBackend::stage_for_step(const std::array<std
   auto upload = std::find_if(step_uploads_.begin(), step_uploads_.end(),
                              [&](const StepUpload& earlier) { return earlier.key == key; });
   if (upload == step_uploads_.end()) {
-    const std::array<const std::byte*, N> staged = stage(parts);
     StepUpload next{std::move(key), Tensor(), {}};
-    for (size_t i = 0; i < N; ++i) next.offsets.push_back(staged[i] - staged[0]);
-    // stage() packs the parts into one range of 4-byte multiples (256-byte aligned spans).
-    const int64_t bytes = next.offsets.back() + stage_span(parts[N - 1].size());
-    next.device = alloc({bytes / 4}, DType::kI32);
-    if (!replaying()) kernels::copy_on_device(next.device.data_as<void>(), staged[0], bytes, stream_);
+    const std::array<const std::byte*, N> copies = stage_until_step_end(parts, next.device);
+    next.parts.assign(copies.begin(), copies.end());
     step_uploads_.push_back(std::move(next));
     upload = std::prev(step_uploads_.end());
   }
-  const StepUpload& found = *upload;
   std::array<const std::byte*, N> pointers{};
-  for (size_t i = 0; i < N; ++i) pointers[i] = found.device.data_as<std::byte>() + found.offsets[i];
+  std::copy_n(upload->parts.begin(), N, pointers.begin());
   return pointers;
 }
 
@@ -691,14 +707,9 @@ void CudaBackend::decode_attention(const Tensor& q, const Tensor& k_cache, const
       next.offsets[i] = static_cast<int64_t>(packed.size());
       packed.insert(packed.end(), parts[i]->begin(), parts[i]->end());
     }
-    const auto [staged] = stage(std::array{std::as_bytes(std::span<const int32_t>(packed))});
-    if (step_mode_ == StepMode::kNone) {
-      next.device_data = reinterpret_cast<const int32_t*>(staged);
-    } else {
-      next.device = alloc({static_cast<int64_t>(packed.size())}, DType::kI32);
-      next.device_data = next.device.data_as<int32_t>();
-      if (!replaying()) kernels::copy_on_device(next.device.data_as<void>(), staged, bytes_of(next.device), stream_);
-    }
+    const auto [staged] =
+        stage_until_step_end(std::array{std::as_bytes(std::span<const int32_t>(packed))}, next.device);
+    next.device_data = reinterpret_cast<const int32_t*>(staged);
     decode_step_plan_ = std::move(next);
   }
   if (replaying()) return;

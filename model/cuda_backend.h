@@ -145,11 +145,16 @@ class CudaBackend final : public Backend {
   // queued before the next stage() call.
   template <size_t N>
   std::array<const std::byte*, N> stage(const std::array<std::span<const std::byte>, N>& parts);
+  // stage(), kept for the rest of a decode step: inside one the staged bytes are copied on into a
+  // step tensor, `holder` (which later stage() calls do not overwrite), and the pointers are
+  // valid until the step ends; outside a step it is stage() and holder stays empty.
+  template <size_t N>
+  std::array<const std::byte*, N> stage_until_step_end(const std::array<std::span<const std::byte>, N>& parts,
+                                                       Tensor& holder);
   // stage() for host data that a step's layers pass alike (positions, slots, the rope table):
-  // inside a decode step the first call's copy (a step tensor) serves every later call with the
-  // same spans (addresses and sizes), so a recorded step uploads them once rather than once per
-  // layer (each upload is a copy in the graph that the next kernel waits for). Valid until the
-  // step ends; outside a step it is stage().
+  // inside a decode step the first call's stage_until_step_end() copy serves every later call with
+  // the same spans (addresses and sizes), so a recorded step uploads them once rather than once per
+  // layer (each upload is a copy in the graph that the next kernel waits for).
   template <size_t N>
   std::array<const std::byte*, N> stage_for_step(const std::array<std::span<const std::byte>, N>& parts);
   // `bytes` of the current pinned staging half not read by any copy still queued, switching halves
@@ -175,11 +180,11 @@ class CudaBackend final : public Backend {
   };
   std::optional<DecodeStepPlan> decode_step_plan_;
   // The uploads of stage_for_step() in the step being run: the spans' addresses and sizes, the
-  // step tensor holding their bytes, each part's offset in it.
+  // step tensor holding their bytes, each part's device copy.
   struct StepUpload {
     std::vector<int64_t> key;
     Tensor device;
-    std::vector<int64_t> offsets;
+    std::vector<const std::byte*> parts;
   };
   std::vector<StepUpload> step_uploads_;
 
