@@ -372,7 +372,7 @@ int64_t attention_rows_per_tile(const AttentionShape& shape, ElementType cache_t
   int64_t rows = max_pairs(shape) / heads_per_tile(shape);
   if (mla_attention_fits(shape, cache_type)) {
     rows = mla_rows_per_tile(shape);
-  } else if (max_rows_per_seq > 1 && tensor_core_attention_fits(shape)) {
+  } else if (max_rows_per_seq > 1 && tensor_core_attention_fits(shape, cache_type)) {
     rows = kTensorCoreTileRows;
   }
   return rows < max_rows_per_seq ? rows : (max_rows_per_seq < 1 ? 1 : max_rows_per_seq);
@@ -408,7 +408,7 @@ void attention(const float* q, int64_t q_rows, const void* keys, const void* val
                const int32_t* tiles, int64_t num_tiles, int64_t rows_per_tile, int64_t max_visible,
                const int32_t* block_tables, const AttentionShape& shape, float* out, Scratch& scratch, Stream stream) {
   if (num_tiles == 0 || shape.heads == 0) return;
-  if (rows_per_tile > 1 && tensor_core_attention_fits(shape)) {
+  if (rows_per_tile > 1 && tensor_core_attention_fits(shape, cache_type)) {
     launch_tensor_core_attention(q, keys, values, cache_type, tiles, num_tiles, block_tables, shape, out,
                                  as_cuda(stream));
     return;

@@ -266,10 +266,11 @@ __global__ void __launch_bounds__(kThreads, 2) tensor_core_attention_kernel(
 
 }  // namespace
 
-bool tensor_core_attention_fits(const AttentionShape& shape) {
+bool tensor_core_attention_fits(const AttentionShape& shape, ElementType cache_type) {
   // Rows are read as 16-byte vectors: widths must keep them aligned.
   return shape.tensor_cores && !shape.v_in_k && shape.k_dim == kDim && shape.v_dim == kDim && shape.k_row % 8 == 0 &&
-         shape.v_row % 8 == 0 && shape.v_head_stride % 8 == 0;
+         shape.v_row % 8 == 0 && shape.v_head_stride % 8 == 0 &&
+         (cache_type != ElementType::kBF16 || shape.block_size % 8 == 0);
 }
 
 void launch_tensor_core_attention(const float* q, const void* keys, const void* values, ElementType cache_type,

@@ -17,8 +17,10 @@ namespace r1b::kernels {
 // of 64 rows).
 inline constexpr int64_t kTensorCoreTileRows = 128;
 
-// Whether the tensor-core kernel takes this shape: dense heads of width 128 with separate values.
-bool tensor_core_attention_fits(const AttentionShape& shape);
+// Whether the tensor-core kernels take this shape and cache: dense heads of width 128 with separate
+// values; over a bf16 cache (attention_wgmma.cu's page-sized TMA boxes cover whole 8-row swizzle
+// groups) blocks of a multiple of 8 positions.
+bool tensor_core_attention_fits(const AttentionShape& shape, ElementType cache_type);
 
 // Streaming multiprocessors of the current device (looked up once per process).
 int num_sms();

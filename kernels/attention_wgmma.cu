@@ -1,40 +1,51 @@
 // Prefill attention on Hopper's warpgroup tensor cores (wgmma, sm_90a) for width-128 heads over a
 // bf16 cache: the bf16 case of launch_tensor_core_attention (attention_tc.cuh), FlashAttention-3 style.
 //
-// One block of two warpgroups takes a tile of up to 128 (kTensorCoreTileRows) consecutive query rows
-// of one sequence and one query head; warpgroup w owns rows [64w, 64w + 64) (wgmma's m64). The block
-// walks the key positions in tiles of 128. Per key tile j each warpgroup issues
+// One block takes a tile of up to 128 (kTensorCoreTileRows) consecutive query rows of one sequence
+// and one query head, with three warpgroups: a producer that only moves key and value tiles, and
+// two consumers; consumer w owns rows [64w, 64w + 64) (wgmma's m64). The producer gives up its
+// registers (setmaxnreg: 24 a thread) so that the consumers may hold 240. The block walks the key
+// positions in tiles of 128. Per key tile j each consumer warpgroup issues
 //   S = Q · Kⱼᵀ             8 × wgmma m64n128k16, Q and K from shared memory (both K-major),
-//   O += P(j−1) · V(j−1)    8 × wgmma m64n128k16, P from registers, V N-major (transposed),
-// then, while both run on the tensor cores, every thread issues its share of the copies two tiles
-// ahead; once S is in, the online softmax (row max / sum over a row's 4 lanes by shuffles) runs
-// while P · V still does; then O is rescaled and P(j) rounded to bf16 in place. O stays in fp32
+//   O += P(j−1) · V(j−1)    8 × wgmma m64n128k16, P from registers, V N-major (transposed);
+// once S is in, the online softmax (row max / sum over a row's 4 lanes by shuffles) runs while
+// P · V still does; then O is rescaled and P(j) rounded to bf16 in place. O stays in fp32
 // registers, normalised once at the end. Key tiles wholly past a warpgroup's rows are skipped; only
 // tiles that cross a row's causal limit are masked. The grid runs a sequence's last (longest) query
 // tiles first, the heads of a KV head side by side (they share its tiles in L2). Q and P are rounded
 // to bf16 — the engine's "bf16 activations" precision; every sum is fp32.
 //
-// Copies: 16-byte cp.async gathered through the block table straight into 128-byte-swizzled shared
-// memory (the layout the wgmma descriptors read), in rings of three key tiles and three value
-// tiles. Tile j's barrier releases keys j − 1 and values j − 2, so keys j + 2 and values j + 1 (read
-// by tile j + 2's P · V) are staged there: both two tiles ahead, in 225 KB (one block per SM).
+// Copies: TMA (cp.async.bulk.tensor) through tensor maps over the layer's whole key and value cache
+// (built on the host by cuTensorMapEncodeTiled, reached through the runtime's driver entry point).
+// A box is one page's run of positions in a key tile (gcd(block_size, 128) rows: 16 in the engine)
+// × 64 dims, written 128-byte swizzled; per 128-key tile the producer's lanes look up one page each
+// in the block table and issue one box per 64-dim panel (16 boxes at blocks of 16). Keys and values
+// each have three stages, with mbarrier pipelines: "full" completes on the copies' bytes
+// (arrive.expect_tx), "empty" on one arrival per consumer warpgroup past the wgmma that read the
+// stage; the producer loads keys j + 1 before values j. Positions past the tile's last visible one
+// are not loaded: their scores are masked, and the consumers zero the last value tile's rows there
+// (stale or unwritten cache slots could hold NaN, and 0 · NaN is not 0).
 //
-// Measured on an H100 (ncu, one 8192-token prompt, 12 heads / 2 KV heads; the mma.sync kernel took
-// 900 µs): 597 µs, 345 TFLOP/s causal. It is issue-bound (one block of 8 warps per SM: two warps
-// per scheduler, ~950 instructions a warp per key tile, issue slots 35% busy), hence the short copy
-// code (one division per tile, unrolled rows) and descriptor offsets, and the rescale skip: 855 µs
-// before those. Issuing the copies before the wgmma instead ran 746 µs one tile ahead (keys and
-// values of a tile together) and 1003 µs two tiles ahead. 128-key tiles: three stages of keys and
-// values fill 225 KB.
+// Measured on an H100 (ncu, one 8192-token prompt, 12 heads / 2 KV heads): 424–428 µs, 481–486
+// TFLOP/s causal; the engine's 8192-token prefill of the 1.5B shape 52.6–53.8 ms (51–52% MFU). The
+// kernel before this one gathered the pages itself with cp.async from both consumer warpgroups:
+// 597 µs, bound by issue slots (~950 instructions a warp per key tile). Now issue slots are 26%
+// busy and the tensor pipe 51% of the cycles: latency-bound. Tried and dropped: ping-pong between
+// the consumers (named barriers: each issues its tile's wgmma in turn, so that one's softmax
+// overlaps the other's products) 438 µs; rescaling O while the next tile's S runs (FA3's order)
+// 439 µs. 128-key tiles: three stages of keys and values fill 225 KB (one block per SM).
 //
 // Shared memory: a tile of R rows × 128 dims is two panels of R rows × 64 dims (128 bytes a row);
-// 16-byte chunk c of row r sits at chunk c ^ (r % 8) of its row (the 128-byte swizzle), every
-// panel starts on a 1024-byte boundary (one swizzle atom is 8 rows).
+// 16-byte chunk c of row r sits at chunk c ^ (r % 8) of its row (the 128-byte swizzle, as TMA writes
+// it), every panel and box starts on a 1024-byte boundary (one swizzle atom is 8 rows).
 #include <cuda_bf16.h>
+#include <cudaTypedefs.h>  // the driver's tensor map types; libcuda is reached through the runtime
 
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <numeric>
 
-#include "kernels/async_copy.cuh"
 #include "kernels/attention_tc.cuh"
 #include "kernels/cuda_check.cuh"
 #include "kernels/mma_fragments.cuh"
@@ -44,17 +55,26 @@ namespace r1b::kernels {
 namespace {
 
 constexpr int kDim = 128;
-constexpr int kRows = 128;       // query rows per block
-constexpr int kGroupRows = 64;   // query rows per warpgroup
-constexpr int kThreads = 256;    // two warpgroups
-constexpr int kKeys = 128;       // key positions per tile
+constexpr int kRows = 128;            // query rows per block
+constexpr int kGroupRows = 64;        // query rows per consumer warpgroup
+constexpr int kGroupThreads = 128;    // one warpgroup
+constexpr int kThreads = 3 * kGroupThreads;  // the producer, then two consumers
+constexpr int kProducerRegisters = 24;
+constexpr int kConsumerRegisters = 240;  // 128 · 24 + 256 · 240 ≤ 64K registers
+constexpr int kKeys = 128;            // key positions per tile
 constexpr int kStages = 3;
-constexpr int kRowBytes = 128;   // one panel row: 64 bf16
+constexpr int kRowBytes = 128;        // one panel row: 64 bf16
 constexpr int kQBytes = kRows * kDim * 2;
 constexpr int kTileBytes = kKeys * kDim * 2;  // the keys (or values) of one tile
-constexpr int kSharedBytes = kQBytes + 2 * kStages * kTileBytes + 1024;  // + alignment slack: 225 KB
-constexpr int kChunks = kDim / 8;  // 16-byte chunks per row
+constexpr int kBarrierOffset = kQBytes + 2 * kStages * kTileBytes;
+constexpr int kBarriers = 4 * kStages;        // full and empty, of keys and of values
+constexpr int kSharedBytes = kBarrierOffset + 8 * kBarriers + 1024;  // + alignment slack: 225 KB
+constexpr int kChunks = kDim / 8;             // 16-byte chunks per row
 constexpr float kLog2e = 1.4426950408889634f;
+// Named barriers (0 is __syncthreads): the consumers clearing the last value tile's tail, and each
+// consumer warpgroup's Q.
+constexpr int kTailBarrier = 1;
+constexpr int kQBarrier = 2;
 
 // Byte offset of the 16-byte chunk holding columns [column, column + 8) of row `row` in a tile of
 // `rows` rows (see "Shared memory" above).
@@ -144,16 +164,60 @@ __device__ inline float fast_exp2(float x) {
 // Makes this thread's shared memory writes (plain stores, completed cp.async) visible to wgmma.
 __device__ inline void fence_shared_for_wgmma() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
 
+// ---- mbarriers, TMA and register reallocation (PTX ISA: mbarrier, cp.async.bulk.tensor, setmaxnreg) ----
+
+__device__ inline void barrier_init(uint32_t barrier, int count) {
+  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(barrier), "r"(count) : "memory");
+}
+// Arrives once on `barrier`.
+__device__ inline void barrier_arrive(uint32_t barrier) {
+  asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];\n" ::"r"(barrier) : "memory");
+}
+// Arrives once and makes the phase also wait for `bytes` of asynchronous copies.
+__device__ inline void barrier_arrive_expect(uint32_t barrier, int bytes) {
+  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(barrier), "r"(bytes) : "memory");
+}
+// Waits until the phase of parity `parity` has completed (a fresh barrier counts its phase "−1",
+// of parity 1, as completed).
+__device__ inline void barrier_wait(uint32_t barrier, int parity) {
+  asm volatile(
+      "{\n.reg .pred done;\nwait:\n"
+      "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
+      "@!done bra wait;\n}\n" ::"r"(barrier),
+      "r"(parity)
+      : "memory");
+}
+// Copies the box at (column, row) of `map` to shared `destination`; completes `bytes` on `barrier`.
+__device__ inline void tma_load(uint32_t destination, const CUtensorMap& map, int column, int row, uint32_t barrier) {
+  asm volatile(
+      "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3}], [%4];\n" ::"r"(
+          destination),
+      "l"(reinterpret_cast<uint64_t>(&map)), "r"(column), "r"(row), "r"(barrier)
+      : "memory");
+}
+// Synchronises `threads` threads (whole warps) on named barrier `id`.
+__device__ inline void named_barrier_sync(int id, int threads) {
+  asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
+}
+
 __global__ void __launch_bounds__(kThreads, 1)
-    wgmma_attention_kernel(const float* q, const __nv_bfloat16* keys, const __nv_bfloat16* values,
-                           const int32_t* tiles, const int32_t* block_tables, AttentionShape shape, float* out) {
+    wgmma_attention_kernel(const __grid_constant__ CUtensorMap key_map, const __grid_constant__ CUtensorMap value_map,
+                           const float* q, const int32_t* tiles, const int32_t* block_tables, AttentionShape shape,
+                           int box_rows, float* out) {
   extern __shared__ unsigned char raw[];
   const auto raw_address = static_cast<uint32_t>(__cvta_generic_to_shared(raw));
   const uint32_t base = (raw_address + 1023) & ~1023u;
   unsigned char* const shared = raw + (base - raw_address);
-  // Shared layout: Q, the key tiles of the kStages stages, their value tiles.
+  // Shared layout: Q, the key tiles of the kStages stages, their value tiles, the barriers.
   auto key_offset = [](int stage) { return kQBytes + stage * kTileBytes; };
   auto value_offset = [](int stage) { return kQBytes + (kStages + stage) * kTileBytes; };
+  // Stage s's keys (values) are in when full_keys(s) (full_values(s)) completes, free once
+  // empty_keys(s) (empty_values(s)) does.
+  const uint32_t barriers = base + kBarrierOffset;
+  auto full_keys = [=](int stage) { return barriers + 8 * stage; };
+  auto full_values = [=](int stage) { return barriers + 8 * (kStages + stage); };
+  auto empty_keys = [=](int stage) { return barriers + 8 * (2 * kStages + stage); };
+  auto empty_values = [=](int stage) { return barriers + 8 * (3 * kStages + stage); };
 
   // Tiles of a sequence come in row order: the last, which see the most keys, start first.
   const int32_t* tile = tiles + 4 * (gridDim.y - 1 - blockIdx.y);
@@ -163,56 +227,85 @@ __global__ void __launch_bounds__(kThreads, 1)
   const int32_t* table = block_tables + tile[3];
   const int head = static_cast<int>(blockIdx.x);
   const int kv_head = head / static_cast<int>(shape.heads / shape.kv_heads);
-
-  // Gathers the keys (or values) of tile `index` (positions index·128 + j < end) into its stage
-  // `index` % kStages: this thread copies chunk `column` of rows j = first_key_row + i · kKeyRowStep.
   const int end = first_visible + rows - 1;  // the last row's visible positions
   const int num_key_tiles = (end + kKeys - 1) / kKeys;
-  constexpr int kKeyRowStep = kThreads / kChunks;
-  const int first_key_row = static_cast<int>(threadIdx.x) / kChunks;
-  const int column = (static_cast<int>(threadIdx.x) % kChunks) * 8;
-  const __nv_bfloat16* key_column = keys + int64_t{kv_head} * kDim + column;
-  const __nv_bfloat16* value_column = values + kv_head * shape.v_head_stride + column;
-  const int block_size = static_cast<int>(shape.block_size);
-  // The copy code sits on every warp's issue path, so it is kept short: one division per call, then
-  // position p's page and offset in it step with p (page_step pages and within_step positions, one
-  // carry at most), and the rows' chunks share one swizzled order (kKeyRowStep is a multiple of 8).
-  static_assert(kKeyRowStep % 8 == 0);
-  const int page_step = kKeyRowStep / block_size;
-  const int within_step = kKeyRowStep % block_size;
-  const uint32_t first_chunk = swizzled(first_key_row, column, kKeys);
-  // Rows past `end` read page 0 instead (a mapped address; the copy zero-fills them).
-  auto stage_rows = [&](int index, const __nv_bfloat16* source, int row_width, int offset) {
-    unsigned char* const tile = shared + offset + first_chunk;
-    int p = index * kKeys + first_key_row;
-    int page = p / block_size;
-    int within = p - page * block_size;
-#pragma unroll
-    for (int i = 0; i < kKeys / kKeyRowStep; ++i) {
-      const bool valid = p < end;
-      const int slot = table[valid ? page : 0] * block_size + within;
-      copy_16_async(tile + i * kKeyRowStep * kRowBytes, source + int64_t{slot} * row_width, valid);
-      p += kKeyRowStep;
-      page += page_step;
-      within += within_step;
-      if (within >= block_size) within -= block_size, ++page;
-    }
-  };
-  const int key_row = static_cast<int>(shape.k_row);
-  const int value_row = static_cast<int>(shape.v_row);
-  auto stage_keys = [&](int index) { stage_rows(index, key_column, key_row, key_offset(index % kStages)); };
-  auto stage_values = [&](int index) { stage_rows(index, value_column, value_row, value_offset(index % kStages)); };
-  // Copy groups: {K0}, {K1, V0}, then per tile j {K(j+2), V(j+1)} (possibly empty): tile j's keys
-  // and values V(j − 1), which its P · V reads, arrive in group j, two tiles ahead of their use.
-  stage_keys(0);
-  commit_async();
-  if (num_key_tiles > 1) stage_keys(1);
-  stage_values(0);
-  commit_async();
+  // Consumer warpgroups with rows: both, or only the first (they free each stage together).
+  const int consumers = rows > kGroupRows ? 2 : 1;
 
-  // Q row r holds q of token first_token + r (zeros past the tile's rows), rounded to bf16.
-  for (int idx = static_cast<int>(threadIdx.x); idx < kRows * kChunks; idx += kThreads) {
-    const int r = idx / kChunks, c = (idx % kChunks) * 8;
+  if (threadIdx.x == 0) {
+    for (int stage = 0; stage < kStages; ++stage) {
+      barrier_init(full_keys(stage), 1);
+      barrier_init(full_values(stage), 1);
+      barrier_init(empty_keys(stage), consumers);
+      barrier_init(empty_values(stage), consumers);
+    }
+    asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+  }
+  __syncthreads();  // the last block-wide barrier: the roles part here
+
+  // Read through a shuffle so that the compiler sees it (and the branches on it) as uniform: wgmma
+  // under branches it cannot prove uniform gets serialized.
+  const int warpgroup = __shfl_sync(0xffffffffu, static_cast<int>(threadIdx.x) / kGroupThreads, 0);
+  const int lane = static_cast<int>(threadIdx.x) % 32;
+  if (warpgroup == 0) {
+    // The producer: its first warp loads tile j's keys, then the values of tile j − 1, each into
+    // stage j % kStages once the consumers have freed it. Lane i loads box i (box_rows positions of
+    // one page) of both 64-dim panels; boxes wholly past `end` are not loaded (the table ends there).
+    asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;\n" ::"n"(kProducerRegisters));
+    if (threadIdx.x >= 32) return;
+    const int block_size = static_cast<int>(shape.block_size);
+    const int boxes = kKeys / box_rows;
+    const int box_bytes = box_rows * kRowBytes;
+    auto load = [&](const CUtensorMap& map, int column, int index, uint32_t tile_address, uint32_t full,
+                    uint32_t empty) {
+      barrier_wait(empty, (index / kStages + 1) % 2);
+      const int first = index * kKeys;
+      const int loaded = min(boxes, (end - first + box_rows - 1) / box_rows);
+      if (lane == 0) barrier_arrive_expect(full, 2 * loaded * box_bytes);
+      __syncwarp();
+      if (lane < loaded) {
+        const int position = first + lane * box_rows;
+        const int page = position / block_size;
+        const int slot = table[page] * block_size + position - page * block_size;
+        const uint32_t destination = tile_address + lane * box_bytes;
+        tma_load(destination, map, column, slot, full);
+        tma_load(destination + kTileBytes / 2, map, column + 64, slot, full);
+      }
+    };
+    const int key_column = kv_head * kDim;
+    const int value_column = kv_head * static_cast<int>(shape.v_head_stride);
+    auto load_keys = [&](int index) {
+      const int stage = index % kStages;
+      load(key_map, key_column, index, base + key_offset(stage), full_keys(stage), empty_keys(stage));
+    };
+    auto load_values = [&](int index) {
+      const int stage = index % kStages;
+      load(value_map, value_column, index, base + value_offset(stage), full_values(stage), empty_values(stage));
+    };
+    load_keys(0);
+    for (int index = 0; index < num_key_tiles; ++index) {
+      if (index + 1 < num_key_tiles) load_keys(index + 1);
+      load_values(index);
+    }
+    return;
+  }
+  asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" ::"n"(kConsumerRegisters));
+
+  // A consumer warpgroup: rows [group_row, group_row + 64) of the tile. This thread holds
+  // accumulator rows group_row + 16·warp + lane/4 (h = 0) and that + 8 (h = 1), columns
+  // 8n + 2·(lane % 4) + e at index 4n + 2h + e. Rows past the tile repeat its last row's causal
+  // limit (their output is never written); a warpgroup wholly past the tile's rows exits.
+  const int consumer = warpgroup - 1;
+  const int group_row = consumer * kGroupRows;
+  if (group_row >= rows) return;
+  const int thread = static_cast<int>(threadIdx.x) % kGroupThreads;
+  const int warp = thread / 32;
+  const int quad = lane % 4;
+
+  // Q row r holds q of token first_token + r (zeros past the tile's rows), rounded to bf16; each
+  // warpgroup stores (and alone reads) its own rows.
+  for (int idx = thread; idx < kGroupRows * kChunks; idx += kGroupThreads) {
+    const int r = group_row + idx / kChunks, c = (idx % kChunks) * 8;
     float4 a = {0.0f, 0.0f, 0.0f, 0.0f}, b = a;
     if (r < rows) {
       const float4* src = reinterpret_cast<const float4*>(q + ((first_token + r) * shape.heads + head) * kDim + c);
@@ -222,21 +315,10 @@ __global__ void __launch_bounds__(kThreads, 1)
     const uint4 packed = {pack_bf16(a.x, a.y), pack_bf16(a.z, a.w), pack_bf16(b.x, b.y), pack_bf16(b.z, b.w)};
     *reinterpret_cast<uint4*>(shared + swizzled(r, c, kRows)) = packed;
   }
+  fence_shared_for_wgmma();
+  named_barrier_sync(kQBarrier + consumer, kGroupThreads);
 
-  // This warpgroup's rows: [group_row, group_row + 64). This thread holds accumulator rows
-  // group_row + 16·warp + lane/4 (h = 0) and that + 8 (h = 1), columns 8n + 2·(lane % 4) + e at
-  // index 4n + 2h + e. Rows past the tile repeat its last row's causal limit (their output is never
-  // written); a warpgroup wholly past the tile's rows only helps with the copies.
-  // Read through a shuffle so that the compiler sees it (and the branches on it) as uniform: wgmma
-  // under branches it cannot prove uniform gets serialized.
-  const int warpgroup = __shfl_sync(0xffffffffu, static_cast<int>(threadIdx.x) / 128, 0);
-  const int warp = static_cast<int>(threadIdx.x) % 128 / 32;
-  const int lane = static_cast<int>(threadIdx.x) % 32;
-  const int quad = lane % 4;
-  const int group_row = warpgroup * kGroupRows;
-  const bool has_rows = group_row < rows;
-  const int group_min_visible = first_visible + min(group_row, rows - 1);
-  const int group_max_visible = first_visible + min(group_row + kGroupRows - 1, rows - 1);
+  const int group_min_visible = first_visible + group_row;
   int visible[2];
 #pragma unroll
   for (int h = 0; h < 2; ++h) visible[h] = first_visible + min(group_row + 16 * warp + lane / 4 + 8 * h, rows - 1);
@@ -245,11 +327,14 @@ __global__ void __launch_bounds__(kThreads, 1)
   // addresses stay below 256 KB).
   const uint64_t q_descriptor = descriptor(base + group_row * kRowBytes, 16, 8 * kRowBytes);
 
-  // Key tiles this warpgroup computes: those before its last row's limit. That is all of the block's
-  // tiles or all but the last (kKeys ≥ kGroupRows), so the values of the last one it computes stay in
-  // place until after the loop (no later tile is staged over them).
-  static_assert(kKeys >= kGroupRows && kStages >= 3);
-  const int group_tiles = has_rows ? (group_max_visible + kKeys - 1) / kKeys : 0;
+  // Key tiles the warpgroup of rows from `first_row` computes: those before its last row's limit.
+  // That is all of the block's tiles or all but the last (kKeys ≥ kGroupRows); the last is never
+  // staged over (no later tile uses its stage), so the first warpgroup may leave it without freeing it.
+  static_assert(kKeys >= kGroupRows);
+  auto tiles_from = [&](int first_row) {
+    return (first_visible + min(first_row + kGroupRows - 1, rows - 1) + kKeys - 1) / kKeys;
+  };
+  const int group_tiles = tiles_from(group_row);
 
   float o[64] = {};
   float s[64] = {};
@@ -258,18 +343,14 @@ __global__ void __launch_bounds__(kThreads, 1)
   float row_sum[2] = {0.0f, 0.0f};            // this lane's part of the sum
   float rescale[2];                           // O's factor for the tile just scored
 
-  // Waits for tile `index`'s keys and the values of index − 1 (and Q) from every thread.
-  auto await_tile = [] {
-    wait_async<1>();
-    fence_shared_for_wgmma();
-    __syncthreads();
+  auto await_keys = [&](int index) { barrier_wait(full_keys(index % kStages), index / kStages % 2); };
+  auto await_values = [&](int index) { barrier_wait(full_values(index % kStages), index / kStages % 2); };
+  // Past a wgmma_wait that covers every read of the stage: one arrival per warpgroup.
+  auto free_keys = [&](int index) {
+    if (thread == 0) barrier_arrive(empty_keys(index % kStages));
   };
-  // Past that barrier: stages keys index + 2 over those of index − 1 and values index + 1 over those
-  // of index − 2, which both warpgroups are done with.
-  auto stage_ahead = [&](int index) {
-    if (index + 2 < num_key_tiles) stage_keys(index + 2);
-    if (index + 1 < num_key_tiles) stage_values(index + 1);
-    commit_async();
+  auto free_values = [&](int index) {
+    if (thread == 0) barrier_arrive(empty_values(index % kStages));
   };
   // S = Q · Kᵀ of tile `index`: 8 steps of 16 dims, 32 bytes apart inside a 128-byte panel row.
   auto issue_scores = [&](int index) {
@@ -295,7 +376,8 @@ __global__ void __launch_bounds__(kThreads, 1)
     for (int kk = 0; kk < kKeys / 16; ++kk) wgmma_registers(o, p[kk], v_descriptor + kk * 16 * kRowBytes / 16);
     wgmma_commit();
   };
-  // Online softmax of tile `index`'s scores: s becomes the probabilities, rescale O's factor.
+  // Online softmax of tile `index`'s scores: s becomes the probabilities, rescale O's factor. Keys
+  // at or past `end` (stale or unloaded in shared memory) are always masked.
   auto softmax = [&](int index) {
     pin(s);
     const int key_begin = index * kKeys;
@@ -343,46 +425,55 @@ __global__ void __launch_bounds__(kThreads, 1)
       for (int i = 0; i < 4; ++i) p[kk][i] = pack_bf16(s[8 * kk + 2 * i], s[8 * kk + 2 * i + 1]);
     }
   };
+  // The last tile's values at positions ≥ end are stale (unwritten slots of the sequence's last
+  // page, or a box not loaded): their P is 0, but 0 · NaN is not, so the warpgroups that compute
+  // that tile zero those rows together before its P · V.
+  auto clear_value_tail = [&] {
+    const int valid = end - (num_key_tiles - 1) * kKeys;
+    if (valid == kKeys) return;
+    const int clearers = consumers == 2 && tiles_from(0) == num_key_tiles ? 2 : 1;
+    const int first_thread = clearers == 2 ? consumer * kGroupThreads + thread : thread;
+    unsigned char* const tile_values = shared + value_offset((num_key_tiles - 1) % kStages);
+    for (int idx = first_thread; idx < (kKeys - valid) * kChunks; idx += clearers * kGroupThreads) {
+      const int r = valid + idx / kChunks, c = (idx % kChunks) * 8;
+      *reinterpret_cast<uint4*>(tile_values + swizzled(r, c, kKeys)) = make_uint4(0, 0, 0, 0);
+    }
+    fence_shared_for_wgmma();
+    named_barrier_sync(kTailBarrier, clearers * kGroupThreads);
+  };
 
   // Every wgmma group is waited for on the path that issued it, with no branch in between: the
   // compiler then need not serialize them.
-  // The copies are issued while the tensor cores run.
-  await_tile();
-  if (group_tiles > 0) {
-    issue_scores(0);
-    stage_ahead(0);
+  await_keys(0);
+  issue_scores(0);
+  wgmma_wait<0>();
+  free_keys(0);
+  softmax(0);  // O is still zero: no rescale
+  round_probabilities();
+  for (int index = 1; index < group_tiles; ++index) {
+    await_keys(index);
+    issue_scores(index);
+    await_values(index - 1);
+    issue_values(index - 1);
+    wgmma_wait<1>();
+    free_keys(index);
+    softmax(index);  // while the previous tile's P · V runs
     wgmma_wait<0>();
-    softmax(0);  // O is still zero: no rescale
-    round_probabilities();
-  } else {
-    stage_ahead(0);
-  }
-  for (int index = 1; index < num_key_tiles; ++index) {
-    await_tile();
-    if (index < group_tiles) {
-      issue_scores(index);
-      issue_values(index - 1);
-      stage_ahead(index);
-      wgmma_wait<1>();
-      softmax(index);  // while the previous tile's P · V runs
-      wgmma_wait<0>();
-      pin(o);
-      // Deep into a sequence the row maxima seldom move: skip the multiply when no row of this
-      // warp's did (the factor is then exactly 1).
-      if (!__all_sync(0xffffffffu, rescale[0] == 1.0f && rescale[1] == 1.0f)) {
-#pragma unroll
-        for (int i = 0; i < 64; ++i) o[i] *= rescale[i % 4 / 2];
-      }
-      round_probabilities();
-    } else {
-      stage_ahead(index);
-    }
-  }
-  if (group_tiles > 0) {
-    issue_values(group_tiles - 1);
-    wgmma_wait<0>();
+    free_values(index - 1);
     pin(o);
+    // Deep into a sequence the row maxima seldom move: skip the multiply when no row of this
+    // warp's did (the factor is then exactly 1).
+    if (!__all_sync(0xffffffffu, rescale[0] == 1.0f && rescale[1] == 1.0f)) {
+#pragma unroll
+      for (int i = 0; i < 64; ++i) o[i] *= rescale[i % 4 / 2];
+    }
+    round_probabilities();
   }
+  await_values(group_tiles - 1);
+  if (group_tiles == num_key_tiles) clear_value_tail();
+  issue_values(group_tiles - 1);
+  wgmma_wait<0>();
+  pin(o);
 
 #pragma unroll
   for (int h = 0; h < 2; ++h) {
@@ -400,17 +491,67 @@ __global__ void __launch_bounds__(kThreads, 1)
   }
 }
 
+// cuTensorMapEncodeTiled of the driver, looked up once through the runtime.
+PFN_cuTensorMapEncodeTiled_v12000 encode_tiled() {
+  static const PFN_cuTensorMapEncodeTiled_v12000 function = [] {
+    void* found = nullptr;
+    cudaDriverEntryPointQueryResult result{};
+    R1B_CUDA_CHECK(cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &found, 12000, cudaEnableDefault,
+                                                    &result));
+    if (result != cudaDriverEntryPointSuccess || found == nullptr) {
+      std::fprintf(stderr, "r1bench: the CUDA driver has no cuTensorMapEncodeTiled (%d) at %s:%d\n",
+                   static_cast<int>(result), __FILE__, __LINE__);
+      std::abort();
+    }
+    return reinterpret_cast<PFN_cuTensorMapEncodeTiled_v12000>(found);
+  }();
+  return function;
+}
+
+// Tensor map over a cache of rows of `row_width` bf16 (its row count unknown here: the largest a
+// 32-bit TMA coordinate reaches; only rows the block tables name are read), boxes of `box_rows`
+// rows × 64 columns stored 128-byte swizzled.
+CUtensorMap cache_map(const __nv_bfloat16* cache, int64_t row_width, int box_rows) {
+  CUtensorMap map;
+  const cuuint64_t dims[2] = {static_cast<cuuint64_t>(row_width), cuuint64_t{0x7FFFFFFF}};
+  const cuuint64_t strides[1] = {static_cast<cuuint64_t>(row_width) * sizeof(__nv_bfloat16)};
+  const cuuint32_t box[2] = {64, static_cast<cuuint32_t>(box_rows)};
+  const cuuint32_t element_strides[2] = {1, 1};
+  const CUresult result =
+      encode_tiled()(&map, CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, 2, const_cast<__nv_bfloat16*>(cache), dims, strides, box,
+                     element_strides, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+                     CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+  if (result != CUDA_SUCCESS) {
+    std::fprintf(stderr, "r1bench: cuTensorMapEncodeTiled failed (%d) for a cache at %p, rows of %lld at %s:%d\n",
+                 static_cast<int>(result), static_cast<const void*>(cache), static_cast<long long>(row_width),
+                 __FILE__, __LINE__);
+    std::abort();
+  }
+  return map;
+}
+
 }  // namespace
 
 void launch_wgmma_attention(const float* q, const __nv_bfloat16* keys, const __nv_bfloat16* values,
                             const int32_t* tiles, int64_t num_tiles, const int32_t* block_tables,
                             const AttentionShape& shape, float* out, cudaStream_t stream) {
   static_assert(kRows == kTensorCoreTileRows && kRows == 2 * kGroupRows);
+  // A box is the largest run of positions that stays in one page and one key tile; 128-byte
+  // swizzled boxes must start on whole 8-row swizzle atoms.
+  const int box_rows = std::gcd(static_cast<int>(shape.block_size), kKeys);
+  if (box_rows % 8 != 0) {
+    std::fprintf(stderr, "r1bench: wgmma attention needs KV blocks of a multiple of 8 tokens, got %lld at %s:%d\n",
+                 static_cast<long long>(shape.block_size), __FILE__, __LINE__);
+    std::abort();
+  }
+  const CUtensorMap key_map = cache_map(keys, shape.k_row, box_rows);
+  const CUtensorMap value_map = cache_map(values, shape.v_row, box_rows);
   R1B_CUDA_CHECK(cudaFuncSetAttribute(wgmma_attention_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                       kSharedBytes));
   // Heads fastest: the query heads of one KV head run side by side and share its tiles in L2.
   const dim3 grid(static_cast<unsigned>(shape.heads), static_cast<unsigned>(num_tiles));
-  wgmma_attention_kernel<<<grid, kThreads, kSharedBytes, stream>>>(q, keys, values, tiles, block_tables, shape, out);
+  wgmma_attention_kernel<<<grid, kThreads, kSharedBytes, stream>>>(key_map, value_map, q, tiles, block_tables, shape,
+                                                                   box_rows, out);
   R1B_CUDA_CHECK_LAUNCH();
 }
 

@@ -3,8 +3,9 @@
 // kernels/attention_tc.cu for an fp32 cache) against CpuBackend on the same bf16-exact cache: a long
 // causal prompt, chunks after cached tokens whose first rows are not tile-aligned, row counts that
 // are not multiples of the 128-row query tile, prompts at the edges of the 64-row warpgroup and the
-// 128-key tile, GQA groups 12/2 and 28/4, shuffled block tables, and an fp32 cache (converted on
-// load). Every test skips when no CUDA device is visible (CI has none).
+// 128-key tile, GQA groups 12/2 and 28/4, shuffled block tables, blocks of 8 to 256 tokens, an fp32
+// cache (converted on load), and NaN in the slots past each context (memory no step has written).
+// Every test skips when no CUDA device is visible (CI has none).
 //
 // Error of one (row, head): max_d |gpu − cpu| / max_d |cpu| over its 128 outputs; a case's error
 // is the worst over its rows and heads. Per row, not over the whole output: rows deep in a long
@@ -22,6 +23,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <limits>
 #include <numeric>
 #include <random>
 
@@ -82,6 +84,15 @@ class CudaPrefillAttentionTest : public ::testing::Test {
     for (int i = 0; i < 2; ++i) {
       std::vector<float> rows = random(slots * width, 1.0f);
       for (float& value : rows) value = round_to_bf16(value);
+      if (nan_past_context_) {
+        for (const AttentionSeq& seq : seqs) {
+          for (int64_t position = seq.context_len;
+               position < static_cast<int64_t>(seq.block_table.size()) * block_size; ++position) {
+            const int64_t slot = seq.block_table[position / block_size] * block_size + position % block_size;
+            std::fill_n(rows.begin() + slot * width, width, std::numeric_limits<float>::quiet_NaN());
+          }
+        }
+      }
       cpu_cache[i] = cpu_.alloc({slots, width}, DType::kF32);
       cpu_.upload(rows, cpu_cache[i]);
       gpu_cache[i] = gpu_->alloc({slots, width}, cache_type);
@@ -132,6 +143,7 @@ class CudaPrefillAttentionTest : public ::testing::Test {
   }
 
   std::mt19937 rng_{2718};
+  bool nan_past_context_ = false;  // the unused slots of each sequence's last block hold NaN
   CpuBackend cpu_{0};
   std::unique_ptr<CudaBackend> gpu_;
 };
@@ -170,6 +182,17 @@ TEST_F(CudaPrefillAttentionTest, PromptsAtTileEdgesMatchCpu) {
     expect_close(prompts, heads, kv_heads, 16, DType::kBF16, "prompts at tile edges" + group);
     expect_close(chunks, heads, kv_heads, 16, DType::kBF16, "chunks at key tile edges, blocks of 16" + group);
     expect_close(chunks, heads, kv_heads, 64, DType::kBF16, "chunks at key tile edges, blocks of 64" + group);
+  }
+}
+
+// A cache whose slots past each sequence's context hold NaN (memory no step has written): the last
+// key tile's rows past the context are masked and their values never reach the output, with blocks
+// of 16, of 8 (the smallest copy box) and of 256 (a block spans two key tiles; copy boxes of 128).
+TEST_F(CudaPrefillAttentionTest, UnwrittenSlotsPastTheContextAreIgnored) {
+  nan_past_context_ = true;
+  const std::vector<SeqShape> shapes = {{100, 300}, {50, 50}, {200, 1001}, {130, 130}};
+  for (const int64_t block_size : {16, 8, 256}) {
+    expect_close(shapes, 12, 2, block_size, DType::kBF16, "NaN past the context, blocks of " + std::to_string(block_size));
   }
 }
 
