@@ -39,8 +39,9 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--chat-format", flags->engine.chat_format, "r1, deepseek_v3, qwen2 or llama3 (default: from the tokenizer)");
   cmd->add_option("--max-context", flags->engine.max_context, "KV cache tokens per sequence (0: the model's, at most 8192)")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 24));
-  cmd->add_option("--max-num-seqs", flags->engine.max_num_seqs, "sequences batched at once")->capture_default_str()
-      ->check(CLI::Range(int64_t{1}, int64_t{65536}));
+  cmd->add_option("--max-num-seqs", flags->engine.max_num_seqs, "sequences batched at once (0: 64 on cpu, 256 on cuda)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{65536}));
   cmd->callback([flags, &exit_code] {
     auto generator = EngineGenerator::load(flags->model, flags->engine);
     if (!generator.is_ok()) {

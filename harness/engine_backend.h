@@ -8,7 +8,8 @@
 //    "threads": 0,                                  // CPU backend threads (0: all)
 //    "chat_format": "",                             // "" picks from the tokenizer (model/chat_format.h)
 //    "max_context": 0,                              // KV cache tokens per sequence (0: the model's, <= 8192)
-//    "max_num_seqs": 64,                            // sequences batched at once (GPU: capped by the KV cache)
+//    "max_num_seqs": 0,                             // sequences batched at once (0: 64 on cpu, 256 on cuda;
+//                                                   // GPU: capped by the KV cache)
 //    "gpu_memory_fraction": 0.90,                   // share of free GPU memory for KV cache + activations
 //    "peak_tflops": 0,                              // dense bf16 peak per GPU for MFU (0: model/device_peaks.h)
 //    "tensor_parallel": 1}                          // GPUs (cpu: ranks) the model is split over

@@ -24,9 +24,10 @@
 // one that does not split the model's heads / ffn / experts evenly (naming the config key);
 // Unavailable for a tensor-parallel size above the visible GPUs.
 //
-// generate() may be called from many threads at once: the calls are batched — whichever caller
-// finds the engine idle runs every queued request in one Engine::generate (their samples share the
-// step), and the others wait for their part. Sample i of a request uses model::sample_seed(seed, i),
+// generate() may be called from many threads at once: the calls are batched — one engine thread
+// runs every queued request through Engine::run, and a request that arrives while it runs joins
+// the running batch at the next step (continuous batching across calls); each caller gets its
+// result as soon as its last sample finishes. Sample i of a request uses model::sample_seed(seed, i),
 // so its tokens do not depend on what it was batched with. Texts stop before a stop string and
 // leave out a stop token's text (as OpenAI servers do); finish_reason is "stop" or "length".
 // on_delta, when given, receives each sample's new text as tokens are produced (complete UTF-8
@@ -42,6 +43,8 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -61,8 +64,10 @@ struct EngineGeneratorOptions {
   std::string chat_format;         // "" picks from the tokenizer; else r1 | deepseek_v3 | qwen2 | llama3
   int64_t max_context = 0;         // tokens per sequence the KV cache is sized for; 0: the model's
                                    // max_position_embeddings (capped at 8192)
-  int64_t max_num_seqs = 64;       // sequences resident in the KV cache at once (on a GPU: at most
-                                   // the full-context sequences its KV cache holds)
+  int64_t max_num_seqs = 0;        // sequences resident in the KV cache at once; 0: 64 on cpu, 256
+                                   // on cuda (a decode step of 256 rows streams the weights once for
+                                   // ~2x the tokens of 64); on a GPU at most the full-context
+                                   // sequences its KV cache holds
   double gpu_memory_fraction = 0.90;  // share of the GPU memory free after loading that the KV cache
                                       // and activations may take
   double peak_tflops = 0;          // dense bf16 peak of one device for MFU; 0: model/device_peaks.h's table
@@ -90,7 +95,7 @@ struct EngineThroughput {
   int64_t prefill_tokens = 0;      // prompt tokens + tokens recomputed after preemptions
   int64_t generated_tokens = 0;    // sampled
   int64_t decode_tokens = 0;       // of decode rows, in any step (each prefill's first token left out)
-  double busy_seconds = 0;         // wall time inside Engine::generate
+  double busy_seconds = 0;         // wall time inside Engine::run
   double prefill_seconds = 0;      // of steps with prefill rows (model::EngineStats)
   double decode_seconds = 0;       // of pure decode steps (a step mixing both counts as prefill)
   int64_t preemptions = 0;         // sequences preempted for KV blocks and recomputed later
@@ -135,12 +140,18 @@ class EngineGenerator final : public TextGenerator {
   EngineGenerator() = default;
   // Tokenizes and checks one request into `pending`.
   Status prepare(const TextRequest& request, Pending& pending) const;
-  // Queues `pendings` and returns when all are done, running batches while the engine is idle.
+  // Queues `pendings` for the engine thread and returns when all are done.
   void run_until_done(std::span<Pending> pendings);
-  // Runs `batch` through the engine (called by the thread that found the engine idle).
-  void run_batch(std::deque<Pending*>& batch);
-  // The engine's per-token hook: streams new text to the batch's callers.
+  // The engine thread: waits for queued requests and runs them through Engine::run, which takes
+  // requests queued meanwhile into the running batch, until the destructor stops it.
+  void engine_loop();
+  // One Engine::run over the queue (engine thread): hands each request's result to its caller as
+  // soon as it is done, and keeps throughput_ current.
+  void run_stream();
+  // The engine's per-token hook: streams new text to the callers (engine thread).
   void on_token(int64_t request_index, int64_t sample_index, int32_t token);
+  // The texts of `pending`'s samples; adds their token counts to `generated_tokens`.
+  TextResult to_text(Pending& pending, const std::vector<model::SampleOutput>& outputs, int64_t& generated_tokens);
 
   std::string name_;
   std::unique_ptr<model::Tokenizer> tokenizer_;
@@ -151,13 +162,15 @@ class EngineGenerator final : public TextGenerator {
   std::unique_ptr<model::Engine> engine_;
   int64_t max_context_ = 0;
   EngineDevice device_;
-  std::deque<Pending*>* running_ = nullptr;  // the batch inside Engine::generate (its thread only)
+  std::vector<Pending*> running_;  // by the current Engine::run's request index (engine thread only)
 
   mutable std::mutex mu_;
-  std::condition_variable done_cv_;
-  std::deque<Pending*> queue_;     // guarded by mu_
-  bool engine_busy_ = false;       // guarded by mu_
-  EngineThroughput throughput_;    // guarded by mu_
+  std::condition_variable work_cv_;  // the engine thread waits for queued requests or stopping_
+  std::condition_variable done_cv_;  // callers wait for their requests
+  std::deque<Pending*> queue_;       // guarded by mu_
+  bool stopping_ = false;            // guarded by mu_
+  EngineThroughput throughput_;      // guarded by mu_
+  std::thread engine_thread_;        // started by load(), joined by the destructor
 };
 
 }  // namespace r1b::harness

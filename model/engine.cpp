@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <memory>
 
 namespace r1b::model {
@@ -22,7 +23,7 @@ Engine::Engine(CausalLm& model, Backend& backend, EngineOptions options)
       allocator_(options_.num_kv_blocks, options_.block_size),
       runner_(model, backend, options_.num_kv_blocks, options_.block_size) {}
 
-Status Engine::validate(std::span<const GenerationRequest> requests) const {
+Status Engine::validate(std::span<const GenerationRequest> requests, int64_t first_index) const {
   if (options_.scheduler.max_batch_tokens < 1 || options_.scheduler.max_num_seqs < 1) {
     return Status::invalid_input("EngineOptions::scheduler: max_batch_tokens and max_num_seqs must be at least 1");
   }
@@ -30,7 +31,7 @@ Status Engine::validate(std::span<const GenerationRequest> requests) const {
   const int64_t capacity = allocator_.num_blocks() * allocator_.block_size();
   for (size_t r = 0; r < requests.size(); ++r) {
     const GenerationRequest& request = requests[r];
-    const std::string where = "generation request " + std::to_string(r) + ": ";
+    const std::string where = "generation request " + std::to_string(first_index + static_cast<int64_t>(r)) + ": ";
     if (request.prompt.empty()) return Status::invalid_input(where + "the prompt is empty");
     for (int32_t token : request.prompt) {
       if (token < 0 || token >= vocab) {
@@ -80,27 +81,79 @@ void Engine::append_token(Sequence& seq, int32_t token) const {
 
 Result<std::vector<std::vector<SampleOutput>>> Engine::generate(std::span<const GenerationRequest> requests) {
   R1B_RETURN_IF_ERROR(validate(requests));
-  std::vector<std::unique_ptr<Sequence>> sequences;
+  std::vector<std::vector<SampleOutput>> results(requests.size());
+  bool taken = false;
+  RequestStream stream;
+  stream.take = [&] {
+    if (taken) return std::vector<GenerationRequest>();
+    taken = true;
+    return std::vector<GenerationRequest>(requests.begin(), requests.end());
+  };
+  stream.finished = [&](int64_t index, Result<std::vector<SampleOutput>> outputs) {
+    if (outputs.is_ok()) results[static_cast<size_t>(index)] = std::move(*outputs);
+  };
+  R1B_RETURN_IF_ERROR(run(stream));
+  return results;
+}
+
+Status Engine::run(const RequestStream& stream) {
+  // A request of the run and its samples; a deque keeps each request where its sequences'
+  // params point.
+  struct Entry {
+    GenerationRequest request;
+    std::vector<std::unique_ptr<Sequence>> samples;
+    int64_t unfinished = 0;
+  };
+  std::deque<Entry> entries;
+  int64_t next_sequence_id = 0;
   Scheduler scheduler(allocator_, options_.scheduler);
-  for (size_t r = 0; r < requests.size(); ++r) {
-    std::vector<Sequence*> group;
-    for (int64_t i = 0; i < requests[r].num_samples; ++i) {
-      auto seq = std::make_unique<Sequence>();
-      seq->id = static_cast<int64_t>(sequences.size());
-      seq->request_index = static_cast<int64_t>(r);
-      seq->sample_index = requests[r].first_sample_index + i;
-      seq->params = &requests[r].params;
-      seq->tokens = requests[r].prompt;
-      seq->num_prompt_tokens = static_cast<int64_t>(requests[r].prompt.size());
-      seq->rng = SampleRng(sample_seed(requests[r].params.sampling.seed, seq->sample_index));
-      group.push_back(seq.get());
-      sequences.push_back(std::move(seq));
+  const auto admit = [&] {
+    for (GenerationRequest& incoming : stream.take()) {
+      const auto index = static_cast<int64_t>(entries.size());
+      Entry& entry = entries.emplace_back();
+      entry.request = std::move(incoming);
+      if (Status valid = validate(std::span<const GenerationRequest>(&entry.request, 1), index); !valid.is_ok()) {
+        stream.finished(index, valid);
+        continue;
+      }
+      std::vector<Sequence*> group;
+      for (int64_t i = 0; i < entry.request.num_samples; ++i) {
+        auto seq = std::make_unique<Sequence>();
+        seq->id = next_sequence_id++;
+        seq->request_index = index;
+        seq->sample_index = entry.request.first_sample_index + i;
+        seq->params = &entry.request.params;
+        seq->tokens = entry.request.prompt;
+        seq->num_prompt_tokens = static_cast<int64_t>(entry.request.prompt.size());
+        seq->rng = SampleRng(sample_seed(entry.request.params.sampling.seed, seq->sample_index));
+        group.push_back(seq.get());
+        entry.samples.push_back(std::move(seq));
+      }
+      entry.unfinished = entry.request.num_samples;
+      scheduler.add_group(std::move(group));
     }
-    scheduler.add_group(std::move(group));
-  }
+  };
+  // Hands a request's samples back once its last one has finished, and lets them go.
+  const auto finish = [&](Sequence& seq) {
+    scheduler.finish(&seq);
+    const int64_t index = seq.request_index;  // `seq` goes with its request's samples below
+    Entry& entry = entries[static_cast<size_t>(index)];
+    if (--entry.unfinished > 0) return;
+    std::vector<SampleOutput> outputs;
+    for (const std::unique_ptr<Sequence>& sample : entry.samples) {
+      SampleOutput output;
+      output.tokens.assign(sample->tokens.begin() + sample->num_prompt_tokens, sample->tokens.end());
+      output.finish_reason = sample->finish_reason;
+      output.prompt_tokens = sample->num_prompt_tokens;
+      output.completion_tokens = sample->num_generated();
+      outputs.push_back(std::move(output));
+    }
+    entry.samples.clear();
+    stream.finished(index, std::move(outputs));
+  };
 
   Status failure;
-  while (scheduler.has_work()) {
+  for (admit(); scheduler.has_work(); admit()) {
     Result<StepPlan> plan = scheduler.schedule();
     if (!plan.is_ok()) {
       failure = plan.status();
@@ -138,31 +191,24 @@ Result<std::vector<std::vector<SampleOutput>>> Engine::generate(std::span<const 
       append_token(*next.seq, next.token);
       if (options_.on_token) {
         const Sequence& seq = *next.seq;
-        options_.on_token(seq.request_index,
-                          seq.sample_index - requests[static_cast<size_t>(seq.request_index)].first_sample_index,
-                          next.token);
+        const GenerationRequest& request = entries[static_cast<size_t>(seq.request_index)].request;
+        options_.on_token(seq.request_index, seq.sample_index - request.first_sample_index, next.token);
       }
-      if (next.seq->finished()) scheduler.finish(next.seq);
+      if (next.seq->finished()) finish(*next.seq);
     }
   }
   stats_.preemptions += scheduler.num_preemptions();
-  if (!failure.is_ok()) {
-    for (const std::unique_ptr<Sequence>& seq : sequences) {
+  if (failure.is_ok()) return failure;
+  for (size_t index = 0; index < entries.size(); ++index) {
+    Entry& entry = entries[index];
+    if (entry.unfinished == 0) continue;
+    for (const std::unique_ptr<Sequence>& seq : entry.samples) {
       if (!seq->block_table.empty()) scheduler.finish(seq.get());
     }
-    return failure;
+    entry.samples.clear();
+    stream.finished(static_cast<int64_t>(index), failure);
   }
-
-  std::vector<std::vector<SampleOutput>> results(requests.size());
-  for (const std::unique_ptr<Sequence>& seq : sequences) {
-    SampleOutput output;
-    output.tokens.assign(seq->tokens.begin() + seq->num_prompt_tokens, seq->tokens.end());
-    output.finish_reason = seq->finish_reason;
-    output.prompt_tokens = seq->num_prompt_tokens;
-    output.completion_tokens = seq->num_generated();
-    results[seq->request_index].push_back(std::move(output));
-  }
-  return results;
+  return failure;
 }
 
 }  // namespace r1b::model

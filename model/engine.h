@@ -85,18 +85,37 @@ struct EngineStats {
   ForwardCost cost;               // summed over steps (CostOptions defaults)
 };
 
+// Requests that keep arriving while the engine runs (Engine::run): generate() as a stream, so a
+// request that arrives mid-run joins the running batch at the next step instead of waiting for it
+// to drain, and a request's samples are handed back as soon as its last one finishes.
+//   take():  called before every step; the requests that arrived since the last call (empty when
+//            none). They are numbered on from the earlier ones: the request index of
+//            EngineOptions::on_token and of finished().
+//   finished(index, outputs): called once per request, on run()'s thread: outputs[i] is sample i;
+//            or the error that stopped the request: InvalidInput from the checks generate()
+//            documents (that request only; the others run on), or the scheduler's failure, which
+//            ends run() and goes to every request not finished yet.
+struct RequestStream {
+  std::function<std::vector<GenerationRequest>()> take;
+  std::function<void(int64_t, Result<std::vector<SampleOutput>>)> finished;
+};
+
 class Engine {
  public:
   Engine(CausalLm& model, Backend& backend, EngineOptions options);
 
-  // result[r][i]: sample i of requests[r].
+  // result[r][i]: sample i of requests[r]. Every request is checked before anything runs.
   Result<std::vector<std::vector<SampleOutput>>> generate(std::span<const GenerationRequest> requests);
+  // Runs the stream's requests until no sequence is left and take() gives none; returns the
+  // scheduler's failure when one ended it.
+  Status run(const RequestStream& stream);
 
   const BlockAllocator& allocator() const { return allocator_; }
   const EngineStats& stats() const { return stats_; }
 
  private:
-  Status validate(std::span<const GenerationRequest> requests) const;
+  // The checks generate() documents; errors name request first_index + r.
+  Status validate(std::span<const GenerationRequest> requests, int64_t first_index = 0) const;
   // Appends `token` to `seq` and sets its finish reason when a stop condition holds.
   void append_token(Sequence& seq, int32_t token) const;
 

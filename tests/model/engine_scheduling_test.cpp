@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 
 #include "model/causal_lm.h"
 #include "model/cpu_backend.h"
@@ -162,6 +163,45 @@ TEST_P(EngineSchedulingTest, DecodesKeepRunningWhilePromptsAreAdmitted) {
   for (size_t r = 0; r < requests.size(); ++r) {
     const std::vector<std::vector<SampleOutput>> alone = generate({requests[r]}, options(64));
     EXPECT_EQ(mixed[r][0].tokens, alone[0][0].tokens) << "request " << r;
+  }
+}
+
+// A stream: request 0 starts alone; request 1 arrives after its third step and joins the running
+// batch; request 2 is invalid (empty prompt) and fails alone. Each request is handed back as soon
+// as its last sample finishes (the short one before the long one) with the tokens it gets alone.
+TEST_P(EngineSchedulingTest, RequestsArrivingMidRunJoinTheBatchAndReturnWhenDone) {
+  const std::vector<GenerationRequest> requests = {request(prompt(7, 20), 2, 0.7f, 12),
+                                                   request(prompt(5, 21), 3, 0.7f, 3)};
+  Engine engine(*model_, backend_, options(64));
+  int takes = 0;
+  std::vector<int64_t> order;
+  std::vector<std::vector<SampleOutput>> streamed(3);
+  std::optional<Status> rejected;
+  RequestStream stream;
+  stream.take = [&] {
+    ++takes;
+    if (takes == 1) return std::vector<GenerationRequest>{requests[0]};
+    if (takes == 4) return std::vector<GenerationRequest>{requests[1], request({}, 1, 0.7f, 3)};
+    return std::vector<GenerationRequest>();
+  };
+  stream.finished = [&](int64_t index, Result<std::vector<SampleOutput>> outputs) {
+    order.push_back(index);
+    if (!outputs.is_ok()) {
+      rejected = outputs.status();
+      return;
+    }
+    streamed[static_cast<size_t>(index)] = std::move(*outputs);
+  };
+  ASSERT_TRUE(engine.run(stream).is_ok());
+  EXPECT_EQ(engine.allocator().num_free(), engine.allocator().num_blocks()) << "KV blocks leaked";
+  EXPECT_EQ(order, (std::vector<int64_t>{2, 1, 0}));
+  ASSERT_TRUE(rejected.has_value());
+  EXPECT_EQ(rejected->code(), StatusCode::kInvalidInput);
+  EXPECT_NE(rejected->message().find("generation request 2: the prompt is empty"), std::string::npos)
+      << rejected->message();
+  for (size_t r = 0; r < requests.size(); ++r) {
+    const std::vector<std::vector<SampleOutput>> alone = generate({requests[r]}, options(64));
+    expect_same_samples({streamed[r]}, alone);
   }
 }
 
