@@ -308,7 +308,8 @@ struct SampleRow {
   int32_t top_k = 0;         // 0: off
   float uniform = 0.0f;      // the draw, in [0, 1)
 };
-// tokens[r] for r < count (see model::Backend::sample_tokens for the rule). `rows` in device memory.
+// tokens[r] for r < count (see model::Backend::sample_tokens for the rule; weights below 2^-40 of
+// the top token's count as zero). `rows` in device memory; vocab < 2^24.
 void sample_rows(const float* logits, int64_t vocab, const SampleRow* rows, int64_t count, int32_t* tokens,
                  Stream stream);
 
