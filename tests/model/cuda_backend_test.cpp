@@ -1151,5 +1151,107 @@ TEST_P(CudaEngineTest, ReplayedDecodeStepsGiveTheTokensOfEagerSteps) {
 
 INSTANTIATE_TEST_SUITE_P(CudaFixtures, CudaEngineTest, ::testing::Values("llama", "deepseek_v2_lite"));
 
+// Decode batches of 5 to 64 rows (past the small-batch kernel) with bf16 weights and activations
+// rounded once (the engine's default): matmul and swiglu_mlp take x as fp32, rounded to bf16 by
+// the backend, or as bf16. The CPU multiplies the same bf16-rounded x values, so a product's only
+// difference is fp32 against double accumulation: kGemm. swiglu_mlp also rounds g, u and act to
+// bf16 (2^-9 relative per term) around the down product: 1e-2. Shapes: the 1.5B model's q|k|v, o
+// and down, an `in` that is an odd multiple of 8, output widths that are not a multiple of 64.
+// Each product runs twice and must give the same bits (no timing-dependent reduction).
+TEST_F(CudaBackendTest, DecodeBatchProductsMatchCpuAndRepeatBitwise) {
+  Result<std::unique_ptr<CudaBackend>> created = CudaBackend::create();
+  ASSERT_TRUE(created.is_ok());
+  CudaBackend& gpu = **created;
+  CpuBackend reference;  // every hardware thread: the 64-row references are large
+  const auto guarded_output = [&](int64_t rows, int64_t width) {
+    Tensor guarded = gpu.alloc({rows + 2, width}, DType::kF32);
+    gpu.upload_activation(std::vector<float>((rows + 2) * width, kGuard), guarded);
+    return guarded;
+  };
+  const auto expect_guards = [&](const std::vector<float>& guarded, int64_t width, const std::string& what) {
+    for (int64_t i = 0; i < width; ++i) {
+      ASSERT_EQ(guarded[i], kGuard) << what << ": guard row before the output was overwritten at " << i;
+      ASSERT_EQ(guarded[guarded.size() - width + i], kGuard) << what << ": guard row after the output was overwritten";
+    }
+  };
+  // x on both backends: the CPU's holds bf16-rounded values, the GPU's the fp32 values or bf16.
+  const auto inputs = [&](int64_t rows, int64_t in, bool bf16_x) {
+    std::vector<float> values = random(rows * in);
+    Pair x{cpu_.alloc({rows, in}, DType::kF32), gpu.alloc({rows, in}, DType::kF32)};
+    if (bf16_x) {
+      gpu.upload(values, x.gpu);
+    } else {
+      gpu.upload_activation(values, x.gpu);
+    }
+    for (float& value : values) value = round_to_bf16(value);
+    cpu_.upload(values, x.cpu);
+    return x;
+  };
+  const int64_t products[][2] = {{1536, 2048}, {1536, 1536}, {8960, 1536}, {1032, 77}, {264, 1000}};
+  for (int64_t rows : {5, 8, 16, 33, 64}) {
+    for (const auto& [in, outs] : products) {
+      Pair w = weight({outs, in}, 0.5f, gpu);
+      ASSERT_EQ(w.gpu.dtype(), DType::kBF16);
+      EXPECT_EQ(gpu.product_input_dtype(w.gpu, rows), DType::kBF16);
+      const bool with_bias = (rows + outs) % 2 == 1;
+      Pair bias = with_bias ? weight({outs}, 0.5f, gpu) : Pair{};
+      for (bool bf16_x : {false, true}) {
+        const std::string what = "decode matmul " + std::to_string(rows) + "x" + std::to_string(in) + "x" +
+                                 std::to_string(outs) + (bf16_x ? " bf16 x" : " f32 x") + (with_bias ? " bias" : "");
+        Pair x = inputs(rows, in, bf16_x);
+        ASSERT_EQ(x.gpu.dtype(), bf16_x ? DType::kBF16 : DType::kF32);
+        Tensor cpu_out = cpu_.alloc({rows, outs}, DType::kF32);
+        reference.matmul(x.cpu, w.cpu, bias.cpu, cpu_out);
+        std::vector<float> first;
+        for (int run = 0; run < 2; ++run) {
+          Tensor guarded = guarded_output(rows, outs);
+          Tensor out = guarded.rows(1, rows);
+          gpu.matmul(x.gpu, w.gpu, bias.gpu, out);
+          const std::vector<float> values = gpu.download(out);
+          expect_guards(gpu.download(guarded), outs, what);
+          if (run == 0) {
+            expect_close_values(values, cpu_.download(cpu_out), kGemm, what);
+            first = values;
+          } else {
+            ASSERT_TRUE(values == first) << what << ": a second run gave different bits";
+          }
+        }
+      }
+    }
+  }
+  const int64_t mlps[][3] = {{1536, 8960, 1536}, {1032, 72, 77}, {264, 40, 100}};
+  for (int64_t rows : {5, 8, 16, 33, 64}) {
+    for (const auto& [in, ffn, outs] : mlps) {
+      Pair gate_up = weight({2 * ffn, in}, 0.5f, gpu);
+      Pair down = weight({outs, ffn}, 0.5f, gpu);
+      const bool with_bias = (rows + ffn) % 2 == 1;
+      Pair gate_up_bias = with_bias ? weight({2 * ffn}, 0.5f, gpu) : Pair{};
+      Pair down_bias = with_bias ? weight({outs}, 0.5f, gpu) : Pair{};
+      for (bool bf16_x : {false, true}) {
+        const std::string what = "decode swiglu_mlp " + std::to_string(rows) + "x" + std::to_string(in) + "x" +
+                                 std::to_string(ffn) + "x" + std::to_string(outs) + (bf16_x ? " bf16 x" : " f32 x") +
+                                 (with_bias ? " bias" : "");
+        Pair x = inputs(rows, in, bf16_x);
+        Tensor cpu_out = cpu_.alloc({rows, outs}, DType::kF32);
+        reference.swiglu_mlp(x.cpu, gate_up.cpu, gate_up_bias.cpu, down.cpu, down_bias.cpu, cpu_out);
+        std::vector<float> first;
+        for (int run = 0; run < 2; ++run) {
+          Tensor guarded = guarded_output(rows, outs);
+          Tensor out = guarded.rows(1, rows);
+          gpu.swiglu_mlp(x.gpu, gate_up.gpu, gate_up_bias.gpu, down.gpu, down_bias.gpu, out);
+          const std::vector<float> values = gpu.download(out);
+          expect_guards(gpu.download(guarded), outs, what);
+          if (run == 0) {
+            expect_close_values(values, cpu_.download(cpu_out), 1e-2, what);
+            first = values;
+          } else {
+            ASSERT_TRUE(values == first) << what << ": a second run gave different bits";
+          }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace r1b::model
