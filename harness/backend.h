@@ -61,6 +61,10 @@ class Backend {
   // bandwidth utilization (harness/engine_generator.h stats_json()). Null for backends that do not
   // know.
   virtual nlohmann::json engine_stats() const { return nullptr; }
+  // Tasks to keep in flight (worker threads) so that the backend stays busy when each asks for
+  // `samples_per_task` samples; 0: no preference (the runner uses the core count). The in-tree
+  // engine asks for two batches' worth, so that finished sequences are replaced at once.
+  virtual int preferred_concurrency(int /*samples_per_task*/) const { return 0; }
 };
 
 // Builds the backend a suite names. `config` is the suite's "backend" object (see harness/suite.h);

@@ -1,5 +1,6 @@
 #include "harness/engine_backend.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -9,12 +10,19 @@
 namespace r1b::harness {
 namespace {
 
+// Worker threads the engine asks the runner for at most (two batches of 256 one-sample tasks).
+constexpr int64_t kMaxWorkers = 512;
+
 class EngineBackend final : public Backend {
  public:
   EngineBackend(std::unique_ptr<EngineGenerator> generator, std::string dir)
       : generator_(std::move(generator)), dir_(std::move(dir)) {}
 
   std::string name() const override { return "engine:" + dir_; }
+  int preferred_concurrency(int samples_per_task) const override {
+    const int64_t per_task = std::max(1, samples_per_task);
+    return static_cast<int>(std::min<int64_t>(kMaxWorkers, 2 * ((generator_->device().max_num_seqs + per_task - 1) / per_task)));
+  }
   std::string model() const override { return generator_->model_name(); }
 
   Result<std::vector<Completion>> generate(const GenerationRequest& request) override {

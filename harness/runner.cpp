@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <map>
+#include <semaphore>
 #include <thread>
 
 #include <fmt/core.h>
@@ -81,12 +82,14 @@ results::SampleRow grade(int64_t run_id, const RunTask& rt, const Completion& c)
   return row;
 }
 
-int worker_count(const RunOptions& options, const Suite& suite) {
+int core_count() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+int worker_count(const RunOptions& options, const Suite& suite, const Backend& backend) {
   if (options.concurrency > 0) return options.concurrency;
   if (suite.backend.contains("concurrency") && suite.backend["concurrency"].is_number_integer()) {
     return std::max(1, suite.backend["concurrency"].get<int>());
   }
-  return std::max(1u, std::thread::hardware_concurrency());
+  return std::max(core_count(), backend.preferred_concurrency(suite.n));
 }
 
 // Produces and grades every sample of `run` that has no row yet. Rows are committed per task.
@@ -120,6 +123,9 @@ Result<RunOutcome> execute(results::Store& store, const LoadedRun& run, Backend&
   int64_t failed = 0;            // guarded by mu
   std::string first_error;       // guarded by mu
   Status store_error;            // guarded by mu
+  // Grading (which may run sandboxed programs) takes at most one worker per core, however many
+  // workers wait on the backend.
+  std::counting_semaphore<> grading(core_count());
 
   auto worker = [&] {
     for (size_t i = next++; i < work.size() && !store_failed; i = next++) {
@@ -143,10 +149,12 @@ Result<RunOutcome> execute(results::Store& store, const LoadedRun& run, Backend&
       }
       std::vector<results::SampleRow> rows;
       int64_t tokens = 0;
+      grading.acquire();
       for (const Completion& c : *completions) {
         rows.push_back(grade(run_id, *w.task, c));
         tokens += c.completion_tokens.value_or(0);
       }
+      grading.release();
       Status s = store.add_samples(rows);
       if (!s.is_ok()) {
         std::lock_guard lock(mu);
@@ -158,7 +166,7 @@ Result<RunOutcome> execute(results::Store& store, const LoadedRun& run, Backend&
     }
   };
   std::vector<std::thread> threads;
-  const int num_workers = std::min<int>(worker_count(options, run.suite), std::max<size_t>(work.size(), 1));
+  const int num_workers = std::min<int>(worker_count(options, run.suite, backend), std::max<size_t>(work.size(), 1));
   for (int t = 0; t < num_workers; ++t) threads.emplace_back(worker);
   for (auto& t : threads) t.join();
   if (options.progress_out) progress.finish();

@@ -25,7 +25,9 @@
 namespace r1b::harness {
 
 struct RunOptions {
-  int concurrency = 0;             // worker threads; 0 = backend "concurrency" or the core count
+  int concurrency = 0;             // worker threads; 0 = backend "concurrency", else the larger of the
+                                   // core count and Backend::preferred_concurrency(n); grading takes
+                                   // at most one worker per core at a time
   std::FILE* progress_out = stderr;  // borrowed; nullptr = no progress line
   int progress_interval_ms = 1000;
   std::string run_name;            // defaults to the suite name

@@ -341,6 +341,17 @@ TEST(EngineBackendTest, MissingTensorIsNamed) {
 namespace r1b::harness {
 namespace {
 
+// The runner keeps two engine batches of tasks in flight: on the CPU the engine batches 64
+// sequences, so one-sample tasks want 128 workers and 64-sample tasks 2.
+TEST(EngineBackendTest, AsksForEnoughTasksToFillTwoBatches) {
+  auto backend = make_backend({{"type", "engine"}, {"model", kFixture}, {"device", "cpu"}}, "test");
+  ASSERT_TRUE(backend.is_ok()) << backend.status().message();
+  EXPECT_EQ((*backend)->preferred_concurrency(1), 128);
+  EXPECT_EQ((*backend)->preferred_concurrency(64), 2);
+  EXPECT_EQ((*backend)->preferred_concurrency(48), 4);
+  EXPECT_EQ((*backend)->preferred_concurrency(0), 128);
+}
+
 // A task's samples go as one engine request (one prefill), and a sample's tokens do not depend on
 // which other samples were asked for with it — so a resumed run regenerates it exactly.
 TEST(EngineBackendTest, SamplesShareThePrefillAndAreTheSameAloneOrTogether) {
