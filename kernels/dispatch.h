@@ -285,8 +285,9 @@ struct ExpertShape {
   ElementType weight_type = ElementType::kBF16;
   // Round x, and the SwiGLU activation between the two products, to bf16 (as bf16 GEMM
   // activations, gemm_xwt's split_x false) so the experts run as grouped GEMMs on tensor cores.
-  // Taken only for bf16 weights with D and F multiples of 8; otherwise (and when false) the
-  // exact path runs: fp32 activations, fp32 dot products.
+  // Taken only for bf16 weights with D and F multiples of 8, and more than kGemvMaxRows tokens;
+  // otherwise (and when false) fp32 activations and fp32 dot products: up to kGemvMaxRows tokens
+  // (bf16 weights, D and F multiples of 8) as small-batch products, else the exact path.
   bool bf16_activations = false;
 };
 // out[t] = Σ_k weights[t, k] · down_e(silu(gate_e · x[t]) ⊙ up_e · x[t]), e = ids[t, k], k in

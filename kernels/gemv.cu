@@ -1,5 +1,6 @@
 // The small-batch product (gemv.cuh): one to eight warps of a block per output column o, each
-// summing an interleaved part of weight row o. Each lane takes 8 consecutive weights at a time as
+// summing an interleaved part of weight row o. The experts' form runs one such product per
+// (token, routing slot) pair as the grid's second axis, its expert read from the device. Each lane takes 8 consecutive weights at a time as
 // one 16-byte load (four such loads in flight per lane), the matching x values as two float4 loads
 // per row (x stays in L1/L2); a warp sums its lanes with shuffles, the parts meet in shared memory.
 // Launched as a dependent kernel (dependent_launch.cuh): a block prefetches the head of its weight
@@ -49,24 +50,39 @@ __device__ inline void accumulate(const uint4& packed, const float* x_row, int64
   acc = fmaf(hi.w, w3.y, acc);
 }
 
-// Output column o of `outs` (kSwiglu: of outs = F, the weight holding 2F rows) is summed by kSplit
-// warps of one block: warp part p takes the 16-byte chunks p·32 + lane + i·32·kSplit of weight
-// row o (with kSwiglu also of row F + o), so each load instruction of a warp reads 512 contiguous
-// bytes, and the parts meet in shared memory. The first part writes Σ + bias, or silu(gate) · up.
+// Output column o of `outs` is summed by kSplit warps of one block: warp part p takes the 16-byte
+// chunks p·32 + lane + i·32·kSplit of row o of w (with kSwiglu also of row o of `second`, the up
+// rows), so each load instruction of a warp reads 512 contiguous bytes, and the parts meet in
+// shared memory. The first part writes Σ + bias, or silu(gate) · up. With product.ids, block row
+// blockIdx.y is a pair of the experts' form (gemv.cuh): its expert's matrices, its x row, its
+// output row, times its scale.
 template <int kRows, int kSplit, bool kSwiglu>
 __global__ void __launch_bounds__(kWarpsPerBlock * 32)
-    gemv_kernel(const float* __restrict__ x, const __nv_bfloat16* __restrict__ w, const float* __restrict__ bias,
-                int64_t in, int64_t outs, float* __restrict__ out) {
+    gemv_kernel(const float* __restrict__ x, const __nv_bfloat16* __restrict__ w, const __nv_bfloat16* second,
+                const float* __restrict__ bias, int64_t in, int64_t outs, float* __restrict__ out,
+                ExpertProduct product) {
   constexpr int kMatrices = kSwiglu ? 2 : 1;
   constexpr int kColumns = kWarpsPerBlock / kSplit;
   const int64_t first = blockIdx.x * int64_t{kColumns};
-  if (threadIdx.x < kMatrices) {
+  const bool by_expert = product.ids != nullptr;  // the expert is known only after the wait
+  if (!by_expert && threadIdx.x < kMatrices) {
     const int64_t rows = outs - first < kColumns ? outs - first : kColumns;
     const int64_t bytes = rows * in * 2 < kPrefetchBytes ? rows * in * 2 : kPrefetchBytes;
-    prefetch_to_l2(w + (threadIdx.x * outs + first) * in, static_cast<uint32_t>(bytes));
+    prefetch_to_l2((threadIdx.x == 0 ? w : second) + first * in, static_cast<uint32_t>(bytes));
   }
   let_next_kernel_start();
   wait_for_previous_kernel();
+  float scale = 1.0f;
+  if (by_expert) {
+    const int64_t pair = blockIdx.y;
+    const int64_t e = product.ids[pair] - product.first_expert;
+    if (e < 0 || e >= product.experts) return;  // another rank's expert: the whole block leaves
+    w += e * outs * in;
+    if constexpr (kSwiglu) second += e * outs * in;
+    x += pair / product.pairs_per_x_row * in;
+    out += pair * outs;
+    if (product.scale != nullptr) scale = product.scale[pair];
+  }
   const int warp = static_cast<int>(threadIdx.x / 32);
   const int lane = static_cast<int>(threadIdx.x % 32);
   const int64_t o = first + warp / kSplit;
@@ -74,7 +90,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
   const int64_t chunks = o < outs ? in / 8 : 0;
   const uint4* w_rows[kMatrices];
 #pragma unroll
-  for (int m = 0; m < kMatrices; ++m) w_rows[m] = reinterpret_cast<const uint4*>(w + (m * outs + o) * in);
+  for (int m = 0; m < kMatrices; ++m) w_rows[m] = reinterpret_cast<const uint4*>((m == 0 ? w : second) + o * in);
   float acc[kMatrices][kRows] = {};
   constexpr int64_t kStride = 32 * kSplit;
   for (int64_t base = part * 32 + lane; base < chunks; base += kStride * kLoadsInFlight) {
@@ -133,18 +149,19 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
       const float up = acc[1][r] + (bias != nullptr ? bias[outs + o] : 0.0f);
       out[r * outs + o] = value / (1.0f + expf(-value)) * up;
     } else {
-      out[r * outs + o] = value;
+      out[r * outs + o] = value * scale;
     }
   }
 }
 
 template <int kRows, int kSplit, bool kSwiglu>
-void launch_variant(const float* x, const __nv_bfloat16* w, const float* bias, int64_t in, int64_t outs, float* out,
-                    cudaStream_t stream) {
+void launch_variant(const float* x, const __nv_bfloat16* w, const __nv_bfloat16* second, const float* bias,
+                    int64_t in, int64_t outs, float* out, const ExpertProduct& product, cudaStream_t stream) {
   constexpr int kColumns = kWarpsPerBlock / kSplit;
-  const auto blocks = static_cast<unsigned>((outs + kColumns - 1) / kColumns);
-  launch_dependent(gemv_kernel<kRows, kSplit, kSwiglu>, blocks, kWarpsPerBlock * 32, 0, stream, x, w,
-                   bias, in, outs, out);
+  const dim3 grid(static_cast<unsigned>((outs + kColumns - 1) / kColumns),
+                  static_cast<unsigned>(product.ids != nullptr ? product.pairs : 1));
+  launch_dependent(gemv_kernel<kRows, kSplit, kSwiglu>, grid, kWarpsPerBlock * 32, 0, stream, x, w, second, bias,
+                   in, outs, out, product);
 }
 
 // The least power of two ≤ kMaxSplit that gives ≥ kTargetWarps warps and ≤ kMaxChunksPerWarp chunks a warp.
@@ -154,27 +171,30 @@ int split_for(int64_t in, int64_t outs) {
   return split;
 }
 
-// `outs` output columns per row (kSwiglu: F, of a weight with 2F rows).
+// `outs` output columns per row and pair; the split counts the columns of all pairs.
 template <int kRows, bool kSwiglu>
-void launch_rows(const float* x, const __nv_bfloat16* w, const float* bias, int64_t in, int64_t outs, float* out,
-                 cudaStream_t stream) {
-  switch (split_for(in, outs)) {
-    case 1: launch_variant<kRows, 1, kSwiglu>(x, w, bias, in, outs, out, stream); break;
-    case 2: launch_variant<kRows, 2, kSwiglu>(x, w, bias, in, outs, out, stream); break;
-    case 4: launch_variant<kRows, 4, kSwiglu>(x, w, bias, in, outs, out, stream); break;
-    default: launch_variant<kRows, kMaxSplit, kSwiglu>(x, w, bias, in, outs, out, stream); break;
+void launch_rows(const float* x, const __nv_bfloat16* w, const __nv_bfloat16* second, const float* bias, int64_t in,
+                 int64_t outs, float* out, const ExpertProduct& product, cudaStream_t stream) {
+  switch (split_for(in, outs * (product.ids != nullptr ? product.pairs : 1))) {
+    case 1: launch_variant<kRows, 1, kSwiglu>(x, w, second, bias, in, outs, out, product, stream); break;
+    case 2: launch_variant<kRows, 2, kSwiglu>(x, w, second, bias, in, outs, out, product, stream); break;
+    case 4: launch_variant<kRows, 4, kSwiglu>(x, w, second, bias, in, outs, out, product, stream); break;
+    default: launch_variant<kRows, kMaxSplit, kSwiglu>(x, w, second, bias, in, outs, out, product, stream); break;
   }
 }
 
+// The dense products: `second` is w's up half for kSwiglu (w holds 2 · outs rows).
 template <bool kSwiglu>
 void launch(const float* x, const void* w, const float* bias, int64_t rows, int64_t in, int64_t outs, float* out,
             cudaStream_t stream) {
   const auto* weights = static_cast<const __nv_bfloat16*>(w);
+  const __nv_bfloat16* second = kSwiglu ? weights + outs * in : nullptr;
+  const ExpertProduct dense;
   switch (rows) {
-    case 1: launch_rows<1, kSwiglu>(x, weights, bias, in, outs, out, stream); break;
-    case 2: launch_rows<2, kSwiglu>(x, weights, bias, in, outs, out, stream); break;
-    case 3: launch_rows<3, kSwiglu>(x, weights, bias, in, outs, out, stream); break;
-    default: launch_rows<4, kSwiglu>(x, weights, bias, in, outs, out, stream); break;
+    case 1: launch_rows<1, kSwiglu>(x, weights, second, bias, in, outs, out, dense, stream); break;
+    case 2: launch_rows<2, kSwiglu>(x, weights, second, bias, in, outs, out, dense, stream); break;
+    case 3: launch_rows<3, kSwiglu>(x, weights, second, bias, in, outs, out, dense, stream); break;
+    default: launch_rows<4, kSwiglu>(x, weights, second, bias, in, outs, out, dense, stream); break;
   }
 }
 
@@ -193,6 +213,17 @@ void launch_gemv(const float* x, const void* w, const float* bias, const GemmSha
 void launch_gemv_swiglu(const float* x, const void* w, const float* bias, const GemmShape& shape, float* out,
                         cudaStream_t stream) {
   launch<true>(x, w, bias, shape.rows, shape.in, shape.outs / 2, out, stream);
+}
+
+void launch_gemv_experts(const float* x, const void* w, const void* up, const ExpertProduct& product, int64_t in,
+                         int64_t outs, float* out, cudaStream_t stream) {
+  if (product.pairs == 0) return;
+  const auto* gate = static_cast<const __nv_bfloat16*>(w);
+  if (up != nullptr) {
+    launch_rows<1, true>(x, gate, static_cast<const __nv_bfloat16*>(up), nullptr, in, outs, out, product, stream);
+  } else {
+    launch_rows<1, false>(x, gate, nullptr, nullptr, in, outs, out, product, stream);
+  }
 }
 
 }  // namespace r1b::kernels

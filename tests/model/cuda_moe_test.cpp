@@ -133,12 +133,12 @@ class CudaMoeTest : public ::testing::Test {
   Tensor gpu_logits_, gpu_x_;
 };
 
-// DeepSeek-V2-Lite's routed experts (D 2048, F 1408, 64 experts, top-6): a decode token, a small
-// batch, and prefill-sized batches on either side of the switch from 16- to 64-row tiles
-// (T·top_k ≥ 32 · E).
-TEST_F(CudaMoeTest, GroupedExpertsMatchCpuAtV2LiteWidths) {
+// DeepSeek-V2-Lite's routed experts (D 2048, F 1408, 64 experts, top-6): decode tokens up to and
+// past the few-token products (≤ 4 tokens), a small batch, and prefill-sized batches on either side
+// of the grouped GEMM's switch from 16- to 64-row tiles (T·top_k ≥ 32 · E).
+TEST_F(CudaMoeTest, ExpertsMatchCpuAtV2LiteWidths) {
   make_experts({64, 2048, 1408, 6});
-  for (int64_t tokens : {1, 7, 300, 600}) {
+  for (int64_t tokens : {1, 2, 4, 5, 7, 300, 600}) {
     expect_close(logits(tokens), tokens, "V2-Lite experts, T=" + std::to_string(tokens));
   }
 }
@@ -157,7 +157,7 @@ TEST_F(CudaMoeTest, GroupedExpertsHandlePartialTilesAndSkewedRouting) {
 }
 
 // Expert parallelism: this backend holds experts [2, 5) of 8; pairs routed elsewhere add nothing,
-// on the grouped path (D 40) and on the exact one (D 33).
+// on the few-token and grouped paths (D 40: T = 1 and 50) and on the exact one (D 33).
 TEST_F(CudaMoeTest, ExpertsOfOtherRanksAddNothing) {
   for (int64_t hidden : {40, 33}) {
     make_experts({3, hidden, 24, 3, /*first_expert=*/2, /*router_experts=*/8});
@@ -169,15 +169,17 @@ TEST_F(CudaMoeTest, ExpertsOfOtherRanksAddNothing) {
 }
 
 // A decode step recorded once and replayed must follow each step's routing: the per-expert
-// grouping is computed on the device, never baked into the graph.
+// grouping (grouped GEMM, 16 tokens) and each pair's expert (few-token products, 3 tokens) are
+// read on the device, never baked into the graph.
 TEST_F(CudaMoeTest, ReplayedDecodeStepFollowsEachStepsRouting) {
   make_experts({64, 256, 128, 6});
-  const int64_t tokens = 16;
-  for (int step = 0; step < 4; ++step) {
-    const double error = compare(step % 2 == 0 ? logits(tokens) : logits(tokens, {5, 9}),
-                                 random(tokens * shape_.hidden, 1.0f), /*as_decode_step=*/true);
-    std::cout << "decode step " << step << ": error " << error << "\n";
-    EXPECT_LE(error, kBf16Activations) << "step " << step;
+  for (const int64_t tokens : {16, 3}) {
+    for (int step = 0; step < 4; ++step) {
+      const double error = compare(step % 2 == 0 ? logits(tokens) : logits(tokens, {5, 9}),
+                                   random(tokens * shape_.hidden, 1.0f), /*as_decode_step=*/true);
+      std::cout << "T=" << tokens << " decode step " << step << ": error " << error << "\n";
+      EXPECT_LE(error, kBf16Activations) << "T=" << tokens << " step " << step;
+    }
   }
 }
 
