@@ -21,7 +21,8 @@ class EngineBackend final : public Backend {
   std::string name() const override { return "engine:" + dir_; }
   int preferred_concurrency(int samples_per_task) const override {
     const int64_t per_task = std::max(1, samples_per_task);
-    return static_cast<int>(std::min<int64_t>(kMaxWorkers, 2 * ((generator_->device().max_num_seqs + per_task - 1) / per_task)));
+    const int64_t tasks_per_batch = (generator_->device().max_num_seqs + per_task - 1) / per_task;
+    return static_cast<int>(std::min<int64_t>(kMaxWorkers, 2 * tasks_per_batch));
   }
   std::string model() const override { return generator_->model_name(); }
 

@@ -353,7 +353,10 @@ void EngineGenerator::run_until_done(std::span<Pending> pendings) {
   std::unique_lock lock(mu_);
   for (Pending& p : pendings) queue_.push_back(&p);
   work_cv_.notify_one();
-  done_cv_.wait(lock, [&] { return std::all_of(pendings.begin(), pendings.end(), [](const Pending& p) { return p.done; }); });
+  const auto all_done = [&] {
+    return std::all_of(pendings.begin(), pendings.end(), [](const Pending& p) { return p.done; });
+  };
+  done_cv_.wait(lock, all_done);
 }
 
 void EngineGenerator::engine_loop() {

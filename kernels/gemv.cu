@@ -1,8 +1,9 @@
 // The small-batch product (gemv.cuh): one to eight warps of a block per output column o, each
 // summing an interleaved part of weight row o. The experts' form runs one such product per
-// (token, routing slot) pair as the grid's second axis, its expert read from the device. Each lane takes 8 consecutive weights at a time as
-// one 16-byte load (four such loads in flight per lane), the matching x values as two float4 loads
-// per row (x stays in L1/L2); a warp sums its lanes with shuffles, the parts meet in shared memory.
+// (token, routing slot) pair as the grid's second axis, its expert read from the device. Each
+// lane takes 8 consecutive weights at a time as one 16-byte load (four such loads in flight per
+// lane), the matching x values as two float4 loads per row (x stays in L1/L2); a warp sums its
+// lanes with shuffles, the parts meet in shared memory.
 // Launched as a dependent kernel (dependent_launch.cuh): a block prefetches the head of its weight
 // rows into L2 while the kernel before it still runs, then waits for x.
 #include <cuda_bf16.h>
