@@ -159,11 +159,15 @@ Status plan_device(model::Backend& backend, const model::CausalLm& model, const 
 
 double per_second(double amount, double seconds) { return seconds > 0 ? amount / seconds : 0.0; }
 
-// Bytes of `text` that can be shown now: not a trailing partial character (decoded as U+FFFD) and
-// not a tail that may still grow into a stop string.
+// Bytes of `text` that can be shown now: the text before the first completed stop string (the
+// token that completes one is streamed too), less a trailing partial character (decoded as
+// U+FFFD) and a tail that may still grow into a stop string.
 std::size_t stable_prefix(std::string_view text, const std::vector<std::string>& stop) {
   std::size_t end = text.size();
   if (text.ends_with(kReplacementChar)) end -= kReplacementChar.size();
+  for (const std::string& s : stop) {
+    if (!s.empty()) end = std::min(end, text.find(s));
+  }
   for (const std::string& s : stop) {
     for (std::size_t len = std::min(s.size() - 1, end); len > 0; --len) {
       if (text.substr(0, end).ends_with(std::string_view(s).substr(0, len))) {
@@ -178,14 +182,28 @@ std::size_t stable_prefix(std::string_view text, const std::vector<std::string>&
 }  // namespace
 
 // One caller's request while it waits in the queue or runs.
+// A streamed sample's text, decoded a few tokens at a time: tokens [prefix, read) are the last
+// ones already in `text`, decoded again with each new token so that the new piece is decoded in
+// context (a byte-level token may end inside a character; a Metaspace decoder strips the space
+// that starts its input), and the offsets move on once the piece ends on a whole character.
+struct StreamedSample {
+  std::vector<int32_t> tokens;
+  std::size_t prefix = 0;
+  std::size_t read = 0;
+  std::string text;
+  std::size_t sent = 0;  // bytes of text handed to the caller's deltas
+};
+
 struct EngineGenerator::Pending {
   const TextRequest* request = nullptr;
   const DeltaCallback* on_delta = nullptr;
   model::GenerationRequest engine_request;
-  std::vector<std::vector<int32_t>> streamed_tokens;  // per sample, for deltas
-  std::vector<std::size_t> streamed_bytes;            // per sample: text already sent
+  std::vector<StreamedSample> streamed;  // per sample (engine thread only)
+  // (sample, text) pieces for on_delta, queued by the engine thread and handed to the callback on
+  // the caller's thread (run_until_done), so a slow client never holds up the engine.
+  std::vector<std::pair<int, std::string>> deltas;  // guarded by mu_
   Result<TextResult> result = Status::internal("not run");
-  bool done = false;
+  bool done = false;  // guarded by mu_
 };
 
 Result<std::unique_ptr<EngineGenerator>> EngineGenerator::load(const fs::path& dir,
@@ -344,8 +362,7 @@ Status EngineGenerator::prepare(const TextRequest& request, Pending& pending) co
   if (const auto eos = tokenizer_->eos_id()) er.params.stop_token_ids.push_back(*eos);
   for (int32_t id : model_->info().eos_token_ids) er.params.stop_token_ids.push_back(id);
   er.params.stop_strings = request.stop;
-  pending.streamed_tokens.resize(static_cast<std::size_t>(request.n));
-  pending.streamed_bytes.assign(static_cast<std::size_t>(request.n), 0);
+  pending.streamed.resize(static_cast<std::size_t>(request.n));
   return Status::ok();
 }
 
@@ -356,7 +373,24 @@ void EngineGenerator::run_until_done(std::span<Pending> pendings) {
   const auto all_done = [&] {
     return std::all_of(pendings.begin(), pendings.end(), [](const Pending& p) { return p.done; });
   };
-  done_cv_.wait(lock, all_done);
+  const auto has_deltas = [&] {
+    return std::any_of(pendings.begin(), pendings.end(), [](const Pending& p) { return !p.deltas.empty(); });
+  };
+  while (true) {
+    done_cv_.wait(lock, [&] { return all_done() || has_deltas(); });
+    const bool finished = all_done();
+    std::vector<std::pair<const DeltaCallback*, std::vector<std::pair<int, std::string>>>> ready;
+    for (Pending& p : pendings) {
+      if (!p.deltas.empty()) ready.emplace_back(p.on_delta, std::move(p.deltas));
+      p.deltas.clear();
+    }
+    lock.unlock();
+    for (auto& [callback, pieces] : ready) {
+      for (const auto& [sample, text] : pieces) (*callback)(sample, text);
+    }
+    if (finished) return;  // every piece was queued before its request was done
+    lock.lock();
+  }
 }
 
 void EngineGenerator::engine_loop() {
@@ -458,8 +492,9 @@ TextResult EngineGenerator::to_text(Pending& p, const std::vector<model::SampleO
       for (const std::string& s : p.request->stop) cut = std::min(cut, text.find(s));
       text.resize(cut);
     }
-    if (p.on_delta != nullptr && p.streamed_bytes[i] < text.size()) {
-      (*p.on_delta)(static_cast<int>(i), std::string_view(text).substr(p.streamed_bytes[i]));
+    if (p.on_delta != nullptr && p.streamed[i].sent < text.size()) {
+      std::lock_guard lock(mu_);
+      p.deltas.emplace_back(static_cast<int>(i), text.substr(p.streamed[i].sent));
     }
     result.choices.push_back(
         {std::move(text), out.finish_reason == model::FinishReason::kLength ? "length" : "stop", out.completion_tokens});
@@ -471,16 +506,23 @@ void EngineGenerator::on_token(int64_t request_index, int64_t sample_index, int3
   if (request_index < 0 || request_index >= static_cast<int64_t>(running_.size())) return;
   Pending& p = *running_[static_cast<std::size_t>(request_index)];
   if (p.on_delta == nullptr) return;
-  const auto i = static_cast<std::size_t>(sample_index);
   const auto& stop_ids = p.engine_request.params.stop_token_ids;
   if (std::find(stop_ids.begin(), stop_ids.end(), token) != stop_ids.end()) return;
-  p.streamed_tokens[i].push_back(token);
-  const std::string text = tokenizer_->decode(p.streamed_tokens[i]);
-  const std::size_t end = stable_prefix(text, p.request->stop);
-  if (end > p.streamed_bytes[i]) {
-    (*p.on_delta)(static_cast<int>(i), std::string_view(text).substr(p.streamed_bytes[i], end - p.streamed_bytes[i]));
-    p.streamed_bytes[i] = end;
-  }
+  StreamedSample& sample = p.streamed[static_cast<std::size_t>(sample_index)];
+  sample.tokens.push_back(token);
+  const std::span<const int32_t> tokens(sample.tokens);
+  const std::string before = tokenizer_->decode(tokens.subspan(sample.prefix, sample.read - sample.prefix));
+  const std::string now = tokenizer_->decode(tokens.subspan(sample.prefix));
+  if (now.size() <= before.size() || now.ends_with(kReplacementChar)) return;  // no whole character yet
+  sample.text += now.substr(before.size());
+  sample.prefix = sample.read;
+  sample.read = sample.tokens.size();
+  const std::size_t end = stable_prefix(sample.text, p.request->stop);
+  if (end <= sample.sent) return;
+  std::lock_guard lock(mu_);
+  p.deltas.emplace_back(static_cast<int>(sample_index), sample.text.substr(sample.sent, end - sample.sent));
+  sample.sent = end;
+  done_cv_.notify_all();
 }
 
 }  // namespace r1b::harness

@@ -31,7 +31,9 @@
 // so its tokens do not depend on what it was batched with. Texts stop before a stop string and
 // leave out a stop token's text (as OpenAI servers do); finish_reason is "stop" or "length".
 // on_delta, when given, receives each sample's new text as tokens are produced (complete UTF-8
-// only), on the thread that runs the batch — possibly another caller's.
+// only, never text from a stop string on), on the caller's own thread: the engine thread queues
+// the pieces, so a slow consumer never holds up the batch. The text is decoded incrementally (a
+// window of the last tokens per new token), not from the start each time.
 #pragma once
 
 #include <condition_variable>
@@ -140,7 +142,8 @@ class EngineGenerator final : public TextGenerator {
   EngineGenerator() = default;
   // Tokenizes and checks one request into `pending`.
   Status prepare(const TextRequest& request, Pending& pending) const;
-  // Queues `pendings` for the engine thread and returns when all are done.
+  // Queues `pendings` for the engine thread and returns when all are done, handing their queued
+  // text pieces to their on_delta callbacks meanwhile (on this thread).
   void run_until_done(std::span<Pending> pendings);
   // The engine thread: waits for queued requests and runs them through Engine::run, which takes
   // requests queued meanwhile into the running batch, until the destructor stops it.
@@ -148,7 +151,7 @@ class EngineGenerator final : public TextGenerator {
   // One Engine::run over the queue (engine thread): hands each request's result to its caller as
   // soon as it is done, and keeps throughput_ current.
   void run_stream();
-  // The engine's per-token hook: streams new text to the callers (engine thread).
+  // The engine's per-token hook: queues new text for streaming callers (engine thread).
   void on_token(int64_t request_index, int64_t sample_index, int32_t token);
   // The texts of `pending`'s samples; adds their token counts to `generated_tokens`.
   TextResult to_text(Pending& pending, const std::vector<model::SampleOutput>& outputs, int64_t& generated_tokens);

@@ -141,6 +141,48 @@ TEST_F(ServeTest, StreamingSendsEventsThenDone) {
   EXPECT_EQ(streamed, whole["choices"][0]["text"].get<std::string>());
 }
 
+// Sampled streams of 60 tokens, two choices, with a stop string taken from the middle of the
+// unstopped answer: each choice's pieces add up to the non-streamed answer, cut before the stop
+// (a piece never shows the start of a stop string that then completes).
+TEST_F(ServeTest, StreamedPiecesAddUpToTheAnswerWithAStopString) {
+  const std::string request = R"({"prompt": "abc", "max_tokens": 60, "temperature": 1, "seed": 5, "n": 2)";
+  const json unstopped = post("/completions", request + "}").second;
+  const std::string first = unstopped["choices"][0]["text"].get<std::string>();
+  ASSERT_GE(first.size(), 8u) << first;
+  std::size_t cut = first.size() / 2;
+  while (cut > 0 && (static_cast<unsigned char>(first[cut]) & 0xC0) == 0x80) --cut;  // a character start
+  // Two whole characters from there.
+  std::size_t end = cut;
+  for (int chars = 0; chars < 2 && end < first.size(); ++chars) {
+    do ++end;
+    while (end < first.size() && (static_cast<unsigned char>(first[end]) & 0xC0) == 0x80);
+  }
+  const std::string stop = first.substr(cut, end - cut);
+  const std::string stopped_request = request + R"(, "stop": [)" + json(stop).dump() + "]";
+  const json whole = post("/completions", stopped_request + "}").second;
+
+  const std::string host_port = base_url_.substr(0, base_url_.size() - 3);
+  httplib::Client client(host_port);
+  auto res = client.Post("/v1/completions", stopped_request + R"(, "stream": true})", "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200);
+  std::istringstream lines(res->body);
+  std::string line;
+  std::vector<std::string> streamed(2);
+  while (std::getline(lines, line)) {
+    if (line.rfind("data: ", 0) != 0 || line == "data: [DONE]") continue;
+    const json chunk = json::parse(line.substr(6));
+    const json& choice = chunk["choices"][0];
+    streamed.at(choice["index"].get<std::size_t>()) += choice["text"].get<std::string>();
+  }
+  for (std::size_t i = 0; i < 2; ++i) {
+    const std::string expected = whole["choices"][i]["text"].get<std::string>();
+    EXPECT_EQ(streamed[i], expected) << "choice " << i;
+    EXPECT_EQ(expected.find(stop), std::string::npos) << "choice " << i;
+  }
+  EXPECT_EQ(whole["choices"][0]["text"].get<std::string>(), first.substr(0, first.find(stop)));
+}
+
 TEST_F(ServeTest, BadRequestsGetOpenAIErrorsAndTheServerKeepsRunning) {
   struct Case {
     std::string path, body, param;
