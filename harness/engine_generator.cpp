@@ -159,14 +159,15 @@ Status plan_device(model::Backend& backend, const model::CausalLm& model, const 
 
 double per_second(double amount, double seconds) { return seconds > 0 ? amount / seconds : 0.0; }
 
-// Bytes of `text` that can be shown now: the text before the first completed stop string (the
-// token that completes one is streamed too), less a trailing partial character (decoded as
-// U+FFFD) and a tail that may still grow into a stop string.
-std::size_t stable_prefix(std::string_view text, const std::vector<std::string>& stop) {
+// Bytes of `text` that can be shown now, given that its first `shown` bytes were (so no stop
+// string starts there, and the search starts at `shown`: a stream's cost stays linear): the text
+// before the first completed stop string (the token that completes one is streamed too), less a
+// trailing partial character (decoded as U+FFFD) and a tail that may still grow into a stop string.
+std::size_t stable_prefix(std::string_view text, std::size_t shown, const std::vector<std::string>& stop) {
   std::size_t end = text.size();
   if (text.ends_with(kReplacementChar)) end -= kReplacementChar.size();
   for (const std::string& s : stop) {
-    if (!s.empty()) end = std::min(end, text.find(s));
+    if (!s.empty()) end = std::min(end, text.find(s, shown));
   }
   for (const std::string& s : stop) {
     for (std::size_t len = std::min(s.size() - 1, end); len > 0; --len) {
@@ -517,7 +518,7 @@ void EngineGenerator::on_token(int64_t request_index, int64_t sample_index, int3
   sample.text += now.substr(before.size());
   sample.prefix = sample.read;
   sample.read = sample.tokens.size();
-  const std::size_t end = stable_prefix(sample.text, p.request->stop);
+  const std::size_t end = stable_prefix(sample.text, sample.sent, p.request->stop);
   if (end <= sample.sent) return;
   std::lock_guard lock(mu_);
   p.deltas.emplace_back(static_cast<int>(sample_index), sample.text.substr(sample.sent, end - sample.sent));

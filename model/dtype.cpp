@@ -66,7 +66,7 @@ void bf16_to_float(const std::byte* src, std::span<float> out) {
   for (size_t i = 0; i < out.size(); ++i) {
     uint16_t bits;
     std::memcpy(&bits, src + 2 * i, sizeof(bits));  // the project targets little-endian hosts
-    out[i] = std::bit_cast<float>(static_cast<uint32_t>(bits) << 16);
+    out[i] = bf16_to_float(bits);
   }
 }
 
