@@ -152,15 +152,12 @@ __global__ void moe_route_kernel(const float* logits, const float* correction_bi
     const int64_t picks = shape.group_top < per_group ? shape.group_top : per_group;  // 1 or 2
     for (int64_t g = lane; g < shape.num_groups; g += 32) {
       const float* members = r.choice + g * per_group;
-      int64_t first_pick = -1;
+      unsigned char* picked = r.taken + g * per_group;  // the group's flags: this lane's alone
+      for (int64_t i = 0; i < per_group; ++i) picked[i] = 0;
       float sum = 0.0f;
       for (int64_t k = 0; k < picks; ++k) {
-        int64_t best = -1;
-        for (int64_t i = 0; i < per_group; ++i) {
-          if (i == first_pick) continue;
-          if (best < 0 || members[i] > members[best]) best = i;
-        }
-        if (k == 0) first_pick = best;
+        const int64_t best = arg_max_untaken(members, picked, per_group);
+        picked[best] = 1;
         sum += members[best];
       }
       r.group_scores[g] = sum;

@@ -15,6 +15,18 @@ namespace {
 
 constexpr int kThreads = 256;
 
+// Rotates the pair (a, b) of frequency `pair` to `position`, scaled by the attention factor (the
+// spec's order of operations: both kernels below must round alike).
+__device__ inline void rotate_pair(float& a, float& b, const float* inv_freq, int64_t pair, int32_t position,
+                                   const RopeShape& shape) {
+  const float angle = inv_freq[pair] * static_cast<float>(position);
+  const float cos_value = cosf(angle) * shape.attention_factor;
+  const float sin_value = sinf(angle) * shape.attention_factor;
+  const float rotated_a = a * cos_value - b * sin_value;
+  b = b * cos_value + a * sin_value;
+  a = rotated_a;
+}
+
 __global__ void rope_kernel(float* x, const int32_t* positions, const float* inv_freq, RopeShape shape) {
   let_next_kernel_start();
   wait_for_previous_kernel();
@@ -23,16 +35,13 @@ __global__ void rope_kernel(float* x, const int32_t* positions, const float* inv
     const int64_t pair = i % shape.half;
     const int64_t head_row = i / shape.half;  // t · heads + h
     const int64_t t = head_row / shape.heads;
-    const float angle = inv_freq[pair] * static_cast<float>(positions[t]);
-    const float cos_value = cosf(angle) * shape.attention_factor;
-    const float sin_value = sinf(angle) * shape.attention_factor;
     float* head = x + head_row * shape.head_dim + shape.rot_offset;
     float* first = shape.interleaved ? head + 2 * pair : head + pair;
     float* second = shape.interleaved ? head + 2 * pair + 1 : head + pair + shape.half;
-    const float a = *first;
-    const float b = *second;
-    *first = a * cos_value - b * sin_value;
-    *second = b * cos_value + a * sin_value;
+    float a = *first, b = *second;
+    rotate_pair(a, b, inv_freq, pair, positions[t], shape);
+    *first = a;
+    *second = b;
   }
 }
 
@@ -66,14 +75,7 @@ __global__ void __launch_bounds__(kThreads)
     const float* row = qkv + t * width + head * head_dim;
     float a = row[first] + bias_first;
     float b = row[second] + bias_second;
-    if (rotated) {
-      const float angle = inv_freq[pair] * static_cast<float>(positions[t]);
-      const float cos_value = cosf(angle) * shape.attention_factor;
-      const float sin_value = sinf(angle) * shape.attention_factor;
-      const float rotated_a = a * cos_value - b * sin_value;
-      b = b * cos_value + a * sin_value;
-      a = rotated_a;
-    }
+    if (rotated) rotate_pair(a, b, inv_freq, pair, positions[t], shape);
     if (head < q_heads) {
       float* dst = q_out + (t * q_heads + head) * head_dim;
       dst[first] = a;
