@@ -5,6 +5,8 @@
 #include <deque>
 #include <memory>
 
+#include "model/tokenizer_utf8.h"
+
 namespace r1b::model {
 
 std::string_view finish_reason_name(FinishReason reason) {
@@ -66,17 +68,29 @@ void Engine::append_token(Sequence& seq, int32_t token) const {
     seq.finish_reason = FinishReason::kStopToken;
     return;
   }
-  if (!params.stop_strings.empty()) {
-    const std::string text =
-        options_.detokenize(std::span<const int32_t>(seq.tokens).subspan(static_cast<size_t>(seq.num_prompt_tokens)));
-    for (const std::string& stop : params.stop_strings) {
-      if (!stop.empty() && text.find(stop) != std::string::npos) {
-        seq.finish_reason = FinishReason::kStopString;
-        return;
-      }
-    }
+  if (!params.stop_strings.empty() && reached_stop_string(seq)) {
+    seq.finish_reason = FinishReason::kStopString;
+    return;
   }
   if (seq.num_generated() >= params.max_tokens) seq.finish_reason = FinishReason::kLength;
+}
+
+bool Engine::reached_stop_string(Sequence& seq) const {
+  StopStringScan& scan = seq.stop_scan;
+  const auto pending_begin = static_cast<size_t>(seq.num_prompt_tokens + scan.decided_tokens);
+  const std::string pending = options_.detokenize(std::span<const int32_t>(seq.tokens).subspan(pending_begin));
+  const std::string window = scan.tail + pending;
+  size_t longest = 0;
+  for (const std::string& stop : seq.params->stop_strings) {
+    if (!stop.empty() && window.find(stop) != std::string::npos) return true;
+    longest = std::max(longest, stop.size());
+  }
+  if (!pending.ends_with(kReplacementChar)) {
+    scan.decided_tokens = seq.num_generated();
+    const size_t keep = std::min(window.size(), longest > 0 ? longest - 1 : 0);
+    scan.tail = window.substr(window.size() - keep);
+  }
+  return false;
 }
 
 Result<std::vector<std::vector<SampleOutput>>> Engine::generate(std::span<const GenerationRequest> requests) {

@@ -25,6 +25,14 @@ struct GenerationParams {
   std::vector<std::string> stop_strings;   // checked on the detokenized completion
 };
 
+// How far the stop-string check of Engine::append_token has got (see its contract in engine.h):
+// the text of the first `decided_tokens` generated tokens holds no stop string and is empty or ends
+// in a whole character other than U+FFFD; `tail` is its last (longest stop string − 1) bytes.
+struct StopStringScan {
+  int64_t decided_tokens = 0;
+  std::string tail;
+};
+
 struct Sequence {
   int64_t id = 0;
   int64_t request_index = 0;
@@ -36,6 +44,7 @@ struct Sequence {
   std::vector<int32_t> block_table;          // KV blocks, in position order
   SampleRng rng{0};
   FinishReason finish_reason = FinishReason::kNone;
+  StopStringScan stop_scan;                  // only when params->stop_strings is not empty
 
   int64_t num_generated() const { return static_cast<int64_t>(tokens.size()) - num_prompt_tokens; }
   bool finished() const { return finish_reason != FinishReason::kNone; }

@@ -2,14 +2,42 @@
 // KV sharing and seeding never change a sequence's result.
 #include "model/engine.h"
 
+#include <algorithm>
+#include <functional>
+#include <random>
+
 #include <gtest/gtest.h>
 
 #include "model/cpu_backend.h"
 #include "model/model_runner.h"
+#include "model/tokenizer.h"
+#include "model/tokenizer_utf8.h"
 #include "test_checkpoints.h"
 
 namespace r1b::model {
 namespace {
+
+// The byte-level BPE tokenizer of the qwen2 fixture: 512 tokens, so most characters outside ASCII
+// are split over several tokens.
+const Tokenizer& fixture_tokenizer() {
+  static const Result<Tokenizer> tokenizer =
+      Tokenizer::load(std::filesystem::path(R1B_SOURCE_DIR) / "tests/model/fixtures/qwen2/tokenizer.json");
+  EXPECT_TRUE(tokenizer.is_ok()) << tokenizer.status().message();
+  return tokenizer.value();
+}
+
+// The finish rule of earlier engines, as the reference: the first token count after which the
+// whole decoded completion contains a non-empty stop string; 0 when none does.
+size_t whole_text_stop(const std::vector<int32_t>& tokens, const std::vector<std::string>& stop_strings,
+                       const std::function<std::string(std::span<const int32_t>)>& detokenize) {
+  for (size_t n = 1; n <= tokens.size(); ++n) {
+    const std::string text = detokenize(std::span<const int32_t>(tokens).first(n));
+    for (const std::string& stop : stop_strings) {
+      if (!stop.empty() && text.find(stop) != std::string::npos) return n;
+    }
+  }
+  return 0;
+}
 
 class EngineTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -153,6 +181,119 @@ TEST_P(EngineTest, StopTokenStopStringAndLengthEndSamples) {
   EXPECT_LE(string_out.completion_tokens, 2);
 
   EXPECT_EQ(generate({request(prompt(5, 3), 1, 0.0f, 0, 6)})[0][0].finish_reason, FinishReason::kLength);
+}
+
+// Sampled token ids, read as tokens of a real byte-level tokenizer (characters split across
+// tokens, stray bytes, U+FFFD), end at the same token as the whole-text rule, for stop strings cut
+// from the decoded text anywhere: at its start, across several tokens, inside a character, and at
+// the end of a text that ends in a character still incomplete (U+FFFD then, a different one later).
+TEST_P(EngineTest, StopStringEndsSampleWhereWholeTextSearchDoes) {
+  const Tokenizer& tokenizer = fixture_tokenizer();
+  // Model token v stands for tokenizer token pieces[v % size]: the tokens of a mixed-script text.
+  const std::vector<int32_t> pieces =
+      tokenizer.encode("数学 the answer: x² ≤ 😀🎉 नमस्ते «ok» </think> \\boxed{42}\n\nΩμέγα ✓ 你好");
+  int64_t split_pieces = 0;
+  for (int32_t piece : pieces) split_pieces += tokenizer.decode(std::vector{piece}).ends_with(kReplacementChar) ? 1 : 0;
+  ASSERT_GT(split_pieces, 0) << "no token holds a partial character";
+  const std::function<std::string(std::span<const int32_t>)> detokenize = [&](std::span<const int32_t> tokens) {
+    std::vector<int32_t> ids;
+    for (int32_t token : tokens) ids.push_back(pieces[static_cast<size_t>(token) % pieces.size()]);
+    return tokenizer.decode(ids);
+  };
+  EngineOptions options;
+  options.num_kv_blocks = 2048;
+  options.block_size = 4;
+  options.detokenize = detokenize;
+
+  constexpr int64_t kSeeds = 8, kSamples = 4, kMaxTokens = 40, kStopSets = 6;
+  std::vector<GenerationRequest> free_runs;
+  for (int64_t seed = 0; seed < kSeeds; ++seed) {
+    free_runs.push_back(request(prompt(3, static_cast<int32_t>(seed)), kSamples, 1.0f, seed, kMaxTokens));
+  }
+  const std::vector<std::vector<SampleOutput>> unstopped_runs = generate(free_runs, options);
+  ASSERT_EQ(unstopped_runs.size(), static_cast<size_t>(kSeeds));
+
+  // Each sample again (reproduced by seed and sample index), under several sets of stop strings.
+  std::mt19937 rng(5);
+  const auto uniform = [&](size_t lo, size_t hi) { return std::uniform_int_distribution<size_t>(lo, hi)(rng); };
+  std::vector<GenerationRequest> stopped;
+  std::vector<const std::vector<int32_t>*> streams;
+  for (int64_t seed = 0; seed < kSeeds; ++seed) {
+    for (int64_t i = 0; i < kSamples; ++i) {
+      const std::vector<int32_t>& tokens = unstopped_runs[seed][i].tokens;
+      for (int64_t set = 0; set < kStopSets; ++set) {
+        GenerationRequest again = free_runs[seed];
+        again.num_samples = 1;
+        again.first_sample_index = i;
+        // One set finds nothing (an empty stop string is ignored); the others cut 1-3 strings from
+        // the text after k tokens: its start, its end, or anywhere, 1-12 bytes.
+        again.params.stop_strings = {"", "\x01"};
+        for (size_t count = set == 0 ? 0 : uniform(1, 3); count > 0; --count) {
+          const std::string text = detokenize(std::span<const int32_t>(tokens).first(uniform(1, tokens.size())));
+          const size_t length = std::min(uniform(1, 12), text.size());
+          const size_t where = uniform(0, 2);
+          const size_t start = where == 0 ? 0 : where == 1 ? text.size() - length : uniform(0, text.size() - length);
+          again.params.stop_strings.push_back(text.substr(start, length));
+        }
+        stopped.push_back(std::move(again));
+        streams.push_back(&tokens);
+      }
+    }
+  }
+  const std::vector<std::vector<SampleOutput>> outputs = generate(stopped, options);
+  ASSERT_EQ(outputs.size(), stopped.size());
+
+  int64_t at_start = 0, across_tokens = 0, multibyte = 0, incomplete_end = 0, unstopped = 0;
+  for (size_t r = 0; r < stopped.size(); ++r) {
+    const std::vector<int32_t>& tokens = *streams[r];
+    const std::vector<std::string>& stop_strings = stopped[r].params.stop_strings;
+    const SampleOutput& out = outputs[r][0];
+    const size_t expected = whole_text_stop(tokens, stop_strings, detokenize);
+    if (expected == 0) {
+      EXPECT_EQ(out.finish_reason, FinishReason::kLength) << "request " << r;
+      EXPECT_EQ(out.tokens, tokens) << "request " << r;
+      ++unstopped;
+      continue;
+    }
+    EXPECT_EQ(out.finish_reason, FinishReason::kStopString) << "request " << r;
+    EXPECT_EQ(out.tokens, std::vector<int32_t>(tokens.begin(), tokens.begin() + static_cast<int64_t>(expected)))
+        << "request " << r;
+    // What the cases covered.
+    const std::string text = detokenize(std::span<const int32_t>(tokens).first(expected));
+    const std::string last = detokenize(std::span<const int32_t>(tokens).subspan(expected - 1, 1));
+    for (const std::string& stop : stop_strings) {
+      const size_t found = stop.empty() ? std::string::npos : text.find(stop);
+      if (found == std::string::npos) continue;
+      at_start += found == 0 ? 1 : 0;
+      across_tokens += last.find(stop) == std::string::npos ? 1 : 0;
+      multibyte += std::any_of(stop.begin(), stop.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+      incomplete_end += text.ends_with(kReplacementChar) && found + stop.size() == text.size() ? 1 : 0;
+    }
+  }
+  EXPECT_GT(at_start, 0);
+  EXPECT_GT(across_tokens, 0);
+  EXPECT_GT(multibyte, 0);
+  EXPECT_GT(incomplete_end, 0);
+  EXPECT_GE(unstopped, kSeeds * kSamples);
+}
+
+// When every token ends in a whole character, each is decoded once, however long the completion.
+TEST_P(EngineTest, StopStringCheckDecodesEachTokenOnce) {
+  int64_t decoded_tokens = 0;
+  EngineOptions options;
+  options.num_kv_blocks = 64;
+  options.block_size = 4;
+  options.detokenize = [&](std::span<const int32_t> tokens) {
+    decoded_tokens += static_cast<int64_t>(tokens.size());
+    std::string text;
+    for (int32_t token : tokens) text += "<" + std::to_string(token) + ">";
+    return text;
+  };
+  GenerationRequest never = request(prompt(5, 3), 1, 1.0f, 3, 100);
+  never.params.stop_strings = {"<999>"};
+  const SampleOutput out = generate({never}, options)[0][0];
+  EXPECT_EQ(out.finish_reason, FinishReason::kLength);
+  EXPECT_EQ(decoded_tokens, 100);
 }
 
 TEST_P(EngineTest, SampleThatCanNeverFitTheCacheIsRejectedUpFront) {
