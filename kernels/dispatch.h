@@ -357,9 +357,11 @@ struct GemmShape {
 // hi + lo parts (x ≈ hi + lo to ~2^-17 relative) that go through the tensor cores as one product
 // of 2·rows rows (the weights are read once), so activations keep ~fp32 precision (split_x true).
 // x must be contiguous over [rows, x_row_stride] (strides describe views into it) and out over
-// [rows, out_row_stride]. The bf16 copies and partial products live in `scratch`. A product of at
-// most a few dense rows with bf16 weights (a small decode batch) takes x in fp32 as it is whatever
-// split_x says (gemv.cuh). bias [O] (or null) is added to every row; it needs batch == 1.
+// [rows, out_row_stride]. The bf16 copies and partial products live in `scratch`. Products of at
+// most kGemvMaxRows rows each with bf16 weights (a small decode batch; also batched, e.g. MLA's
+// per-head products at B=1) take x in fp32 as it is whatever split_x says, where x's rows and
+// batch entries start 16-byte aligned (gemv.cuh). bias [O] (or null) is added to every row; it
+// needs batch == 1.
 void gemm_xwt(BlasHandle handle, const void* x, ElementType x_type, const void* w, ElementType w_type, bool split_x,
               const GemmShape& shape, const float* bias, float* out, Scratch& scratch, Stream stream);
 // A SwiGLU MLP with bf16 weights: out = act · downᵀ (+ down_bias), act = silu(g) ⊙ u, [g | u] =

@@ -8,10 +8,13 @@
 // halves are then summed into out. That keeps activations at ~2^-17 relative precision, so the only bf16 error left is the
 // weights' own rounding, while the weights are read once (decode steps are weight-bandwidth
 // bound); the price is twice the multiply work. fp32 weights run as a plain fp32 GEMM (no TF32).
-// A few rows with bf16 weights (decode of a small batch) take gemv.cu instead: fp32 x as it is,
-// bias in the same pass. swiglu_mlp() runs a whole SwiGLU MLP: the small-batch kernels for a few
-// rows, otherwise cuBLAS products around a bf16 intermediate (dispatch.h).
+// A few rows with bf16 weights (decode of a small batch, also per head as a batch of products)
+// take gemv.cu instead: fp32 x as it is, bias in the same pass. swiglu_mlp() runs a whole SwiGLU
+// MLP: the small-batch kernels for a few rows, otherwise cuBLAS products around a bf16
+// intermediate (dispatch.h).
 #include <cuda_bf16.h>
+
+#include <cstdint>
 
 #include "kernels/cuda_check.cuh"
 #include "kernels/dependent_launch.cuh"
@@ -110,6 +113,8 @@ void strided_gemm(cublasHandle_t handle, const void* w, cudaDataType w_type, con
       static_cast<int>(shape.out_row_stride), shape.out_batch_stride, static_cast<int>(shape.batch),
       CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
 }
+
+bool aligned_16(const void* pointer) { return reinterpret_cast<uintptr_t>(pointer) % 16 == 0; }
 
 void add_bias(float* out, const float* bias, int64_t rows, int64_t outs, Stream stream) {
   if (bias == nullptr) return;
@@ -225,7 +230,7 @@ void gemm_xwt(BlasHandle handle, const void* x, ElementType x_type, const void* 
   auto* blas = static_cast<cublasHandle_t>(handle);
   if (x_type == ElementType::kBF16) {
     strided_gemm(blas, w, CUDA_R_16BF, x, CUDA_R_16BF, shape, out);
-  } else if (gemv_fits(shape, w_type)) {
+  } else if (gemv_fits(shape, w_type) && aligned_16(x) && aligned_16(w)) {
     launch_gemv(static_cast<const float*>(x), w, bias, shape, out, as_cuda(stream));
     return;
   } else {

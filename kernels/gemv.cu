@@ -1,9 +1,11 @@
 // The small-batch product (gemv.cuh): one to eight warps of a block per output column o, each
-// summing an interleaved part of weight row o. The experts' form runs one such product per
-// (token, routing slot) pair as the grid's second axis, its expert read from the device. Each
-// lane takes 8 consecutive weights at a time as one 16-byte load (four such loads in flight per
-// lane), the matching x values as two float4 loads per row (x stays in L1/L2); a warp sums its
-// lanes with shuffles, the parts meet in shared memory.
+// summing an interleaved part of weight row o. The grid's second axis runs the products of a
+// batch (a dense shape's batch entries, e.g. the heads of MLA's per-head products, each at its
+// batch strides), or in the experts' form one product per (token, routing slot) pair, its expert
+// read from the device. Each lane takes 8 consecutive weights at a time as one 16-byte load (four
+// such loads in flight per lane), the matching x values as two float4 loads per row (x stays in
+// L1/L2; rows shape.x_row_stride apart); a warp sums its lanes with shuffles, the parts meet in
+// shared memory.
 // Launched as a dependent kernel (dependent_launch.cuh): a block prefetches the head of its weight
 // rows into L2 while the kernel before it still runs, then waits for x.
 #include <cuda_bf16.h>
@@ -32,6 +34,8 @@ constexpr int kMaxSplit = 8;
 // of them was slower (an H100 B=1 decode step of the 1.5B shape: 2.24 against 2.08 ms): the
 // resident blocks of a gate|up product would ask for more than L2 holds.
 constexpr int64_t kPrefetchBytes = 4096;
+// Most products of a batch: the grid's second axis.
+constexpr int64_t kGemvMaxBatch = 65535;
 
 __device__ inline void accumulate(const uint4& packed, const float* x_row, int64_t chunk, float& acc) {
   const float4 lo = reinterpret_cast<const float4*>(x_row)[2 * chunk];
@@ -54,22 +58,31 @@ __device__ inline void accumulate(const uint4& packed, const float* x_row, int64
 // Output column o of `outs` is summed by kSplit warps of one block: warp part p takes the 16-byte
 // chunks p·32 + lane + i·32·kSplit of row o of w (with kSwiglu also of row o of `second`, the up
 // rows), so each load instruction of a warp reads 512 contiguous bytes, and the parts meet in
-// shared memory. The first part writes Σ + bias, or silu(gate) · up. With product.ids, block row
-// blockIdx.y is a pair of the experts' form (gemv.cuh): its expert's matrices, its x row, its
-// output row, times its scale.
+// shared memory. The first part writes Σ + bias, or silu(gate) · up, into row r of out at
+// shape.out_row_stride. Block row blockIdx.y is batch entry b of a dense shape (x, w, second and
+// out offset by the batch strides) or, with product.ids, a pair of the experts' form (gemv.cuh):
+// its expert's matrices, its x row, its output row, times its scale.
 template <int kRows, int kSplit, bool kSwiglu>
 __global__ void __launch_bounds__(kWarpsPerBlock * 32)
     gemv_kernel(const float* __restrict__ x, const __nv_bfloat16* __restrict__ w, const __nv_bfloat16* second,
-                const float* __restrict__ bias, int64_t in, int64_t outs, float* __restrict__ out,
-                ExpertProduct product) {
+                const float* __restrict__ bias, GemmShape shape, float* __restrict__ out, ExpertProduct product) {
   constexpr int kMatrices = kSwiglu ? 2 : 1;
   constexpr int kColumns = kWarpsPerBlock / kSplit;
+  const int64_t in = shape.in;
+  const int64_t outs = shape.outs;
   const int64_t first = blockIdx.x * int64_t{kColumns};
   const bool by_expert = product.ids != nullptr;  // the expert is known only after the wait
-  if (!by_expert && threadIdx.x < kMatrices) {
-    const int64_t rows = outs - first < kColumns ? outs - first : kColumns;
-    const int64_t bytes = rows * in * 2 < kPrefetchBytes ? rows * in * 2 : kPrefetchBytes;
-    prefetch_to_l2((threadIdx.x == 0 ? w : second) + first * in, static_cast<uint32_t>(bytes));
+  if (!by_expert) {
+    const int64_t b = blockIdx.y;
+    x += b * shape.x_batch_stride;
+    w += b * shape.w_batch_stride;
+    if constexpr (kSwiglu) second += b * shape.w_batch_stride;
+    out += b * shape.out_batch_stride;
+    if (threadIdx.x < kMatrices) {
+      const int64_t rows = outs - first < kColumns ? outs - first : kColumns;
+      const int64_t bytes = rows * in * 2 < kPrefetchBytes ? rows * in * 2 : kPrefetchBytes;
+      prefetch_to_l2((threadIdx.x == 0 ? w : second) + first * in, static_cast<uint32_t>(bytes));
+    }
   }
   let_next_kernel_start();
   wait_for_previous_kernel();
@@ -111,7 +124,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
 #pragma unroll
       for (int m = 0; m < kMatrices; ++m) {
 #pragma unroll
-        for (int r = 0; r < kRows; ++r) accumulate(packed[m][u], x + r * in, chunk, acc[m][r]);
+        for (int r = 0; r < kRows; ++r) accumulate(packed[m][u], x + r * shape.x_row_stride, chunk, acc[m][r]);
       }
     }
   }
@@ -148,21 +161,26 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
     const float value = acc[0][r] + (bias != nullptr ? bias[o] : 0.0f);
     if constexpr (kSwiglu) {
       const float up = acc[1][r] + (bias != nullptr ? bias[outs + o] : 0.0f);
-      out[r * outs + o] = value / (1.0f + expf(-value)) * up;
+      out[r * shape.out_row_stride + o] = value / (1.0f + expf(-value)) * up;
     } else {
-      out[r * outs + o] = value * scale;
+      out[r * shape.out_row_stride + o] = value * scale;
     }
   }
 }
 
+// Products a launch runs on the grid's second axis: the experts' pairs, or the dense batch.
+int64_t products(const GemmShape& shape, const ExpertProduct& product) {
+  return product.ids != nullptr ? product.pairs : shape.batch;
+}
+
 template <int kRows, int kSplit, bool kSwiglu>
 void launch_variant(const float* x, const __nv_bfloat16* w, const __nv_bfloat16* second, const float* bias,
-                    int64_t in, int64_t outs, float* out, const ExpertProduct& product, cudaStream_t stream) {
+                    const GemmShape& shape, float* out, const ExpertProduct& product, cudaStream_t stream) {
   constexpr int kColumns = kWarpsPerBlock / kSplit;
-  const dim3 grid(static_cast<unsigned>((outs + kColumns - 1) / kColumns),
-                  static_cast<unsigned>(product.ids != nullptr ? product.pairs : 1));
+  const dim3 grid(static_cast<unsigned>((shape.outs + kColumns - 1) / kColumns),
+                  static_cast<unsigned>(products(shape, product)));
   launch_dependent(gemv_kernel<kRows, kSplit, kSwiglu>, grid, kWarpsPerBlock * 32, 0, stream, x, w, second, bias,
-                   in, outs, out, product);
+                   shape, out, product);
 }
 
 // The least power of two ≤ kMaxSplit that gives ≥ kTargetWarps warps and ≤ kMaxChunksPerWarp chunks a warp.
@@ -172,58 +190,67 @@ int split_for(int64_t in, int64_t outs) {
   return split;
 }
 
-// `outs` output columns per row and pair; the split counts the columns of all pairs.
+// shape.outs output columns per row and product; the split counts the columns of all products.
 template <int kRows, bool kSwiglu>
-void launch_rows(const float* x, const __nv_bfloat16* w, const __nv_bfloat16* second, const float* bias, int64_t in,
-                 int64_t outs, float* out, const ExpertProduct& product, cudaStream_t stream) {
-  switch (split_for(in, outs * (product.ids != nullptr ? product.pairs : 1))) {
-    case 1: launch_variant<kRows, 1, kSwiglu>(x, w, second, bias, in, outs, out, product, stream); break;
-    case 2: launch_variant<kRows, 2, kSwiglu>(x, w, second, bias, in, outs, out, product, stream); break;
-    case 4: launch_variant<kRows, 4, kSwiglu>(x, w, second, bias, in, outs, out, product, stream); break;
-    default: launch_variant<kRows, kMaxSplit, kSwiglu>(x, w, second, bias, in, outs, out, product, stream); break;
+void launch_rows(const float* x, const __nv_bfloat16* w, const __nv_bfloat16* second, const float* bias,
+                 const GemmShape& shape, float* out, const ExpertProduct& product, cudaStream_t stream) {
+  switch (split_for(shape.in, shape.outs * products(shape, product))) {
+    case 1: launch_variant<kRows, 1, kSwiglu>(x, w, second, bias, shape, out, product, stream); break;
+    case 2: launch_variant<kRows, 2, kSwiglu>(x, w, second, bias, shape, out, product, stream); break;
+    case 4: launch_variant<kRows, 4, kSwiglu>(x, w, second, bias, shape, out, product, stream); break;
+    default: launch_variant<kRows, kMaxSplit, kSwiglu>(x, w, second, bias, shape, out, product, stream); break;
   }
 }
 
-// The dense products: `second` is w's up half for kSwiglu (w holds 2 · outs rows).
+// The dense products: `second` is w's up half for kSwiglu (w holds 2 · shape.outs rows).
 template <bool kSwiglu>
-void launch(const float* x, const void* w, const float* bias, int64_t rows, int64_t in, int64_t outs, float* out,
-            cudaStream_t stream) {
+void launch(const float* x, const void* w, const float* bias, const GemmShape& shape, float* out, cudaStream_t stream) {
   const auto* weights = static_cast<const __nv_bfloat16*>(w);
-  const __nv_bfloat16* second = kSwiglu ? weights + outs * in : nullptr;
+  const __nv_bfloat16* second = kSwiglu ? weights + shape.outs * shape.in : nullptr;
   const ExpertProduct dense;
-  switch (rows) {
-    case 1: launch_rows<1, kSwiglu>(x, weights, second, bias, in, outs, out, dense, stream); break;
-    case 2: launch_rows<2, kSwiglu>(x, weights, second, bias, in, outs, out, dense, stream); break;
-    case 3: launch_rows<3, kSwiglu>(x, weights, second, bias, in, outs, out, dense, stream); break;
-    default: launch_rows<4, kSwiglu>(x, weights, second, bias, in, outs, out, dense, stream); break;
+  switch (shape.rows) {
+    case 1: launch_rows<1, kSwiglu>(x, weights, second, bias, shape, out, dense, stream); break;
+    case 2: launch_rows<2, kSwiglu>(x, weights, second, bias, shape, out, dense, stream); break;
+    case 3: launch_rows<3, kSwiglu>(x, weights, second, bias, shape, out, dense, stream); break;
+    default: launch_rows<4, kSwiglu>(x, weights, second, bias, shape, out, dense, stream); break;
   }
 }
 
 }  // namespace
 
 bool gemv_fits(const GemmShape& shape, ElementType w_type) {
-  return w_type == ElementType::kBF16 && shape.batch == 1 && shape.rows >= 1 && shape.rows <= kGemvMaxRows &&
-         shape.in % 8 == 0 && shape.x_row_stride == shape.in && shape.out_row_stride == shape.outs;
+  // Rows and batch entries of x start 16 bytes apart (float4 loads), weight matrices too.
+  const bool aligned = (shape.rows == 1 || shape.x_row_stride % 4 == 0) &&
+                       (shape.batch == 1 || (shape.x_batch_stride % 4 == 0 && shape.w_batch_stride % 8 == 0));
+  return w_type == ElementType::kBF16 && shape.rows >= 1 && shape.rows <= kGemvMaxRows && shape.batch >= 1 &&
+         shape.batch <= kGemvMaxBatch && shape.in % 8 == 0 && aligned;
 }
 
 void launch_gemv(const float* x, const void* w, const float* bias, const GemmShape& shape, float* out,
                  cudaStream_t stream) {
-  launch<false>(x, w, bias, shape.rows, shape.in, shape.outs, out, stream);
+  launch<false>(x, w, bias, shape, out, stream);
 }
 
 void launch_gemv_swiglu(const float* x, const void* w, const float* bias, const GemmShape& shape, float* out,
                         cudaStream_t stream) {
-  launch<true>(x, w, bias, shape.rows, shape.in, shape.outs / 2, out, stream);
+  GemmShape halves = shape;
+  halves.outs = shape.outs / 2;
+  halves.out_row_stride = halves.outs;
+  launch<true>(x, w, bias, halves, out, stream);
 }
 
 void launch_gemv_experts(const float* x, const void* w, const void* up, const ExpertProduct& product, int64_t in,
                          int64_t outs, float* out, cudaStream_t stream) {
   if (product.pairs == 0) return;
   const auto* gate = static_cast<const __nv_bfloat16*>(w);
+  GemmShape row;  // one x row and one output row per pair; the kernel places them by pair
+  row.rows = 1;
+  row.in = in;
+  row.outs = outs;
   if (up != nullptr) {
-    launch_rows<1, true>(x, gate, static_cast<const __nv_bfloat16*>(up), nullptr, in, outs, out, product, stream);
+    launch_rows<1, true>(x, gate, static_cast<const __nv_bfloat16*>(up), nullptr, row, out, product, stream);
   } else {
-    launch_rows<1, false>(x, gate, nullptr, nullptr, in, outs, out, product, stream);
+    launch_rows<1, false>(x, gate, nullptr, nullptr, row, out, product, stream);
   }
 }
 

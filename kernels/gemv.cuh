@@ -1,8 +1,9 @@
 // Private to kernels/: the small-batch product of gemm.cu. Decode steps of a few sequences multiply
-// a handful of activation rows by every weight matrix; there cuBLAS pays for a bf16 copy of x, a
-// separate bias pass and tiles sized for many rows. This kernel reads x in fp32 as it is (no
-// rounding: the product's only bf16 error is the weights' own), streams the bf16 weights once with
-// 16-byte loads, and adds the bias in the same pass.
+// a handful of activation rows by every weight matrix (and, in MLA, each head's rows by that
+// head's matrix: a batch of products); there cuBLAS pays for a bf16 copy of x, a separate bias
+// pass and tiles sized for many rows. This kernel reads x in fp32 as it is (no rounding: the
+// product's only bf16 error is the weights' own), streams the bf16 weights once with 16-byte
+// loads, and adds the bias in the same pass.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -13,17 +14,22 @@
 
 namespace r1b::kernels {
 
-// Whether `shape` takes the small-batch kernel: bf16 weights, one product, at most kGemvMaxRows
-// dense rows (dispatch.h; row strides equal to the widths), `in` a multiple of 8.
+// Whether `shape` takes the small-batch kernel: bf16 weights, 1 to kGemvMaxRows rows (dispatch.h),
+// 1 to 65535 products, `in` a multiple of 8, x's row and batch strides multiples of 4 (each row
+// starts 16-byte aligned) and w's batch stride a multiple of 8 (where there is more than one row
+// or product). Output strides are free.
 bool gemv_fits(const GemmShape& shape, ElementType w_type);
 
-// out[r, o] = Σ_i x[r, i] · w[o, i] (+ bias[o] when bias is not null), fp32 accumulation, for a
-// shape that gemv_fits(). x, w, out 16-byte aligned.
+// For b < shape.batch: out_b[r, o] = Σ_i x_b[r, i] · w_b[o, i] (+ bias[o] when bias is not null),
+// fp32 accumulation, with GemmShape's strides (x_b = x + b · x_batch_stride, rows of x_b
+// x_row_stride apart, the same for w and out), for a shape that gemv_fits(). bias [O] is added to
+// every row of every product. x, w 16-byte aligned.
 void launch_gemv(const float* x, const void* w, const float* bias, const GemmShape& shape, float* out,
                  cudaStream_t stream);
 // The gate|up product of a SwiGLU MLP with the SwiGLU as its epilogue, for a shape that gemv_fits()
-// with shape.outs = 2F even (w [2F, I]: gate rows, then up rows; bias [2F] or null): out[r, f] =
-// silu(g) · u with g = Σ_i x[r, i] · w[f, i] (+ bias[f]) and u the same over row F + f. out [R, F].
+// with shape.batch 1 and shape.outs = 2F even (w [2F, I]: gate rows, then up rows; bias [2F] or
+// null): out[r, f] = silu(g) · u with g = Σ_i x[r, i] · w[f, i] (+ bias[f]) and u the same over
+// row F + f; x rows shape.x_row_stride apart. out [R, F] dense (shape.out_row_stride is not used).
 void launch_gemv_swiglu(const float* x, const void* w, const float* bias, const GemmShape& shape, float* out,
                         cudaStream_t stream);
 

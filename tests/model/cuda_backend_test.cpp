@@ -202,6 +202,29 @@ TEST_F(CudaBackendTest, HeadMatmulMatchesCpuPerHead) {
   }
 }
 
+// MLA decode's per-head products (W_UK: O=512, I=128; W_UV: O=128, I=512; 16 heads as in
+// V2-Lite) for 1 to 4 tokens take the small-batch kernel as a batch of products: fp32 x as it is
+// and fp32 accumulation against the spec's double dots (kReduction), the same bits every call.
+TEST_F(CudaBackendTest, HeadMatmulOfMlaDecodeShapesTakesFp32ActivationsAndRepeatsBitForBit) {
+  const int64_t heads = 16;
+  const int64_t shapes[][2] = {{512, 128}, {128, 512}};
+  for (const auto& [outs, in] : shapes) {
+    Pair w = weight({heads, outs, in});
+    for (int64_t tokens = 1; tokens <= 4; ++tokens) {
+      const std::string what = "head_matmul T=" + std::to_string(tokens) + " O=" + std::to_string(outs) +
+                               " I=" + std::to_string(in);
+      Pair x = random_activation({tokens, heads, in});
+      Output out = output({tokens, heads, outs});
+      cpu_.head_matmul(x.cpu, w.cpu, out.cpu);
+      gpu_->head_matmul(x.gpu, w.gpu, out.gpu);
+      expect_close(out, kReduction, what);
+      const std::vector<float> first = gpu_->download(out.gpu);
+      gpu_->head_matmul(x.gpu, w.gpu, out.gpu);
+      EXPECT_EQ(gpu_->download(out.gpu), first) << what << ": a second call gave other bits";
+    }
+  }
+}
+
 TEST_F(CudaBackendTest, RmsNormMatchesCpuIncludingInPlaceAndRowsOfAWiderTensor) {
   const int64_t shapes[][2] = {{1, 1}, {3, 80}, {7, 1000}, {2, 4097}, {1, 1536}, {2, 7168}, {1, 8192}, {1, 8196}};
   for (const auto& [rows, width] : shapes) {
