@@ -113,34 +113,38 @@ __device__ void attend(const float* q, const __nv_bfloat16* keys, const __nv_bfl
   const int quad_row = lane / 4, quad_col = (lane % 4) * 2;
 
   // Copies sit on every warp's issue path (4 warps a block), so they are kept short: this thread
-  // copies chunk `column` of rows first_row + k · kRowStep of a tile, and position p's page and
-  // offset in it step with p (one division per tile, one carry per row at most).
-  constexpr int kRowStep = kThreads / (kDim / 8);
+  // copies 16-byte chunk `column` of the kRowsPerThread consecutive rows first_row.. of a tile.
+  // Tiles start at multiples of 8 positions and a page holds a multiple of 8 (decode_attention_fits),
+  // so those rows lie in one page: one block-table read per tile, then one fixed stride per row.
+  constexpr int kRowsPerThread = kKeys * (kDim / 8) / kThreads;
+  static_assert(kRowsPerThread == 8, "a thread's rows are the 8 positions of one page run");
   const int block_size = static_cast<int>(shape.block_size);
-  const int page_step = kRowStep / block_size, within_step = kRowStep % block_size;
-  const int first_row = static_cast<int>(threadIdx.x) / (kDim / 8);
+  const int first_row = static_cast<int>(threadIdx.x) / (kDim / 8) * kRowsPerThread;
   const int column = (static_cast<int>(threadIdx.x) % (kDim / 8)) * 8;
   const __nv_bfloat16* key_column = keys + kv_head * kDim + column;
   const __nv_bfloat16* value_column = values + kv_head * shape.v_head_stride + column;
-  // Queues copies of the rows of key tile `tile` in [first, last) into `stage`; rows past the run
-  // are zeros.
+  // Queues copies of the rows p of key tile `tile` with first ≤ p < last into `stage`; rows past
+  // the run are zeros (read from the page run's own mapped rows, or slot 0's when it is past).
   auto load_rows = [&](int64_t tile, int stage, int64_t first, int64_t last) {
-    int p = static_cast<int>(key_begin + tile * kKeys) + first_row;
-    int page = p / block_size;
-    int within = p - page * block_size;
+    const int p = static_cast<int>(key_begin + tile * kKeys) + first_row;
+    const int page = p / block_size;
+    const int64_t slot = p < key_end ? int64_t{table[page]} * block_size + (p - page * block_size) : 0;
+    const __nv_bfloat16* k_src = key_column + slot * shape.k_row;
+    const __nv_bfloat16* v_src = value_column + slot * shape.v_row;
+    const auto rows_below = [&](int64_t end) {  // mask of this thread's rows p + k < end
+      const int64_t count = end - p;
+      return count <= 0 ? 0u : count >= kRowsPerThread ? 0xffu : (1u << count) - 1u;
+    };
+    const unsigned queued = rows_below(last) & ~rows_below(first);
+    const unsigned valid = rows_below(key_end);
+    __nv_bfloat16* k_dst = sm.tiles.k[stage] + first_row * kPitch + column;
+    __nv_bfloat16* v_dst = sm.tiles.v[stage] + first_row * kPitch + column;
 #pragma unroll
-    for (int k = 0; k < kKeys / kRowStep; ++k) {
-      if (p >= first && p < last) {
-        const bool valid = p < key_end;
-        const int64_t slot = valid ? int64_t{table[page]} * block_size + within : 0;
-        const int offset = (first_row + k * kRowStep) * kPitch + column;
-        copy_16_async(sm.tiles.k[stage] + offset, key_column + slot * shape.k_row, valid);
-        copy_16_async(sm.tiles.v[stage] + offset, value_column + slot * shape.v_row, valid);
-      }
-      p += kRowStep;
-      page += page_step;
-      within += within_step;
-      if (within >= block_size) within -= block_size, ++page;
+    for (int k = 0; k < kRowsPerThread; ++k) {
+      if ((queued >> k & 1u) == 0) continue;
+      const bool row_valid = (valid >> k & 1u) != 0;
+      copy_16_async(k_dst + k * kPitch, k_src + k * shape.k_row, row_valid);
+      copy_16_async(v_dst + k * kPitch, v_src + k * shape.v_row, row_valid);
     }
   };
   // The first kStages tiles are requested before the wait for the kernel before: positions of
@@ -284,21 +288,31 @@ __device__ void attend(const float* q, const __nv_bfloat16* keys, const __nv_bfl
     *reinterpret_cast<float2*>(&sm.merge.out[warp][quad_row + 8][n * 8 + quad_col]) = make_float2(o[n][2], o[n][3]);
   }
   __syncthreads();
-  for (int idx = threadIdx.x; idx < kRowWarps * 16 * kDim; idx += kThreads) {
-    const int r = idx / kDim, d = idx % kDim;
-    if (r >= tile_rows) break;
+  // The key warps' parts of each tile row r, 4 columns a thread: weights exp2(max_w − max) once
+  // per (row, warp), then float4 reads of the parts.
+  for (int unit = threadIdx.x; unit < tile_rows * (kDim / 4); unit += kThreads) {
+    const int r = unit / (kDim / 4), d = (unit % (kDim / 4)) * 4;
     const int rg = r / 16, rr = r % 16;
     float max_all = -FLT_MAX;
+#pragma unroll
     for (int kw = 0; kw < kKeyWarps; ++kw) max_all = fmaxf(max_all, sm.merge.max[kw * kRowWarps + rg][rr]);
-    float sum = 0.0f, value = 0.0f;
+    float sum = 0.0f;
+    float4 value = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+#pragma unroll
     for (int kw = 0; kw < kKeyWarps; ++kw) {
       const int w = kw * kRowWarps + rg;
       const float weight = exp2f(sm.merge.max[w][rr] - max_all);
+      const float4 part = *reinterpret_cast<const float4*>(&sm.merge.out[w][rr][d]);
       sum += sm.merge.sum[w][rr] * weight;
-      value += sm.merge.out[w][rr][d] * weight;
+      value.x += part.x * weight;
+      value.y += part.y * weight;
+      value.z += part.z * weight;
+      value.w += part.w * weight;
     }
     const int64_t entry_head = int64_t{sm.entries[r / group]} * shape.heads + kv_head * group + r % group;
-    partial_out[entry_head * kDim + d] = sum > 0.0f ? value / sum : 0.0f;
+    const float inverse = sum > 0.0f ? 1.0f / sum : 0.0f;
+    *reinterpret_cast<float4*>(partial_out + entry_head * kDim + d) =
+        make_float4(value.x * inverse, value.y * inverse, value.z * inverse, value.w * inverse);
     if (d == 0 && partial_lse != nullptr) {
       partial_lse[entry_head] = sum > 0.0f ? (max_all + log2f(sum)) * kLn2 : -INFINITY;
     }
@@ -481,7 +495,7 @@ bool decode_attention_fits(const AttentionShape& shape, ElementType cache_type) 
   const int64_t group = shape.kv_heads > 0 ? shape.heads / shape.kv_heads : 0;
   return shape.tensor_cores && cache_type == ElementType::kBF16 && !shape.v_in_k && shape.k_dim == kDim &&
          shape.v_dim == kDim && group >= 1 && group <= 16 && shape.k_row % 8 == 0 && shape.v_row % 8 == 0 &&
-         shape.v_head_stride % 8 == 0;
+         shape.v_head_stride % 8 == 0 && shape.block_size % 8 == 0;
 }
 
 DecodePlan plan_decode_attention(const DecodeRow* rows, int64_t num_rows, int64_t q_rows, const AttentionShape& shape) {
