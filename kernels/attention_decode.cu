@@ -216,13 +216,15 @@ __device__ void attend(const float* q, const __nv_bfloat16* keys, const __nv_bfl
       }
     }
 
+    // Keys of this warp's slice before the run's end (all but in the last tile).
+    const int64_t left = key_end - warp_begin;
+    const int warp_keys = left < kWarpKeys ? static_cast<int>(left) : kWarpKeys;
     float tile_max[2] = {-FLT_MAX, -FLT_MAX};
 #pragma unroll
     for (int nb = 0; nb < kScoreBlocks; ++nb) {
 #pragma unroll
       for (int e = 0; e < 4; ++e) {
-        const int64_t p = warp_begin + nb * 8 + quad_col + (e & 1);
-        s[nb][e] = p < key_end ? s[nb][e] * score_scale : -INFINITY;
+        s[nb][e] = nb * 8 + quad_col + (e & 1) < warp_keys ? s[nb][e] * score_scale : -INFINITY;
         tile_max[e / 2] = fmaxf(tile_max[e / 2], s[nb][e]);
       }
     }
@@ -244,12 +246,16 @@ __device__ void attend(const float* q, const __nv_bfloat16* keys, const __nv_bfl
         run_sum[e / 2] += s[nb][e];
       }
     }
+    // Once the running maxima settle, most tiles leave them as they are (rescale exactly 1):
+    // the warp then skips the 64 multiplications.
+    if (__any_sync(0xffffffffu, rescale[0] != 1.0f || rescale[1] != 1.0f)) {
 #pragma unroll
-    for (int n = 0; n < kDim / 8; ++n) {
-      o[n][0] *= rescale[0];
-      o[n][1] *= rescale[0];
-      o[n][2] *= rescale[1];
-      o[n][3] *= rescale[1];
+      for (int n = 0; n < kDim / 8; ++n) {
+        o[n][0] *= rescale[0];
+        o[n][1] *= rescale[0];
+        o[n][2] *= rescale[1];
+        o[n][3] *= rescale[1];
+      }
     }
     // O += P · V per 16 keys: the score accumulators of key blocks 2j, 2j + 1 are P's A fragment;
     // ldmatrix x4 transposed over keys j·16 + (lane % 8) + ((lane / 8) % 2)·8, dims (n + lane / 16)·8.
