@@ -18,6 +18,10 @@
 // printed GB and of_bw overstate the bytes (docs/engine_bench.md gives the corrected ratios).
 //
 // One run does, in order, and prints a self-explanatory table:
+//   0. With --peer SCRIPT (bench/hf_generate_bench.py): the peer, PyTorch + transformers
+//      generate() on a random model of the same config, at each selected decode point of 1k
+//      context and B ≤ 64, one process per B, before this process takes any device memory; its
+//      decode step and tokens/s are printed at the end beside the engine's, with their ratio.
 //   1. Writes a Hugging Face checkpoint folder (config.json + model.safetensors, BF16 weights
 //      ~ N(0, 0.02), norm weights 1) into a fresh folder under --workdir, loads it with
 //      load_causal_lm(dir, CudaBackend), then deletes the folder (the weights are on the device).
@@ -43,9 +47,10 @@
 // output says so); the cost follows the loaded model. --activations split runs the exactness
 // configuration (GEMM activations as bf16 hi + lo, fp32 KV cache).
 //
-// Errors (no GPU, unwritable --workdir, a load failure) print one line and exit 1.
+// Errors (no GPU, unwritable --workdir, a load failure, a peer that fails) print one line and exit 1.
 // Run: engine_bench [--shape 1.5b|7b|v2-lite|v3-layer] [--workdir DIR (default $TMPDIR)] [--layers N]
 //                   [--steps N] [--activations bf16|split] [--no-graphs] [--only POINT,...]
+//                   [--peer bench/hf_generate_bench.py]
 // --only runs just the named points: decode:B:CTX (e.g. decode:64:1024) and prefill:N (prefill:8192).
 // Numbers: docs/engine_bench.md.
 #include <algorithm>
@@ -63,6 +68,7 @@
 #include <thread>
 #include <vector>
 
+#include <boost/process.hpp>
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
@@ -76,6 +82,7 @@ namespace r1b::bench {
 namespace {
 
 namespace fs = std::filesystem;
+namespace bp = boost::process;
 using Clock = std::chrono::steady_clock;
 
 constexpr double kH100DenseBf16Flops = 989e12;  // H100 SXM dense BF16 tensor-core peak (FLOP/s)
@@ -124,6 +131,7 @@ constexpr DeepseekShape kDeepseekShapes[] = {{"DeepSeek-V2-Lite", false, 27},
 constexpr int64_t kV3LayerVocab = 4096;
 
 struct BenchOptions {
+  std::string shape_key = "1.5b";  // --shape as given: the peer script takes the same names
   DenseShape shape = kShapes[0];
   const DeepseekShape* deepseek = nullptr;  // --shape v2-lite | v3-layer (then `shape` is unused)
   fs::path workdir = fs::temp_directory_path();
@@ -132,6 +140,7 @@ struct BenchOptions {
   model::GemmActivations activations = model::GemmActivations::kBf16;
   bool cuda_graphs = true;
   std::vector<std::string> only;  // --only: the points to run ("decode:B:CTX", "prefill:N"); empty: all
+  fs::path peer;                   // --peer: bench/hf_generate_bench.py, run for the peer points; empty: not run
 };
 
 // Whether --only selects the point named `name` ("decode:64:1024", "prefill:8192").
@@ -149,13 +158,23 @@ Result<BenchOptions> parse_options(int argc, char** argv) {
       continue;
     }
     if (i + 1 >= argc || (flag != "--workdir" && flag != "--layers" && flag != "--steps" && flag != "--activations" &&
-                          flag != "--shape" && flag != "--only")) {
+                          flag != "--shape" && flag != "--only" && flag != "--peer")) {
       return Status::invalid_input("engine_bench: bad argument '" + flag +
                                    "'; usage: engine_bench [--shape 1.5b|7b|v2-lite|v3-layer] [--workdir DIR] "
-                                   "[--layers N] [--steps N] [--activations bf16|split] [--no-graphs] [--only POINT,...]");
+                                   "[--layers N] [--steps N] [--activations bf16|split] [--no-graphs] [--only POINT,...] "
+                                   "[--peer bench/hf_generate_bench.py]");
     }
     const std::string value = argv[++i];
+    if (flag == "--peer") {
+      if (!fs::is_regular_file(value)) {
+        return Status::invalid_input("engine_bench: --peer wants the peer script (bench/hf_generate_bench.py), got '" +
+                                     value + "', which is not a file");
+      }
+      options.peer = value;
+      continue;
+    }
     if (flag == "--shape") {
+      options.shape_key = value;
       if (value == "v2-lite" || value == "v3-layer") {
         options.deepseek = &kDeepseekShapes[value == "v2-lite" ? 0 : 1];
         continue;
@@ -202,6 +221,9 @@ Result<BenchOptions> parse_options(int argc, char** argv) {
     } else {
       options.decode_steps = static_cast<int>(number);
     }
+  }
+  if (!options.peer.empty() && layers_given) {
+    return Status::invalid_input("engine_bench: --peer compares whole models; leave out --layers");
   }
   if (options.deepseek != nullptr) {
     if (!layers_given) options.num_layers = options.deepseek->num_layers;
@@ -444,6 +466,46 @@ model::ForwardBatch make_step(int64_t batch_size, int64_t num_new, int64_t conte
   return batch;
 }
 
+// The peer points: decode at kPeerContext for B ≤ kPeerMaxBatch without shared prefixes (what
+// transformers' generate() is timed at by the peer script).
+constexpr int64_t kPeerContext = 1024;
+constexpr int64_t kPeerMaxBatch = 64;
+bool peer_point(const DecodePoint& point) {
+  return point.context == kPeerContext && point.batch <= kPeerMaxBatch && point.shared == 0;
+}
+
+struct PeerTiming {
+  double step_s = 0;        // one decode step of generate()
+  double tokens_per_s = 0;
+};
+
+// Runs the peer script for one batch size in a process of its own (no batch inherits another's
+// allocator or compiled-kernel state) and reads the JSON line it prints for that batch.
+Result<PeerTiming> run_peer(const BenchOptions& options, int64_t batch, int64_t context) {
+  const boost::filesystem::path python = bp::search_path("python3");
+  if (python.empty()) return Status::unavailable("engine_bench: --peer needs python3 on PATH");
+  bp::ipstream out;
+  bp::child child(python, options.peer.string(), "--shape", options.shape_key, "--batches", std::to_string(batch),
+                  "--context", std::to_string(context), "--json", bp::std_out > out);
+  std::string line, last;
+  while (std::getline(out, line)) {
+    if (!line.empty()) last = line;
+  }
+  child.wait();
+  const std::string what = "engine_bench: the peer " + options.peer.string() + " at B=" + std::to_string(batch);
+  if (child.exit_code() != 0) {
+    return Status::internal(what + " exited with status " + std::to_string(child.exit_code()) +
+                            " (its messages are above; it needs torch, transformers and the GPU)");
+  }
+  const nlohmann::json row = nlohmann::json::parse(last, nullptr, /*allow_exceptions=*/false);
+  if (!row.is_object() || !row.contains("decode_step_ms") || !row["decode_step_ms"].is_number() ||
+      !row.contains("decode_tok_s") || !row["decode_tok_s"].is_number()) {
+    return Status::internal(what + " printed no JSON line with decode_step_ms and decode_tok_s; last line: '" + last +
+                            "'");
+  }
+  return PeerTiming{row["decode_step_ms"].get<double>() / 1e3, row["decode_tok_s"].get<double>()};
+}
+
 struct StepTiming {
   double step_s = 0;     // median
   double fastest_s = 0;
@@ -504,6 +566,20 @@ Status run(const BenchOptions& options) {
       " (--layers override: NOT the full " + std::to_string(full_layers) + "-layer model)";
   std::printf("model: %s shape, random BF16 weights ~ N(0, %.2f), %lld layers%s\n", model_name, kWeightStd,
               static_cast<long long>(options.num_layers), options.num_layers == full_layers ? "" : depth_note.c_str());
+
+  // The peer first, in processes of their own, while this one holds no device memory.
+  std::vector<std::pair<DecodePoint, PeerTiming>> peer;
+  if (!options.peer.empty()) {
+    for (const DecodePoint& point : kDecodePoints) {
+      if (!peer_point(point) ||
+          !selected(options, "decode:" + std::to_string(point.batch) + ":" + std::to_string(point.context))) {
+        continue;
+      }
+      Result<PeerTiming> timing = run_peer(options, point.batch, point.context);
+      R1B_RETURN_IF_ERROR(timing);
+      peer.emplace_back(point, *timing);
+    }
+  }
 
   std::string pattern = (options.workdir / "r1b_engine_bench_XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) {
@@ -572,10 +648,12 @@ Status run(const BenchOptions& options) {
               kH100DenseBf16Flops / 1e12);
   std::printf("%-8s %5s %6s %7s %9s %9s %8s %11s %8s %8s %6s %8s %6s\n", "phase", "B", "ctx", "tokens", "step_ms",
               "fastest", "queue_ms", "tokens/s", "GB", "GB/s", "of_bw", "TFLOP/s", "MFU");
+  std::vector<std::pair<DecodePoint, StepTiming>> engine;  // the peer points' rows
   for (const DecodePoint& point : decode_points) {
     const model::ForwardBatch batch = make_step(point.batch, 1, point.context, model.info().vocab_size, point.shared);
     const std::vector<model::SeqWork> work(point.batch, model::SeqWork{1, point.context});
     const StepTiming timing = time_steps(model, **backend, cache, batch, 3, options.decode_steps);
+    if (peer_point(point)) engine.emplace_back(point, timing);
     model::ForwardCost cost = model.cost(work, cost_options);
     cost.kv_read_bytes -= static_cast<double>(point.batch * point.context - distinct_positions(point)) * position_bytes;
     print_row(point.shared > 0 ? "decode*" : "decode", point.batch, point.context, point.batch, timing, cost,
@@ -595,6 +673,23 @@ Status run(const BenchOptions& options) {
               "block once); prefill: 1 sequence of ctx tokens, 3 timed passes after 1 warm-up\n",
               options.decode_steps, static_cast<long long>(kSampleGroup),
               static_cast<long long>(kDecodePoints[std::size(kDecodePoints) - 1].shared));
+  if (!peer.empty()) {
+    std::printf("\nagainst PyTorch + transformers generate() (%s, one process per B, run before the engine in this "
+                "run; greedy, bf16, sdpa attention, the same config):\n",
+                options.peer.filename().c_str());
+    std::printf("%5s %6s %13s %11s %15s %13s %7s\n", "B", "ctx", "peer_step_ms", "peer_tok/s", "engine_step_ms",
+                "engine_tok/s", "ratio");
+    for (const auto& [point, theirs] : peer) {
+      const auto ours = std::find_if(engine.begin(), engine.end(), [&](const auto& row) {
+        return row.first.batch == point.batch && row.first.context == point.context;
+      });
+      if (ours == engine.end()) continue;  // the engine skipped it (KV did not fit)
+      const double tokens_per_s = static_cast<double>(point.batch) / ours->second.step_s;
+      std::printf("%5lld %6lld %13.2f %11.1f %15.3f %13.1f %6.2fx\n", static_cast<long long>(point.batch),
+                  static_cast<long long>(point.context), theirs.step_s * 1e3, theirs.tokens_per_s,
+                  ours->second.step_s * 1e3, tokens_per_s, tokens_per_s / theirs.tokens_per_s);
+    }
+  }
   return Status::ok();
 }
 

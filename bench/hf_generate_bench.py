@@ -15,10 +15,15 @@ Decode tokens/s = B / step time, the figure engine_bench reports for its decode 
 and a context of CONTEXT. Greedy decoding, EOS disabled (min_new_tokens), so every step runs.
 Needs torch and transformers (the GPU machine has torch 2.11, transformers 5.17); no network.
 
+With --json the table goes to stderr and stdout carries one JSON object per batch size (batch,
+context, prefill_ms, prefill_tok_s, decode_step_ms, decode_tok_s): engine_bench --peer reads it.
+
 Usage: python3 bench/hf_generate_bench.py [--shape 1.5b|7b|v2-lite|v3-layer] [--batches 1,16,64] [--context 1024]
-                                         [--steps 64]
+                                         [--steps 64] [--json]
 """
 import argparse
+import json
+import sys
 import time
 
 import torch
@@ -91,16 +96,19 @@ def main() -> None:
     parser.add_argument("--batches", default="1,16,64")
     parser.add_argument("--context", type=int, default=1024)
     parser.add_argument("--steps", type=int, default=64)
+    parser.add_argument("--json", action="store_true", help="one JSON object per batch on stdout, the table on stderr")
     args = parser.parse_args()
+    table = sys.stderr if args.json else sys.stdout
 
     torch.manual_seed(20250601)
     model, name = build_model(args.shape)
     model.eval()
     vocab_size = model.config.vocab_size
     print(f"device: {torch.cuda.get_device_name(0)}; torch {torch.__version__}; "
-          f"transformers {__import__('transformers').__version__}")
-    print(f"model: {name} shape, random bf16 weights, sdpa attention, greedy generate()")
-    print(f"{'B':>5} {'ctx':>6} {'prefill_ms':>11} {'prefill_tok/s':>14} {'decode_step_ms':>15} {'decode_tok/s':>13}")
+          f"transformers {__import__('transformers').__version__}", file=table)
+    print(f"model: {name} shape, random bf16 weights, sdpa attention, greedy generate()", file=table)
+    print(f"{'B':>5} {'ctx':>6} {'prefill_ms':>11} {'prefill_tok/s':>14} {'decode_step_ms':>15} {'decode_tok/s':>13}",
+          file=table)
     with torch.inference_mode():
         for batch in (int(b) for b in args.batches.split(",")):
             prompts = torch.randint(0, vocab_size, (batch, args.context), device="cuda")
@@ -109,7 +117,11 @@ def main() -> None:
             total_s = timed_generate(model, prompts, 1 + args.steps)
             step_s = (total_s - prefill_s) / args.steps
             print(f"{batch:>5} {args.context:>6} {prefill_s * 1e3:>11.1f} {batch * args.context / prefill_s:>14.0f} "
-                  f"{step_s * 1e3:>15.2f} {batch / step_s:>13.1f}", flush=True)
+                  f"{step_s * 1e3:>15.2f} {batch / step_s:>13.1f}", file=table, flush=True)
+            if args.json:
+                print(json.dumps({"batch": batch, "context": args.context, "prefill_ms": prefill_s * 1e3,
+                                  "prefill_tok_s": batch * args.context / prefill_s, "decode_step_ms": step_s * 1e3,
+                                  "decode_tok_s": batch / step_s}), flush=True)
 
 
 if __name__ == "__main__":
