@@ -19,7 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view kReplacementChar = "\xEF\xBF\xBD";
 constexpr int64_t kDefaultContextCap = 8192;
 constexpr int64_t kKvBlockTokens = 16;
 // Default sequences batched at once (EngineGeneratorOptions::max_num_seqs = 0). On an H100 a 1.5B
@@ -159,13 +158,12 @@ Status plan_device(model::Backend& backend, const model::CausalLm& model, const 
 
 double per_second(double amount, double seconds) { return seconds > 0 ? amount / seconds : 0.0; }
 
-// Bytes of `text` that can be shown now, given that its first `shown` bytes were (so no stop
-// string starts there, and the search starts at `shown`: a stream's cost stays linear): the text
-// before the first completed stop string (the token that completes one is streamed too), less a
-// trailing partial character (decoded as U+FFFD) and a tail that may still grow into a stop string.
+// Bytes of the settled `text` (whole characters: model/incremental_text.h) that can be shown now,
+// given that its first `shown` bytes were (so no stop string starts there, and the search starts at
+// `shown`: a stream's cost stays linear): the text before the first completed stop string (the
+// token that completes one is streamed too), less a tail that may still grow into a stop string.
 std::size_t stable_prefix(std::string_view text, std::size_t shown, const std::vector<std::string>& stop) {
   std::size_t end = text.size();
-  if (text.ends_with(kReplacementChar)) end -= kReplacementChar.size();
   for (const std::string& s : stop) {
     if (!s.empty()) end = std::min(end, text.find(s, shown));
   }
@@ -182,19 +180,16 @@ std::size_t stable_prefix(std::string_view text, std::size_t shown, const std::v
 
 }  // namespace
 
-// One caller's request while it waits in the queue or runs.
-// A streamed sample's text, decoded a few tokens at a time: tokens [prefix, read) are the last
-// ones already in `text`, decoded again with each new token so that the new piece is decoded in
-// context (a byte-level token may end inside a character; a Metaspace decoder strips the space
-// that starts its input), and the offsets move on once the piece ends on a whole character.
+// A streamed sample's text (its tokens but stop tokens), taken a few tokens at a time
+// (model/incremental_text.h): `text` grows by each settled piece.
 struct StreamedSample {
   std::vector<int32_t> tokens;
-  std::size_t prefix = 0;
-  std::size_t read = 0;
+  model::IncrementalText decoded;
   std::string text;
   std::size_t sent = 0;  // bytes of text handed to the caller's deltas
 };
 
+// One caller's request while it waits in the queue or runs.
 struct EngineGenerator::Pending {
   const TextRequest* request = nullptr;
   const DeltaCallback* on_delta = nullptr;
@@ -247,7 +242,8 @@ Result<std::unique_ptr<EngineGenerator>> EngineGenerator::load(const fs::path& d
   engine_options.num_kv_blocks = gen->device_.kv_blocks;
   engine_options.scheduler.max_num_seqs = gen->device_.max_num_seqs;
   const model::Tokenizer* tok = gen->tokenizer_.get();
-  engine_options.detokenize = [tok](std::span<const int32_t> ids) { return tok->decode(ids); };
+  gen->detokenize_ = [tok](std::span<const int32_t> ids) { return tok->decode(ids); };
+  engine_options.detokenize = gen->detokenize_;
   EngineGenerator* raw = gen.get();
   engine_options.on_token = [raw](int64_t request_index, int64_t sample_index, int32_t token) {
     raw->on_token(request_index, sample_index, token);
@@ -511,13 +507,9 @@ void EngineGenerator::on_token(int64_t request_index, int64_t sample_index, int3
   if (std::find(stop_ids.begin(), stop_ids.end(), token) != stop_ids.end()) return;
   StreamedSample& sample = p.streamed[static_cast<std::size_t>(sample_index)];
   sample.tokens.push_back(token);
-  const std::span<const int32_t> tokens(sample.tokens);
-  const std::string before = tokenizer_->decode(tokens.subspan(sample.prefix, sample.read - sample.prefix));
-  const std::string now = tokenizer_->decode(tokens.subspan(sample.prefix));
-  if (now.size() <= before.size() || now.ends_with(kReplacementChar)) return;  // no whole character yet
-  sample.text += now.substr(before.size());
-  sample.prefix = sample.read;
-  sample.read = sample.tokens.size();
+  const model::PendingText piece = sample.decoded.next(detokenize_, sample.tokens);
+  if (!piece.settled || piece.text.empty()) return;  // no whole character yet
+  sample.text += piece.text;
   const std::size_t end = stable_prefix(sample.text, sample.sent, p.request->stop);
   if (end <= sample.sent) return;
   std::lock_guard lock(mu_);

@@ -158,6 +158,7 @@ class EngineGenerator final : public TextGenerator {
 
   std::string name_;
   std::unique_ptr<model::Tokenizer> tokenizer_;
+  model::Detokenize detokenize_;  // tokenizer_->decode, for the engine and the streams
   model::ChatFormat chat_format_;
   std::unique_ptr<model::Backend> backend_;  // null under tensor parallelism (model_ owns its ranks)
   std::unique_ptr<model::CausalLm> model_;

@@ -5,8 +5,6 @@
 #include <deque>
 #include <memory>
 
-#include "model/tokenizer_utf8.h"
-
 namespace r1b::model {
 
 std::string_view finish_reason_name(FinishReason reason) {
@@ -77,16 +75,15 @@ void Engine::append_token(Sequence& seq, int32_t token) const {
 
 bool Engine::reached_stop_string(Sequence& seq) const {
   StopStringScan& scan = seq.stop_scan;
-  const auto pending_begin = static_cast<size_t>(seq.num_prompt_tokens + scan.decided_tokens);
-  const std::string pending = options_.detokenize(std::span<const int32_t>(seq.tokens).subspan(pending_begin));
-  const std::string window = scan.tail + pending;
+  const PendingText pending = scan.text.next(
+      options_.detokenize, std::span<const int32_t>(seq.tokens).subspan(static_cast<size_t>(seq.num_prompt_tokens)));
+  const std::string window = scan.tail + pending.text;
   size_t longest = 0;
   for (const std::string& stop : seq.params->stop_strings) {
     if (!stop.empty() && window.find(stop) != std::string::npos) return true;
     longest = std::max(longest, stop.size());
   }
-  if (!pending.ends_with(kReplacementChar)) {
-    scan.decided_tokens = seq.num_generated();
+  if (pending.settled) {
     const size_t keep = std::min(window.size(), longest > 0 ? longest - 1 : 0);
     scan.tail = window.substr(window.size() - keep);
   }

@@ -64,8 +64,8 @@ struct EngineOptions {
   // Text of generated tokens, for stop strings (may be empty when no request uses them). The
   // engine decodes only the tokens since the text last ended in a whole character, so it relies
   // on detokenize(a ++ b) == detokenize(a) + detokenize(b) whenever detokenize(a) is empty or does
-  // not end in U+FFFD. Tokenizer::decode has this property (see Engine::reached_stop_string).
-  std::function<std::string(std::span<const int32_t>)> detokenize;
+  // not end in U+FFFD. Tokenizer::decode has this property (see model/incremental_text.h).
+  Detokenize detokenize;
   // Called with (request index, sample index within the request, token) after each generated
   // token is appended, stop tokens included, on the thread running generate() (for streaming).
   // May be empty.
@@ -124,29 +124,17 @@ class Engine {
   // True when, after its last token, detokenize(generated tokens of `seq`) contains one of its
   // non-empty stop strings; advances seq.stop_scan. Called after every generated token (the
   // stop-token case aside, which ends the sequence), so it answers the whole-text rule of
-  // earlier versions at the same token, while decoding only the tokens after
-  // stop_scan.decided_tokens ("pending") and searching only stop_scan.tail + their text.
+  // earlier versions at the same token, while decoding only the pending tokens
+  // (model/incremental_text.h) and searching only stop_scan.tail + their text P.
   //
-  // Why that is exact. Let D = detokenize, C = D(decided tokens), P = D(pending tokens).
-  //  1. D(all generated) == C + P, by the property stated at EngineOptions::detokenize, as C is
-  //     empty or ends in a whole character other than U+FFFD. That invariant holds because
-  //     decided_tokens moves to the end of pending only when P is empty or does not end in
-  //     U+FFFD: the new C is C + P, which ends as P does, or as C does when P is empty.
-  //  2. The decided tokens were, at an earlier call, all the generated tokens, and C held no stop
-  //     string then (the sequence would have ended). So an occurrence in C + P ends inside P and
-  //     starts at most (length − 1) bytes before P: it lies in tail + P, and every occurrence in
-  //     tail + P is one in C + P.
-  // Tokenizer::decode has the property: it concatenates the tokens' bytes and replaces each
-  // ill-formed UTF-8 subpart by U+FFFD, scanning left to right; a whole, valid character is
-  // decided by its own bytes and leaves the scan at its start state, and each replacement before
-  // the last character is decided by bytes before that character. So when D(a) ends in a
-  // character other than U+FFFD, decoding a ++ b scans a's bytes exactly as alone, then b's. A
-  // trailing U+FFFD (a character split across tokens, a stray byte, or a literal U+FFFD) may still
-  // change, so those tokens stay pending; a sample whose text ends in U+FFFD after each of k
-  // tokens in a row decodes k tokens at the k-th.
+  // Why that is exact: the settled tokens' text C holds no stop string, because at the call that
+  // settled them they were all the generated tokens and the sequence did not end. The whole text is
+  // C + P (incremental_text.h), so an occurrence in it ends inside P and starts at most
+  // (length − 1) bytes before P: it lies in tail + P, and every occurrence in tail + P is one in
+  // C + P.
   //
-  // Cost per token: D of the pending tokens (one, or the few of a split character) and a search
-  // of longest stop string − 1 + their bytes, instead of D of the whole completion.
+  // Cost per token: one decode of the pending tokens and a search of longest stop string − 1 +
+  // their bytes, instead of a decode of the whole completion.
   bool reached_stop_string(Sequence& seq) const;
 
   CausalLm& model_;

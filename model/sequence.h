@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "model/incremental_text.h"
 #include "model/sampler.h"
 
 namespace r1b::model {
@@ -26,10 +27,10 @@ struct GenerationParams {
 };
 
 // How far the stop-string check of Engine::append_token has got (see its contract in engine.h):
-// the text of the first `decided_tokens` generated tokens holds no stop string and is empty or ends
-// in a whole character other than U+FFFD; `tail` is its last (longest stop string − 1) bytes.
+// the text of the generated tokens `text` has settled holds no stop string; `tail` is its last
+// (longest stop string − 1) bytes.
 struct StopStringScan {
-  int64_t decided_tokens = 0;
+  IncrementalText text;
   std::string tail;
 };
 
