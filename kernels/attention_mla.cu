@@ -23,7 +23,9 @@
 // its normalised output and log-sum-exp, and mla_merge_kernel weights them by exp(lse − max),
 // spread over (row, head, 64 columns) blocks.
 // The launch shape depends only on (tiles, rows per tile, max_visible, shape), so a recorded
-// decode step replays for any contexts up to its bucket.
+// decode step replays for any contexts up to its bucket. Both kernels are dependent launches
+// (dependent_launch.cuh) that wait before reading anything: the step's own cache rows are written
+// by the kernel before.
 #include <cuda_bf16.h>
 
 #include <cfloat>
@@ -32,6 +34,7 @@
 #include "kernels/attention_mla.cuh"
 #include "kernels/attention_tc.cuh"
 #include "kernels/cuda_check.cuh"
+#include "kernels/dependent_launch.cuh"
 #include "kernels/mma_fragments.cuh"
 
 namespace r1b::kernels {
@@ -88,6 +91,8 @@ __global__ void __launch_bounds__(kThreads, 1)
   static_assert(kWarpKeys % 8 == 0 && kKeys % 16 == 0);
   extern __shared__ __align__(128) unsigned char raw[];
   Shared& sm = *reinterpret_cast<Shared*>(raw);
+  let_next_kernel_start();
+  wait_for_previous_kernel();
 
   const int32_t* tile = tiles + 4 * (num_tiles - 1 - blockIdx.x);
   const int64_t first_token = tile[0];
@@ -322,6 +327,8 @@ __global__ void __launch_bounds__(kMergeThreads) mla_merge_kernel(const int32_t*
   constexpr int kVectorsPerChunk = kMergeColumns / 4;
   __shared__ float4 sum_s[kMergeLanes][kVectorsPerChunk];
   __shared__ float total_s[kMergeLanes];
+  let_next_kernel_start();
+  wait_for_previous_kernel();
   const int32_t* tile = tiles + 4 * (blockIdx.x / rows_per_tile);
   const int64_t r = blockIdx.x % rows_per_tile;
   if (r >= tile[1]) return;
@@ -363,9 +370,8 @@ void launch_variant(dim3 grid, const float* q, const __nv_bfloat16* keys, const 
   auto* kernel = mla_attention_kernel<kGroups, kKeys, kStages>;
   constexpr int kSharedBytes = sizeof(MlaShared<kGroups, kKeys, kStages>);
   R1B_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes));
-  kernel<<<grid, kThreads, kSharedBytes, stream>>>(q, keys, tiles, num_tiles, block_tables, shape, tiling, out,
-                                                   partial_out, partial_lse);
-  R1B_CUDA_CHECK_LAUNCH();
+  launch_dependent(kernel, grid, kThreads, kSharedBytes, stream, q, keys, tiles, num_tiles, block_tables, shape, tiling,
+                   out, partial_out, partial_lse);
 }
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -422,9 +428,8 @@ void launch_mla_attention(const float* q, int64_t q_rows, const void* keys, cons
   if (tiling.splits > 1) {
     const dim3 merge_grid(static_cast<unsigned>(num_tiles * rows_per_tile), static_cast<unsigned>(shape.heads),
                           kValueDim / kMergeColumns);
-    mla_merge_kernel<<<merge_grid, kMergeThreads, 0, stream>>>(tiles, rows_per_tile, shape.heads, tiling.splits,
-                                                               partial_out, partial_lse, out);
-    R1B_CUDA_CHECK_LAUNCH();
+    launch_dependent(mla_merge_kernel, merge_grid, kMergeThreads, 0, stream, tiles, rows_per_tile, shape.heads,
+                     tiling.splits, partial_out, partial_lse, out);
   }
 }
 

@@ -144,6 +144,19 @@ struct RopeShape {
 };
 // Rotates x [tokens, heads, head_dim] in place; token t at positions[t]; inv_freq [half].
 void rope(float* x, const int32_t* positions, const float* inv_freq, const RopeShape& shape, Stream stream);
+// rope() out of place: the rotated pairs of each head of x (read only) go to the same columns of
+// the heads of out [tokens, heads, out_head_dim], counted from out_offset instead of
+// shape.rot_offset. Other columns of out are not written.
+void rope_into(const float* x, const int32_t* positions, const float* inv_freq, const RopeShape& shape, float* out,
+               int64_t out_head_dim, int64_t out_offset, Stream stream);
+// MLA's cache rows: row t of kv [tokens, lora + 2·half] (shape.heads 1, shape.head_dim the row's
+// width, shape.rot_offset = lora) becomes, in place, the RMSNorm of its first lora columns (as
+// rmsnorm() with norm_weight [lora]) followed by its last 2·half columns rotated as rope() rotates
+// them, and is stored to the cache row slots[t] (of `cache_type`, rounded to nearest-even when
+// bf16).
+void write_latent_rows(float* kv, const float* norm_weight, float eps, const int32_t* positions, const float* inv_freq,
+                       const RopeShape& shape, const int32_t* slots, void* cache, ElementType cache_type,
+                       Stream stream);
 // The fused q|k|v rows qkv [tokens, (heads + 2·kv_heads)·head_dim] plus bias [(heads + 2·kv_heads)·
 // head_dim] (or null) added to every row first: q heads rotated into q_out
 // [tokens, heads, head_dim], k heads rotated and v heads copied into the caches' rows slots[t]

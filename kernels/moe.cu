@@ -47,6 +47,7 @@
 
 #include "kernels/async_copy.cuh"
 #include "kernels/cuda_check.cuh"
+#include "kernels/dependent_launch.cuh"
 #include "kernels/dispatch.h"
 #include "kernels/gemv.cuh"
 
@@ -118,6 +119,8 @@ __device__ RouteScratch route_scratch(unsigned char* base, const RouteShape& sha
 __global__ void moe_route_kernel(const float* logits, const float* correction_bias, RouteShape shape,
                                  int32_t* expert_ids, float* expert_weights) {
   extern __shared__ __align__(8) unsigned char route_shared[];
+  let_next_kernel_start();
+  wait_for_previous_kernel();
   const int warp = static_cast<int>(threadIdx.x / 32), lane = static_cast<int>(threadIdx.x % 32);
   const int64_t t = blockIdx.x * int64_t{kRouteWarps} + warp;
   if (t >= shape.tokens) return;  // the whole warp: nothing below syncs the block
@@ -491,6 +494,8 @@ void launch_grouped_gemm(const GroupedGemm& g, int64_t max_tiles, Stream stream)
 
 // out[t, d] = Σ_k pair_out[t · top_k + k, d], k in order, over the pairs of experts held here.
 __global__ void combine_pairs_kernel(const float* pair_out, const int32_t* expert_ids, ExpertShape shape, float* out) {
+  let_next_kernel_start();
+  wait_for_previous_kernel();
   const int64_t n = shape.tokens * shape.hidden;
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
     const int64_t t = i / shape.hidden, d = i % shape.hidden;
@@ -552,9 +557,8 @@ void run_grouped_experts_tiled(const float* x, const int32_t* expert_ids, const 
   down_gemm.top_k = shape.top_k;
   down_gemm.pair_out = pair_out;
   launch_grouped_gemm<kTileM, false>(down_gemm, max_tiles, stream);
-  combine_pairs_kernel<<<grid_for(x_count, kCombineThreads), kCombineThreads, 0, as_cuda(stream)>>>(
-      pair_out, expert_ids, shape, out);
-  R1B_CUDA_CHECK_LAUNCH();
+  launch_dependent(combine_pairs_kernel, grid_for(x_count, kCombineThreads), kCombineThreads, 0, as_cuda(stream),
+                   pair_out, expert_ids, shape, out);
 }
 
 constexpr int64_t kFewTokens = kGemvMaxRows;
@@ -577,9 +581,8 @@ void run_few_token_experts(const float* x, const int32_t* expert_ids, const floa
   weighted.pairs_per_x_row = 1;
   weighted.scale = expert_weights;
   launch_gemv_experts(act, down, nullptr, weighted, shape.ffn, shape.hidden, pair_out, as_cuda(stream));
-  combine_pairs_kernel<<<grid_for(shape.tokens * shape.hidden, kCombineThreads), kCombineThreads, 0,
-                         as_cuda(stream)>>>(pair_out, expert_ids, shape, out);
-  R1B_CUDA_CHECK_LAUNCH();
+  launch_dependent(combine_pairs_kernel, grid_for(shape.tokens * shape.hidden, kCombineThreads), kCombineThreads, 0,
+                   as_cuda(stream), pair_out, expert_ids, shape, out);
 }
 
 // Row tiles of 16 while pairs per expert are few (decode: a 64-row tile would be mostly padding),
@@ -605,9 +608,8 @@ void moe_route(const float* logits, const float* correction_bias, const RouteSha
                                         static_cast<int>(shared_bytes)));
   }
   const auto blocks = static_cast<unsigned>((shape.tokens + kRouteWarps - 1) / kRouteWarps);
-  moe_route_kernel<<<blocks, kRouteWarps * 32, shared_bytes, as_cuda(stream)>>>(
-      logits, correction_bias, shape, expert_ids, expert_weights);
-  R1B_CUDA_CHECK_LAUNCH();
+  launch_dependent(moe_route_kernel, blocks, kRouteWarps * 32, shared_bytes, as_cuda(stream), logits, correction_bias,
+                   shape, expert_ids, expert_weights);
 }
 
 void moe_experts(const float* x, const int32_t* expert_ids, const float* expert_weights, const void* gate,

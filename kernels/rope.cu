@@ -1,8 +1,10 @@
-// Rotary embedding for dispatch.h: rope() and rope_write_qkv take one thread per (token, head,
-// pair); rope_write_qkv adds the projection's bias on the way. The angle is
+// Rotary embedding for dispatch.h: rope() / rope_into() and rope_write_qkv take one thread per
+// (token, head, pair); rope_write_qkv adds the projection's bias on the way. The angle is
 // inv_freq · position in fp32 and cos / sin are the accurate cosf / sinf (never the fast
 // intrinsics), as the CPU spec and transformers compute them. rope_write_qkv applies the same
-// rotation to the q and k heads of a fused projection on their way to q_out and the KV cache.
+// rotation to the q and k heads of a fused projection on their way to q_out and the KV cache;
+// write_latent_rows normalises and rotates MLA's latent rows on their way to the cache, one block
+// per row.
 #include <cuda_bf16.h>
 
 #include "kernels/cuda_check.cuh"
@@ -14,6 +16,7 @@ namespace r1b::kernels {
 namespace {
 
 constexpr int kThreads = 256;
+constexpr int kLatentThreads = 128;  // a latent row of 512 + 64 columns: 4 + 1 values a thread
 
 // Rotates the pair (a, b) of frequency `pair` to `position`, scaled by the attention factor (the
 // spec's order of operations: both kernels below must round alike).
@@ -27,7 +30,10 @@ __device__ inline void rotate_pair(float& a, float& b, const float* inv_freq, in
   a = rotated_a;
 }
 
-__global__ void rope_kernel(float* x, const int32_t* positions, const float* inv_freq, RopeShape shape) {
+// Heads of x and of out are head_dim and out_head_dim apart; the pair's columns start at
+// shape.rot_offset in x's head and at out_offset in out's. out may be x (in place).
+__global__ void rope_kernel(const float* x, const int32_t* positions, const float* inv_freq, RopeShape shape,
+                            float* out, int64_t out_head_dim, int64_t out_offset) {
   let_next_kernel_start();
   wait_for_previous_kernel();
   const int64_t n = shape.tokens * shape.heads * shape.half;
@@ -35,13 +41,14 @@ __global__ void rope_kernel(float* x, const int32_t* positions, const float* inv
     const int64_t pair = i % shape.half;
     const int64_t head_row = i / shape.half;  // t · heads + h
     const int64_t t = head_row / shape.heads;
-    float* head = x + head_row * shape.head_dim + shape.rot_offset;
-    float* first = shape.interleaved ? head + 2 * pair : head + pair;
-    float* second = shape.interleaved ? head + 2 * pair + 1 : head + pair + shape.half;
-    float a = *first, b = *second;
+    const int64_t first = shape.interleaved ? 2 * pair : pair;
+    const int64_t second = shape.interleaved ? 2 * pair + 1 : pair + shape.half;
+    const float* head = x + head_row * shape.head_dim + shape.rot_offset;
+    float a = head[first], b = head[second];
     rotate_pair(a, b, inv_freq, pair, positions[t], shape);
-    *first = a;
-    *second = b;
+    float* dst = out + head_row * out_head_dim + out_offset;
+    dst[first] = a;
+    dst[second] = b;
   }
 }
 
@@ -90,6 +97,39 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
+// Block t takes row t of kv: the mean square of its first shape.rot_offset (lora) columns is a
+// block reduction as in norm.cu, those columns are scaled, the shape.half pairs after them rotated;
+// each value goes back to kv and to the cache row slots[t].
+template <typename C>
+__global__ void __launch_bounds__(kLatentThreads)
+    write_latent_rows_kernel(float* kv, const float* norm_weight, float eps, const int32_t* positions,
+                             const float* inv_freq, RopeShape shape, const int32_t* slots, C* cache) {
+  __shared__ float scratch[32];
+  let_next_kernel_start();
+  wait_for_previous_kernel();
+  const auto lora = static_cast<int>(shape.rot_offset);
+  float* row = kv + blockIdx.x * shape.head_dim;
+  C* dst = cache + int64_t{slots[blockIdx.x]} * shape.head_dim;
+  float sum = 0.0f;
+  for (int i = threadIdx.x; i < lora; i += kLatentThreads) sum += row[i] * row[i];
+  const float inv_rms = 1.0f / sqrtf(block_reduce(sum, scratch, /*is_max=*/false) / static_cast<float>(lora) + eps);
+  for (int i = threadIdx.x; i < lora; i += kLatentThreads) {
+    const float value = norm_weight[i] * (row[i] * inv_rms);
+    row[i] = value;
+    store(dst + i, value);
+  }
+  for (int pair = threadIdx.x; pair < shape.half; pair += kLatentThreads) {
+    const int first = lora + (shape.interleaved ? 2 * pair : pair);
+    const int second = lora + (shape.interleaved ? 2 * pair + 1 : pair + static_cast<int>(shape.half));
+    float a = row[first], b = row[second];
+    rotate_pair(a, b, inv_freq, pair, positions[blockIdx.x], shape);
+    row[first] = a;
+    row[second] = b;
+    store(dst + first, a);
+    store(dst + second, b);
+  }
+}
+
 }  // namespace
 
 void rope_write_qkv(const float* qkv, const float* bias, const int32_t* positions, const float* inv_freq,
@@ -109,10 +149,30 @@ void rope_write_qkv(const float* qkv, const float* bias, const int32_t* position
   }
 }
 
-void rope(float* x, const int32_t* positions, const float* inv_freq, const RopeShape& shape, Stream stream) {
+void rope_into(const float* x, const int32_t* positions, const float* inv_freq, const RopeShape& shape, float* out,
+               int64_t out_head_dim, int64_t out_offset, Stream stream) {
   const int64_t n = shape.tokens * shape.heads * shape.half;
   if (n == 0) return;
-  launch_dependent(rope_kernel, grid_for(n, kThreads), kThreads, 0, as_cuda(stream), x, positions, inv_freq, shape);
+  launch_dependent(rope_kernel, grid_for(n, kThreads), kThreads, 0, as_cuda(stream), x, positions, inv_freq, shape, out,
+                   out_head_dim, out_offset);
+}
+
+void rope(float* x, const int32_t* positions, const float* inv_freq, const RopeShape& shape, Stream stream) {
+  rope_into(x, positions, inv_freq, shape, x, shape.head_dim, shape.rot_offset, stream);
+}
+
+void write_latent_rows(float* kv, const float* norm_weight, float eps, const int32_t* positions, const float* inv_freq,
+                       const RopeShape& shape, const int32_t* slots, void* cache, ElementType cache_type,
+                       Stream stream) {
+  if (shape.tokens == 0) return;
+  const auto rows = static_cast<unsigned>(shape.tokens);
+  if (cache_type == ElementType::kBF16) {
+    launch_dependent(write_latent_rows_kernel<__nv_bfloat16>, rows, kLatentThreads, 0, as_cuda(stream), kv,
+                     norm_weight, eps, positions, inv_freq, shape, slots, static_cast<__nv_bfloat16*>(cache));
+  } else {
+    launch_dependent(write_latent_rows_kernel<float>, rows, kLatentThreads, 0, as_cuda(stream), kv, norm_weight, eps,
+                     positions, inv_freq, shape, slots, static_cast<float*>(cache));
+  }
 }
 
 }  // namespace r1b::kernels

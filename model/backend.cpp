@@ -32,4 +32,36 @@ void Backend::swiglu_mlp(const Tensor& x, const Tensor& gate_up, const Tensor& g
   matmul(act, down, down_bias, out);
 }
 
+void Backend::write_latent_kv(Tensor& kv, const Tensor& norm_weight, float eps, std::span<const int32_t> positions,
+                              const RopeTable& table, std::span<const int32_t> slots, Tensor& cache) {
+  const int64_t tokens = kv.dim(0);
+  const int64_t lora = norm_weight.numel();
+  Tensor c_kv = alloc({tokens, lora}, DType::kF32);
+  copy_columns(kv, 0, c_kv, 0, lora);
+  rmsnorm(c_kv, norm_weight, eps, c_kv);
+  copy_columns(c_kv, 0, kv, 0, lora);
+  Tensor one_head = kv.view({tokens, 1, kv.row_size()});
+  rope(one_head, positions, table, lora);
+  write_kv(kv, slots, cache);
+}
+
+void Backend::absorb_query(const Tensor& q, const Tensor& w_uk, std::span<const int32_t> positions,
+                           const RopeTable& table, Tensor& q_latent) {
+  const int64_t tokens = q.dim(0);
+  const int64_t heads = q.dim(1);
+  const int64_t nope = w_uk.dim(2);
+  const int64_t lora = w_uk.dim(1);
+  const int64_t rope_dim = q.dim(2) - nope;
+  R1B_CHECK(q_latent.dim(0) == tokens && q_latent.dim(1) == heads && q_latent.dim(2) == lora + rope_dim);
+  const Tensor q_rows = q.view({tokens * heads, nope + rope_dim});
+  Tensor q_nope = alloc({tokens * heads, nope}, DType::kF32);
+  copy_columns(q_rows, 0, q_nope, 0, nope);
+  Tensor latent = alloc({tokens, heads, lora}, DType::kF32);
+  head_matmul(q_nope.view({tokens, heads, nope}), w_uk, latent);
+  Tensor out_rows = q_latent.view({tokens * heads, lora + rope_dim});
+  copy_columns(latent.view({tokens * heads, lora}), 0, out_rows, 0, lora);
+  copy_columns(q_rows, nope, out_rows, lora, rope_dim);
+  rope(q_latent, positions, table, lora);
+}
+
 }  // namespace r1b::model

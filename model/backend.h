@@ -200,6 +200,19 @@ class Backend {
   virtual void rope_write_qkv(const Tensor& qkv, const Tensor& bias, std::span<const int32_t> positions,
                               const RopeTable& table, std::span<const int32_t> slots, Tensor& q_out, Tensor& k_cache,
                               Tensor& v_cache) = 0;
+  // MLA's cache rows (the absorbed form of model/arch/deepseek_v3.cpp): kv [T, L + Rd] (the kv_a
+  // projection, L = norm_weight's length) becomes [rmsnorm(kv[:, :L]) | kv[:, L:] rotated] in place
+  // — the norm as rmsnorm(), the rotation as rope(…, rot_offset L) of a single head — and row t
+  // is stored to cache at slots[t] as write_kv() does. The default runs those ops one by one; a
+  // backend overrides it to do it in one pass.
+  virtual void write_latent_kv(Tensor& kv, const Tensor& norm_weight, float eps, std::span<const int32_t> positions,
+                               const RopeTable& table, std::span<const int32_t> slots, Tensor& cache);
+  // MLA's query in the latent space: from q [T, H, N + Rd] (the q projection, N = w_uk.dim(2)),
+  // q_latent [T, H, L + Rd] (L = w_uk.dim(1)) gets w_uk[h] · q[t, h, :N] in its first L columns
+  // (as head_matmul() with w_uk [H, L, N]) and q[t, h, N:] rotated as rope(…, rot_offset N) would
+  // rotate it in the rest. q is left as it was. The default runs copies, head_matmul() and rope().
+  virtual void absorb_query(const Tensor& q, const Tensor& w_uk, std::span<const int32_t> positions,
+                            const RopeTable& table, Tensor& q_latent);
   // cache[dst_slot + i, :] = cache[src_slot + i, :] for i < count (copy-on-write of a KV block).
   virtual void copy_kv_rows(Tensor& cache, int64_t src_slot, int64_t dst_slot, int64_t count) = 0;
   // Causal attention of q [T, H, k_dim] over each sequence's cached keys/values (paged through its

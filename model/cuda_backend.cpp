@@ -32,6 +32,20 @@ int64_t stage_span(size_t bytes) {
   return (size + kStageAlign - 1) / kStageAlign * kStageAlign;
 }
 
+// The rotation of `table` over columns [rot_offset, rot_offset + 2·half) of the heads of x [T, H, Dh].
+kernels::RopeShape rope_shape(const Tensor& x, const RopeTable& table, int64_t rot_offset) {
+  kernels::RopeShape shape;
+  shape.tokens = x.dim(0);
+  shape.heads = x.dim(1);
+  shape.head_dim = x.dim(2);
+  shape.rot_offset = rot_offset;
+  shape.half = static_cast<int64_t>(table.inv_freq.size());
+  shape.attention_factor = table.attention_factor;
+  shape.interleaved = table.interleaved;
+  R1B_CHECK(rot_offset + 2 * shape.half <= shape.head_dim);
+  return shape;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<CudaBackend>> CudaBackend::create(CudaBackendOptions options) {
@@ -497,15 +511,8 @@ std::array<const std::byte*, N> CudaBackend::stage_for_step(const std::array<std
 }
 
 void CudaBackend::rope(Tensor& x, std::span<const int32_t> positions, const RopeTable& table, int64_t rot_offset) {
-  kernels::RopeShape shape;
-  shape.tokens = x.dim(0);
-  shape.heads = x.dim(1);
-  shape.head_dim = x.dim(2);
-  shape.rot_offset = rot_offset;
-  shape.half = static_cast<int64_t>(table.inv_freq.size());
-  shape.attention_factor = table.attention_factor;
-  shape.interleaved = table.interleaved;
-  R1B_CHECK(static_cast<int64_t>(positions.size()) == shape.tokens && rot_offset + 2 * shape.half <= shape.head_dim);
+  const kernels::RopeShape shape = rope_shape(x, table, rot_offset);
+  R1B_CHECK(static_cast<int64_t>(positions.size()) == shape.tokens);
   const auto [device_positions, inv_freq] =
       stage_for_step(std::array{std::as_bytes(positions), std::as_bytes(std::span<const float>(table.inv_freq))});
   if (replaying()) return;
@@ -594,6 +601,59 @@ void CudaBackend::rope_write_qkv(const Tensor& qkv, const Tensor& bias, std::spa
                           reinterpret_cast<const float*>(inv_freq), shape, kv_width / shape.head_dim,
                           reinterpret_cast<const int32_t*>(device_slots), q_out.data_as<float>(),
                           k_cache.data_as<void>(), v_cache.data_as<void>(), element_type(k_cache), stream_);
+}
+
+void CudaBackend::write_latent_kv(Tensor& kv, const Tensor& norm_weight, float eps, std::span<const int32_t> positions,
+                                  const RopeTable& table, std::span<const int32_t> slots, Tensor& cache) {
+  const int64_t lora = norm_weight.numel();
+  const kernels::RopeShape shape = rope_shape(kv.view({kv.dim(0), 1, kv.row_size()}), table, lora);
+  R1B_CHECK(kv.dtype() == DType::kF32 && norm_weight.dtype() == DType::kF32 && lora + 2 * shape.half == shape.head_dim);
+  R1B_CHECK(cache.row_size() == shape.head_dim && static_cast<int64_t>(positions.size()) == shape.tokens &&
+            static_cast<int64_t>(slots.size()) == shape.tokens);
+  for (int32_t slot : slots) R1B_CHECK(slot >= 0 && slot < cache.dim(0));
+  const auto [device_positions, inv_freq, device_slots] =
+      stage_for_step(std::array{std::as_bytes(positions), std::as_bytes(std::span<const float>(table.inv_freq)),
+                                std::as_bytes(slots)});
+  if (replaying()) return;
+  kernels::write_latent_rows(kv.data_as<float>(), norm_weight.data_as<float>(), eps,
+                             reinterpret_cast<const int32_t*>(device_positions),
+                             reinterpret_cast<const float*>(inv_freq), shape,
+                             reinterpret_cast<const int32_t*>(device_slots), cache.data_as<void>(),
+                             element_type(cache), stream_);
+}
+
+void CudaBackend::absorb_query(const Tensor& q, const Tensor& w_uk, std::span<const int32_t> positions,
+                               const RopeTable& table, Tensor& q_latent) {
+  const int64_t tokens = q.dim(0);
+  const int64_t heads = q.dim(1);
+  const int64_t nope = w_uk.dim(2);
+  const int64_t lora = w_uk.dim(1);
+  const kernels::RopeShape shape = rope_shape(q, table, nope);
+  const int64_t latent = q_latent.dim(2);
+  R1B_CHECK(q.dtype() == DType::kF32 && w_uk.dim(0) == heads && nope + 2 * shape.half == q.dim(2));
+  R1B_CHECK(q_latent.dim(0) == tokens && q_latent.dim(1) == heads && latent == lora + 2 * shape.half);
+  R1B_CHECK(static_cast<int64_t>(positions.size()) == tokens);
+  // Head h: the nope columns of q[:, h] (rows H·(N + Rd) apart) times w_uk[h]ᵀ into the first L
+  // columns of q_latent[:, h]. The product may write all of q_latent's rows (gemm_xwt's contract),
+  // so the rotation, which fills the rest of each head, comes after it.
+  kernels::GemmShape product;
+  product.rows = tokens;
+  product.in = nope;
+  product.outs = lora;
+  product.batch = heads;
+  product.x_row_stride = heads * q.dim(2);
+  product.x_batch_stride = q.dim(2);
+  product.w_batch_stride = lora * nope;
+  product.out_row_stride = heads * latent;
+  product.out_batch_stride = latent;
+  const auto [device_positions, inv_freq] =
+      stage_for_step(std::array{std::as_bytes(positions), std::as_bytes(std::span<const float>(table.inv_freq))});
+  if (replaying()) return;
+  kernels::gemm_xwt(blas_, q.data_as<void>(), kernels::ElementType::kF32, w_uk.data_as<void>(), element_type(w_uk),
+                    split_x(), product, /*bias=*/nullptr, q_latent.data_as<float>(), work_scratch(), stream_);
+  kernels::rope_into(q.data_as<float>(), reinterpret_cast<const int32_t*>(device_positions),
+                     reinterpret_cast<const float*>(inv_freq), shape, q_latent.data_as<float>(), latent, lora,
+                     stream_);
 }
 
 void CudaBackend::copy_kv_rows(Tensor& cache, int64_t src_slot, int64_t dst_slot, int64_t count) {

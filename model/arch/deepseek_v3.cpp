@@ -280,8 +280,6 @@ Tensor DeepseekModel::run_attention(const DeepseekLayer& layer, const Tensor& h,
                                     KvCache& cache, int l) {
   const int64_t tokens = h.dim(0);
   const int64_t heads = heads_;
-  const int64_t nope = config_.qk_nope_head_dim;
-  const int64_t rope_dim = config_.qk_rope_head_dim;
   const int64_t lora = config_.kv_lora_rank;
   const int64_t latent = config_.latent_width();
 
@@ -291,34 +289,21 @@ Tensor DeepseekModel::run_attention(const DeepseekLayer& layer, const Tensor& h,
     backend_.rmsnorm(q_a, layer.q_a_norm, config_.rms_norm_eps, q_a);
     q_input = q_a;
   }
-  Tensor q = run_linear(backend_, layer.q_proj, q_input).view({tokens, heads, config_.qk_head_dim()});
-  backend_.rope(q, batch.positions, rope_, nope);
-  record(batch, l, "q", q);
+  const Tensor q = run_linear(backend_, layer.q_proj, q_input).view({tokens, heads, config_.qk_head_dim()});
 
   // The cached latent row: [kv_a_layernorm(c_kv) | rope(k_pe)].
   Tensor kv = run_linear(backend_, layer.kv_a_proj, h);
-  Tensor c_kv = backend_.alloc({tokens, lora}, DType::kF32);
-  backend_.copy_columns(kv, 0, c_kv, 0, lora);
-  backend_.rmsnorm(c_kv, layer.kv_a_norm, config_.rms_norm_eps, c_kv);
-  backend_.copy_columns(c_kv, 0, kv, 0, lora);
-  Tensor kv_heads = kv.view({tokens, 1, latent});
-  backend_.rope(kv_heads, batch.positions, rope_, lora);
+  backend_.write_latent_kv(kv, layer.kv_a_norm, config_.rms_norm_eps, batch.positions, rope_, batch.slots, cache.k[l]);
   record(batch, l, "kv_latent", kv);
-  backend_.write_kv(kv, batch.slots, cache.k[l]);
 
-  // Absorb W_UK into the query: q_latent[h] = W_UK[h] · q_nope[h]; keep q_pe next to it.
-  Tensor q_rows = q.view({tokens * heads, nope + rope_dim});
-  Tensor q_nope = backend_.alloc({tokens * heads, nope}, DType::kF32);
-  backend_.copy_columns(q_rows, 0, q_nope, 0, nope);
-  Tensor q_latent = backend_.alloc({tokens, heads, lora}, DType::kF32);
-  backend_.head_matmul(q_nope.view({tokens, heads, nope}), layer.w_uk, q_latent);
-  Tensor q_full = backend_.alloc({tokens * heads, latent}, DType::kF32);
-  backend_.copy_columns(q_latent.view({tokens * heads, lora}), 0, q_full, 0, lora);
-  backend_.copy_columns(q_rows, nope, q_full, lora, rope_dim);
+  // Absorb W_UK into the query: q_full[h] = [W_UK[h] · q_nope[h] | rope(q_pe[h])].
+  Tensor q_full = backend_.alloc({tokens, heads, latent}, DType::kF32);
+  backend_.absorb_query(q, layer.w_uk, batch.positions, rope_, q_full);
+  record(batch, l, "q", q_full);
 
   const AttentionParams params{heads, 1, latent, lora, /*v_in_k=*/true, config_.softmax_scale, cache.block_size};
   Tensor attn_latent = backend_.alloc({tokens, heads, lora}, DType::kF32);
-  backend_.attention(q_full.view({tokens, heads, latent}), cache.k[l], Tensor(), batch.seqs, params, attn_latent);
+  backend_.attention(q_full, cache.k[l], Tensor(), batch.seqs, params, attn_latent);
   Tensor attn = backend_.alloc({tokens, heads, config_.v_head_dim}, DType::kF32);
   backend_.head_matmul(attn_latent, layer.w_uv, attn);
   record(batch, l, "attn", attn);

@@ -427,6 +427,56 @@ TEST_F(CudaBackendTest, RopeWriteQkvMatchesCpuRopeAndWriteKv) {
   }
 }
 
+// MLA's fused input ops against the CPU backend, which runs the default composition of rmsnorm,
+// rope, copies, head_matmul and write_kv (the spec): DeepSeek-V2-Lite's widths, interleaved YaRN
+// pairs, 1 and 3 tokens (small-batch products) and 7 (cuBLAS with split activations), fp32 and
+// bf16 caches.
+TEST_F(CudaBackendTest, MlaLatentRowsAndAbsorbedQueryMatchTheOpsTheyFuse) {
+  const int64_t heads = 16, nope = 128, rope_dim = 64, lora = 512, latent = lora + rope_dim;
+  RopeTable table;
+  for (int64_t i = 0; i < rope_dim / 2; ++i) table.inv_freq.push_back(std::pow(10000.0f, -2.0f * i / rope_dim));
+  table.attention_factor = 1.3f;
+  table.interleaved = true;
+  const float eps = 1e-6f;
+  for (int64_t tokens : {1, 3, 7}) {
+    const std::string what = std::to_string(tokens) + " tokens: ";
+    std::vector<int32_t> positions, slots;
+    for (int64_t t = 0; t < tokens; ++t) {
+      positions.push_back(static_cast<int32_t>(t * 613 + 9));
+      slots.push_back(static_cast<int32_t>((t * 5 + 3) % 24));
+    }
+    Pair kv = random_activation({tokens, latent});
+    Pair norm = weight({lora});
+    Pair cache = random_activation({24, latent});
+    Tensor cache_bf16 = gpu_->alloc({24, latent}, DType::kBF16);
+    const std::vector<float> kv_before = gpu_->download(kv.gpu);
+    cpu_.write_latent_kv(kv.cpu, norm.cpu, eps, positions, table, slots, cache.cpu);
+    gpu_->write_latent_kv(kv.gpu, norm.gpu, eps, positions, table, slots, cache.gpu);
+    expect_close_values(gpu_->download(kv.gpu), cpu_.download(kv.cpu), kReduction, what + "latent rows");
+    expect_close_values(gpu_->download(cache.gpu), cpu_.download(cache.cpu), kReduction, what + "fp32 cache");
+    Tensor kv_again = gpu_->alloc({tokens, latent}, DType::kF32);
+    gpu_->upload_activation(kv_before, kv_again);
+    gpu_->write_latent_kv(kv_again, norm.gpu, eps, positions, table, slots, cache_bf16);
+    const std::vector<float> rounded = gpu_->download(cache_bf16);
+    const std::vector<float> reference = cpu_.download(cache.cpu);
+    std::vector<float> got, want;
+    for (int32_t slot : slots) {
+      got.insert(got.end(), rounded.begin() + slot * latent, rounded.begin() + (slot + 1) * latent);
+      want.insert(want.end(), reference.begin() + slot * latent, reference.begin() + (slot + 1) * latent);
+    }
+    expect_close_values(got, want, kBf16Rounding, what + "bf16 cache");
+
+    Pair q = random_activation({tokens, heads, nope + rope_dim});
+    Pair w_uk = weight({heads, lora, nope}, 0.1f);
+    const std::vector<float> q_before = gpu_->download(q.gpu);
+    Output q_latent = output({tokens, heads, latent});
+    cpu_.absorb_query(q.cpu, w_uk.cpu, positions, table, q_latent.cpu);
+    gpu_->absorb_query(q.gpu, w_uk.gpu, positions, table, q_latent.gpu);
+    expect_close(q_latent, kGemm, what + "absorbed query");
+    expect_close_values(gpu_->download(q.gpu), q_before, kExact, what + "q left as it was");
+  }
+}
+
 TEST_F(CudaBackendTest, RowMovementOpsCopyExactly) {
   // embedding from a bf16 weight table and from an fp32 activation table (run_logits' row gather).
   const std::vector<int32_t> ids = {4, 0, 4, 9, 2};
