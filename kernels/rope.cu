@@ -19,7 +19,7 @@ constexpr int kThreads = 256;
 constexpr int kLatentThreads = 128;  // a latent row of 512 + 64 columns: 4 + 1 values a thread
 
 // Rotates the pair (a, b) of frequency `pair` to `position`, scaled by the attention factor (the
-// spec's order of operations: both kernels below must round alike).
+// spec's order of operations: every kernel below must round alike).
 __device__ inline void rotate_pair(float& a, float& b, const float* inv_freq, int64_t pair, int32_t position,
                                    const RopeShape& shape) {
   const float angle = inv_freq[pair] * static_cast<float>(position);
