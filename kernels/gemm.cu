@@ -165,7 +165,7 @@ void destroy_blas(BlasHandle handle) { R1B_CUBLAS_CHECK(cublasDestroy(static_cas
 
 void round_to_bf16(const float* x, void* rounded, int64_t n, Stream stream) {
   if (n == 0) return;
-  const bool vectors = n % 4 == 0 && reinterpret_cast<uintptr_t>(x) % 16 == 0 && reinterpret_cast<uintptr_t>(rounded) % 8 == 0;
+  const bool vectors = n % 4 == 0 && aligned_16(x) && reinterpret_cast<uintptr_t>(rounded) % 8 == 0;
   if (vectors) {
     launch_dependent(round_bf16_kernel, grid_for(n / 4, kThreads), kThreads, 0, as_cuda(stream),
                      reinterpret_cast<const float4*>(x), static_cast<uint2*>(rounded), n / 4);

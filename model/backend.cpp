@@ -45,14 +45,17 @@ void Backend::write_latent_kv(Tensor& kv, const Tensor& norm_weight, float eps, 
   write_kv(kv, slots, cache);
 }
 
+AbsorbedQueryShape absorbed_query_shape(const Tensor& q, const Tensor& w_uk, const Tensor& q_latent) {
+  AbsorbedQueryShape shape{q.dim(0), q.dim(1), w_uk.dim(2), w_uk.dim(1), q.dim(2) - w_uk.dim(2)};
+  R1B_CHECK(w_uk.dim(0) == shape.heads && shape.rope_dim >= 0);
+  R1B_CHECK(q_latent.dim(0) == shape.tokens && q_latent.dim(1) == shape.heads &&
+            q_latent.dim(2) == shape.lora + shape.rope_dim);
+  return shape;
+}
+
 void Backend::absorb_query(const Tensor& q, const Tensor& w_uk, std::span<const int32_t> positions,
                            const RopeTable& table, Tensor& q_latent) {
-  const int64_t tokens = q.dim(0);
-  const int64_t heads = q.dim(1);
-  const int64_t nope = w_uk.dim(2);
-  const int64_t lora = w_uk.dim(1);
-  const int64_t rope_dim = q.dim(2) - nope;
-  R1B_CHECK(q_latent.dim(0) == tokens && q_latent.dim(1) == heads && q_latent.dim(2) == lora + rope_dim);
+  const auto [tokens, heads, nope, lora, rope_dim] = absorbed_query_shape(q, w_uk, q_latent);
   const Tensor q_rows = q.view({tokens * heads, nope + rope_dim});
   Tensor q_nope = alloc({tokens * heads, nope}, DType::kF32);
   copy_columns(q_rows, 0, q_nope, 0, nope);

@@ -90,6 +90,17 @@ struct ExpertWeights {
   int64_t first_expert = 0;
 };
 
+// Backend::absorb_query()'s sizes, checked against each other (R1B_CHECK): q [T, H, N + Rd],
+// w_uk [H, L, N], q_latent [T, H, L + Rd].
+struct AbsorbedQueryShape {
+  int64_t tokens = 0;    // T
+  int64_t heads = 0;     // H
+  int64_t nope = 0;      // N
+  int64_t lora = 0;      // L
+  int64_t rope_dim = 0;  // Rd
+};
+AbsorbedQueryShape absorbed_query_shape(const Tensor& q, const Tensor& w_uk, const Tensor& q_latent);
+
 class Backend {
  public:
   virtual ~Backend() = default;

@@ -624,15 +624,10 @@ void CudaBackend::write_latent_kv(Tensor& kv, const Tensor& norm_weight, float e
 
 void CudaBackend::absorb_query(const Tensor& q, const Tensor& w_uk, std::span<const int32_t> positions,
                                const RopeTable& table, Tensor& q_latent) {
-  const int64_t tokens = q.dim(0);
-  const int64_t heads = q.dim(1);
-  const int64_t nope = w_uk.dim(2);
-  const int64_t lora = w_uk.dim(1);
+  const auto [tokens, heads, nope, lora, rope_dim] = absorbed_query_shape(q, w_uk, q_latent);
   const kernels::RopeShape shape = rope_shape(q, table, nope);
-  const int64_t latent = q_latent.dim(2);
-  R1B_CHECK(q.dtype() == DType::kF32 && w_uk.dim(0) == heads && nope + 2 * shape.half == q.dim(2));
-  R1B_CHECK(q_latent.dim(0) == tokens && q_latent.dim(1) == heads && latent == lora + 2 * shape.half);
-  R1B_CHECK(static_cast<int64_t>(positions.size()) == tokens);
+  const int64_t latent = lora + rope_dim;
+  R1B_CHECK(q.dtype() == DType::kF32 && rope_dim == 2 * shape.half && static_cast<int64_t>(positions.size()) == tokens);
   // Head h: the nope columns of q[:, h] (rows H·(N + Rd) apart) times w_uk[h]ᵀ into the first L
   // columns of q_latent[:, h]. The product may write all of q_latent's rows (gemm_xwt's contract),
   // so the rotation, which fills the rest of each head, comes after it.
