@@ -4,7 +4,8 @@
 // top-k with ties to the lower index, optional normalisation in double) with its working arrays
 // in dynamic shared memory. The lanes share what does not depend on order: the scores (exp in
 // double, one expert per lane at a time), each group's score (one group per lane, its members in
-// order) and each top-k pick (a warp arg-max, lowest index on ties). Every sum is taken by one lane
+// order) and each top-k pick (the largest of the lanes' (choice, index) keys: a lane rescans its
+// experts only when its best is picked; lowest index on ties). Every sum is taken by one lane
 // in the spec's order, so ids and weights are bit-identical to the serial form, which took 39 µs
 // a layer for one token of DeepSeek-V2-Lite on an H100 (ncu; 64 experts, double exps in series).
 //
@@ -43,8 +44,6 @@
 #include <cuda_bf16.h>
 #include <mma.h>
 
-#include <climits>
-
 #include "kernels/async_copy.cuh"
 #include "kernels/cuda_check.cuh"
 #include "kernels/dependent_launch.cuh"
@@ -68,29 +67,16 @@ __device__ int64_t arg_max_untaken(const float* values, const unsigned char* tak
   return best;
 }
 
-// arg_max_untaken over values[0, n) by the 32 lanes of a warp; every lane gets the index.
-__device__ int warp_arg_max_untaken(const float* values, const unsigned char* taken, int n) {
-  const int lane = static_cast<int>(threadIdx.x % 32);
-  float best_value = 0.0f;
-  int best = INT_MAX;
-  for (int i = lane; i < n; i += 32) {
-    if (!taken[i] && (best == INT_MAX || values[i] > best_value)) {
-      best_value = values[i];
-      best = i;
-    }
-  }
-  for (int offset = 16; offset > 0; offset /= 2) {
-    const float other_value = __shfl_xor_sync(0xffffffffu, best_value, offset);
-    const int other = __shfl_xor_sync(0xffffffffu, best, offset);
-    const bool better = other != INT_MAX && (best == INT_MAX || other_value > best_value ||
-                                             (other_value == best_value && other < best));
-    if (better) {
-      best_value = other_value;
-      best = other;
-    }
-  }
-  return best;
+// An expert's place in the router's top-k order as one 64-bit key: its choice's bits ordered as
+// unsigned integers (NaN lowest, −0 as +0), then the complement of its index, so that equal choices
+// go to the lower index, as a stable sort orders them. 0 is below every expert's key.
+__device__ inline uint64_t choice_key(float value, int expert) {
+  uint32_t bits = __float_as_uint(value);
+  if (bits == 0x80000000u) bits = 0;
+  const uint32_t ordered = isnan(value) ? 0u : (bits & 0x80000000u) != 0 ? ~bits : bits | 0x80000000u;
+  return (uint64_t{ordered} << 32) | (0xFFFFFFFFu - static_cast<uint32_t>(expert));
 }
+__device__ inline int key_expert(uint64_t key) { return static_cast<int>(0xFFFFFFFFu - static_cast<uint32_t>(key)); }
 
 // A warp's working arrays for one token (route_shared_bytes() each).
 struct RouteScratch {
@@ -180,16 +166,27 @@ __global__ void moe_route_kernel(const float* logits, const float* correction_bi
     __syncwarp();
   }
 
+  // The top_k by choice_key: a lane keeps the best key of its own untaken experts (e ≡ lane mod 32,
+  // whose taken flags only it touches), a pick is the warp's largest, and only its lane looks again.
+  auto lane_best = [&] {
+    uint64_t best = 0;
+    for (int e = lane; e < experts; e += 32) {
+      if (!r.taken[e]) best = max(best, choice_key(r.choice[e], e));
+    }
+    return best;
+  };
   for (int e = lane; e < experts; e += 32) r.taken[e] = 0;
-  __syncwarp();
+  uint64_t mine = lane_best();
   int32_t* ids = expert_ids + t * shape.top_k;
   for (int64_t k = 0; k < shape.top_k; ++k) {
-    const int best = warp_arg_max_untaken(r.choice, r.taken, experts);
-    if (lane == 0) {
-      r.taken[best] = 1;
-      ids[k] = best;
+    uint64_t best = mine;
+    for (int offset = 16; offset > 0; offset /= 2) best = max(best, __shfl_xor_sync(0xffffffffu, best, offset));
+    const int e = key_expert(best);
+    if (e % 32 == lane) {
+      r.taken[e] = 1;
+      mine = lane_best();
     }
-    __syncwarp();
+    if (lane == 0) ids[k] = e;
   }
   if (lane != 0) return;
   double total = 0.0;
