@@ -1,6 +1,6 @@
 // Private to kernels/: Ampere+ asynchronous global → shared copies (cp.async), used by the
-// pipelined tile loaders of the grouped expert GEMM (moe.cu) and the decode attention
-// (attention_decode.cu).
+// pipelined tile loaders of the grouped expert GEMM (moe.cu) and the MLA attention
+// (attention_mla.cu).
 #pragma once
 
 #include <cuda_runtime.h>

@@ -4,11 +4,15 @@
 // Work item: one KV head (blockIdx.y) × a run of key positions × a query tile. A suffix item's tile
 // is one decode row's GQA group of query heads (≤ 16 MMA rows); a prefix item's tile is up to
 // kMaxDecodeTileTokens rows of one sample group × their GQA heads (≤ 64 MMA rows), all of which see
-// the whole shared prefix. The block (4 warps) streams 64-key tiles of K and V through the block
-// table into shared memory with 16-byte cp.async copies, 2-3 tiles in flight (the first ones are
-// requested before the wait for the kernel before — positions of earlier steps, which no kernel of
-// this step writes — and the step's new position after it); every K/V byte of the run is read once
-// per block.
+// the whole shared prefix. A block has 4 computing warps and a copy warp, which streams 64-key
+// tiles of K and V through the block table into shared memory by TMA (tma.cuh: one copy per run
+// of gcd(block_size, 64) positions of a page, all 128 dims), 3 stages (2 for prefix items) on
+// mbarriers. The first tiles are requested before the wait for the kernel before — positions of
+// earlier steps, which no kernel of this step writes — and the step's new position after it;
+// every K/V byte of the run is read once per block. The copies used to be 16-byte cp.async by
+// every thread, a third of the computing warps' instructions: the copy warp took B=1 decode steps
+// of the 1.5B shape on an H100 from 1.63-1.65 to 1.61 ms, B=64 at 8k from 7.67-7.77 to 7.46-7.48,
+// B=512 groups at 8k from 28.5 to 27.8 (B=64 at 1k unchanged).
 // Each warp runs S = Q·Kᵀ and O += P·V with mma.sync m16n8k16 (bf16 in, fp32 accumulate): the
 // score accumulator is re-packed in registers as the A operand of P·V (FlashAttention-2), and the
 // output stays in registers. A suffix tile has only 16 rows, so its 4 warps split each key tile
@@ -38,21 +42,24 @@
 #include <unordered_map>
 
 #include "kernels/attention_tc.cuh"
-#include "kernels/async_copy.cuh"
 #include "kernels/cuda_check.cuh"
 #include "kernels/dependent_launch.cuh"
 #include "kernels/dispatch.h"
 #include "kernels/mma_fragments.cuh"
+#include "kernels/tma.cuh"
 
 namespace r1b::kernels {
 
 namespace {
 
-constexpr int kWarps = 4;
-constexpr int kThreads = kWarps * 32;
+constexpr int kWarps = 4;                     // warps that compute
+constexpr int kThreads = kWarps * 32;         // the computing threads (the merges' too)
+constexpr int kBlockThreads = kThreads + 32;  // and one warp that only issues the copies
 constexpr int kKeys = 64;              // key positions per shared-memory tile
 constexpr int kDim = 128;
-constexpr int kPitch = kDim + 8;       // bf16 per shared row: 272 bytes, so 8 ldmatrix rows hit distinct banks
+constexpr int kRowBytes = 128;                   // a panel row: 64 dims of bf16
+constexpr int kTileBytes = kKeys * 2 * kRowBytes;  // a tile's keys (or values): 64 rows × 2 panels
+constexpr int kComputeBarrier = 1;  // named barrier of the computing warps (0 is __syncthreads)
 // Key tiles in flight per block and blocks per SM (registers and shared memory allow no more).
 constexpr int kSuffixStages = 3;
 constexpr int kSuffixBlocksPerSm = 2;
@@ -73,12 +80,34 @@ constexpr int kTileInts = 2 + static_cast<int>(kMaxDecodeTileTokens);
 constexpr float kLog2e = 1.4426950408889634f;
 constexpr float kLn2 = 0.6931471805599453f;
 
+// A copy (one TMA box of tma.cuh's panel_map) is a run of 2^box_shift positions of one page ×
+// all 128 dims: gcd(block_size, 64) positions (box_shift_for), since tiles start at multiples of
+// that (items start at page boundaries or multiples of kKeys) and a page holds a multiple of it.
+// Fewer, larger copies stream faster (H100, B=64 at 1k: 8-position boxes as two 64-dim copies
+// each 38.5 us a layer's decode attention, as one copy 35.2 us).
+__host__ __device__ inline int box_shift_for(int64_t block_size) {
+  int shift = 3;  // block_size is a multiple of 8 (decode_attention_fits)
+  while (shift < 6 && block_size % (int64_t{2} << shift) == 0) ++shift;
+  return shift;
+}
+// Key and value tiles as boxes: 16-byte chunk c (dims 8c..8c+7) of tile row r lies in box
+// r >> box_shift, 64-dim panel c / 8 of it (each panel 2^box_shift rows of 128 bytes), at row
+// byte ((c % 8) ^ (r % 8)) · 16 — the 128-byte swizzle — so the 8 rows an ldmatrix reads hit
+// distinct banks.
+__device__ inline uint32_t row_offset(int row, int panel, int box_shift) {
+  const int box = row >> box_shift, in_box = row & ((1 << box_shift) - 1);
+  return (box << (box_shift + 8)) + (panel << (box_shift + 7)) + in_box * kRowBytes;
+}
+__device__ inline uint32_t tile_offset(int row, int chunk, int box_shift) {
+  return row_offset(row, chunk / 8, box_shift) + (((chunk % 8) ^ (row % 8)) << 4);
+}
+
 template <int kStages>
-struct alignas(16) Shared {
+struct alignas(1024) Shared {  // 1024: panels start on whole swizzle atoms
   union {
     struct {
-      __nv_bfloat16 k[kStages][kKeys * kPitch];
-      __nv_bfloat16 v[kStages][kKeys * kPitch];
+      unsigned char k[kStages][kTileBytes];
+      unsigned char v[kStages][kTileBytes];
     } tiles;
     struct {
       float out[kWarps][16][kDim + 4];
@@ -86,6 +115,8 @@ struct alignas(16) Shared {
       float sum[kWarps][16];
     } merge;
   };
+  uint64_t full[kStages];   // mbarriers: the stage's copies have landed
+  uint64_t empty[kStages];  // every computing warp is done with the stage
   int rows[kMaxDecodeTileTokens];     // q row of each tile token
   int entries[kMaxDecodeTileTokens];  // partial result of each tile token
   // suffix_kernel: whether this block merges its row, and the row's entries
@@ -93,79 +124,109 @@ struct alignas(16) Shared {
   int entry_begin, entry_end;
 };
 
+// The block's shared memory: Shared<kStages> on the first 1024-byte boundary of the dynamic
+// allocation (launched with sizeof(Shared) + 1024 bytes), its barriers set up by thread 0.
+template <int kStages>
+__device__ Shared<kStages>& shared_state(unsigned char* raw) {
+  const auto address = reinterpret_cast<uintptr_t>(raw);
+  auto& sm = *reinterpret_cast<Shared<kStages>*>((address + 1023) & ~uintptr_t{1023});
+  if (threadIdx.x == 0) {
+    for (int stage = 0; stage < kStages; ++stage) {
+      barrier_init(shared_address(&sm.full[stage]), 1);
+      barrier_init(shared_address(&sm.empty[stage]), kWarps);
+    }
+    fence_barrier_init();
+  }
+  return sm;
+}
+
 // The block's query tile (sm.rows / sm.entries, `tokens` of them, × the GQA group of kv_head)
 // over key positions [key_begin, key_end) of `table`; writes one partial result per (token, head):
 // the normalised output at partial_out[entry, head] and, unless partial_lse is null, its log-sum-exp.
 // kRowWarps: warps with their own 16 rows (1: suffix tiles, 4: prefix tiles); the other
-// kWarps / kRowWarps split each key tile. Waits for the kernel before (dependent_launch.cuh) once
-// the first tiles are requested; `last_is_new`: the run's last position may be written by it.
+// kWarps / kRowWarps split each key tile. The copy warp (warp kWarps) streams the run's tiles
+// through the kStages stages — sm.full[s] counts a tile's bytes in, sm.empty[s] the computing
+// warps' arrivals once they are done with it — and returns when it has queued the last; the
+// first kStages tiles are requested before the wait for the kernel before (dependent_launch.cuh),
+// except, with `last_is_new`, the box holding the run's last position, which that kernel may still
+// be writing. `tiles_before`: tiles this block's stages have carried before (each role counts its
+// own); the stages' phases follow from it. The computing warps wait for the kernel before, then
+// read q. The block's threads must all have passed a barrier since shared_state().
 template <int kRowWarps, int kStages>
-__device__ void attend(const float* q, const __nv_bfloat16* keys, const __nv_bfloat16* values, const int32_t* table,
+__device__ void attend(const CUtensorMap& key_map, const CUtensorMap& value_map, const float* q, const int32_t* table,
                        int64_t key_begin, int64_t key_end, bool last_is_new, int tokens, const AttentionShape& shape,
-                       int64_t kv_head, float* partial_out, float* partial_lse, Shared<kStages>& sm) {
+                       int64_t kv_head, float* partial_out, float* partial_lse, Shared<kStages>& sm,
+                       int64_t& tiles_before) {
   constexpr int kKeyWarps = kWarps / kRowWarps;
   constexpr int kWarpKeys = kKeys / kKeyWarps;  // keys per warp per tile
   constexpr int kScoreBlocks = kWarpKeys / 8;
   const int group = static_cast<int>(shape.heads / shape.kv_heads);
   const int tile_rows = tokens * group;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int64_t num_tiles = (key_end - key_begin + kKeys - 1) / kKeys;
+  const int box_shift = box_shift_for(shape.block_size);
+  const int box_rows = 1 << box_shift;
+  const int64_t first_tile = tiles_before;
+  tiles_before += num_tiles;
+
+  if (warp == kWarps) {
+    // Lane b copies box b of a tile (its positions that exist), keys and values, both panels,
+    // from cache row `row`. The row comes from the block table a
+    // tile ahead of its copy (box_row), so that the read's latency passes while the warp waits for
+    // a free stage rather than after it.
+    const int block_size = static_cast<int>(shape.block_size);
+    const int key_panel = static_cast<int>(kv_head * kDim / 64);
+    const int value_panel = static_cast<int>(kv_head * shape.v_head_stride / 64);
+    const int64_t new_position = last_is_new ? key_end - 1 : -1;
+    auto box_row = [&](int64_t tile) {
+      const int64_t position = key_begin + tile * kKeys + lane * box_rows;
+      if (tile >= num_tiles || lane >= kKeys / box_rows || position >= key_end) return 0;
+      const int page = static_cast<int>(position / block_size);
+      return table[page] * block_size + static_cast<int>(position - int64_t{page} * block_size);
+    };
+    auto copy_box = [&](int row, int stage) {
+      const uint32_t full = shared_address(&sm.full[stage]);
+      const uint32_t k_box = shared_address(sm.tiles.k[stage]) + row_offset(lane * box_rows, 0, box_shift);
+      const uint32_t v_box = shared_address(sm.tiles.v[stage]) + row_offset(lane * box_rows, 0, box_shift);
+      tma_load_panels(k_box, key_map, row, key_panel, full);
+      tma_load_panels(v_box, value_map, row, value_panel, full);
+    };
+    bool waited = false;
+    int held_row = -1, held_stage = 0;  // the box with the new position waits for the kernel before
+    auto wait_and_copy_held = [&] {
+      wait_for_previous_kernel();
+      waited = true;
+      if (held_row >= 0) copy_box(held_row, held_stage);
+    };
+    int row = box_row(0);
+    for (int64_t t = 0; t < num_tiles; ++t) {
+      const int this_row = row;
+      row = box_row(t + 1);
+      if (t == kStages) wait_and_copy_held();
+      const int64_t use = first_tile + t;
+      const int stage = static_cast<int>(use % kStages);
+      if (use >= kStages) barrier_wait(shared_address(&sm.empty[stage]), static_cast<int>((use / kStages - 1) % 2));
+      const int64_t tile_begin = key_begin + t * kKeys;
+      const int64_t positions = key_end - tile_begin < kKeys ? key_end - tile_begin : kKeys;
+      const int boxes = static_cast<int>((positions + box_rows - 1) >> box_shift);
+      if (lane == 0) barrier_arrive_expect(shared_address(&sm.full[stage]), boxes * box_rows * 4 * kRowBytes);
+      __syncwarp();
+      if (lane >= boxes) continue;
+      const int64_t position = tile_begin + lane * box_rows;
+      if (!waited && new_position >= position && new_position < position + box_rows) {
+        held_row = this_row;  // set on the lane whose box it is
+        held_stage = stage;
+        continue;
+      }
+      copy_box(this_row, stage);
+    }
+    if (!waited) wait_and_copy_held();
+    return;
+  }
+
   const int row_group = warp % kRowWarps, key_slice = warp / kRowWarps;
   const int quad_row = lane / 4, quad_col = (lane % 4) * 2;
-
-  // Copies sit on every warp's issue path (4 warps a block), so they are kept short: this thread
-  // copies 16-byte chunk `column` of the kRowsPerThread consecutive rows first_row.. of a tile.
-  // Tiles start at multiples of 8 positions and a page holds a multiple of 8 (decode_attention_fits),
-  // so those rows lie in one page: one block-table read per tile, then one fixed stride per row.
-  constexpr int kRowsPerThread = kKeys * (kDim / 8) / kThreads;
-  static_assert(kRowsPerThread == 8, "a thread's rows are the 8 positions of one page run");
-  const int block_size = static_cast<int>(shape.block_size);
-  const int first_row = static_cast<int>(threadIdx.x) / (kDim / 8) * kRowsPerThread;
-  const int column = (static_cast<int>(threadIdx.x) % (kDim / 8)) * 8;
-  const __nv_bfloat16* key_column = keys + kv_head * kDim + column;
-  const __nv_bfloat16* value_column = values + kv_head * shape.v_head_stride + column;
-  // Queues copies of the rows p of key tile `tile` with first ≤ p < last into `stage`; rows past
-  // the run are zeros (read from the page run's own mapped rows, or slot 0's when it is past).
-  auto load_rows = [&](int64_t tile, int stage, int64_t first, int64_t last) {
-    const int p = static_cast<int>(key_begin + tile * kKeys) + first_row;
-    const int page = p / block_size;
-    const int64_t slot = p < key_end ? int64_t{table[page]} * block_size + (p - page * block_size) : 0;
-    const __nv_bfloat16* k_src = key_column + slot * shape.k_row;
-    const __nv_bfloat16* v_src = value_column + slot * shape.v_row;
-    const auto rows_below = [&](int64_t end) {  // mask of this thread's rows p + k < end
-      const int64_t count = end - p;
-      return count <= 0 ? 0u : count >= kRowsPerThread ? 0xffu : (1u << count) - 1u;
-    };
-    const unsigned queued = rows_below(last) & ~rows_below(first);
-    const unsigned valid = rows_below(key_end);
-    __nv_bfloat16* k_dst = sm.tiles.k[stage] + first_row * kPitch + column;
-    __nv_bfloat16* v_dst = sm.tiles.v[stage] + first_row * kPitch + column;
-#pragma unroll
-    for (int k = 0; k < kRowsPerThread; ++k) {
-      if ((queued >> k & 1u) == 0) continue;
-      const bool row_valid = (valid >> k & 1u) != 0;
-      copy_16_async(k_dst + k * kPitch, k_src + k * shape.k_row, row_valid);
-      copy_16_async(v_dst + k * kPitch, v_src + k * shape.v_row, row_valid);
-    }
-  };
-  // The first kStages tiles are requested before the wait for the kernel before: positions of
-  // earlier steps, which no kernel of this step writes. With `last_is_new`, the run's last position
-  // (a decode row's new token, which the kernel before may still be writing) joins its tile's
-  // group after the wait. An empty group stands for each tile past the run, so
-  // wait_async<kStages − 1> below always means "tile t has landed".
-  const int64_t num_tiles = (key_end - key_begin + kKeys - 1) / kKeys;
-  const int64_t early = num_tiles < kStages ? num_tiles : kStages;
-  const int64_t late = last_is_new && early == num_tiles ? key_end - 1 : INT64_MAX;
-  for (int stage = 0; stage < early; ++stage) {
-    load_rows(stage, stage, key_begin, late);
-    if (stage + 1 < early) commit_async();
-  }
-  wait_for_previous_kernel();
-  if (early > 0) {
-    load_rows(early - 1, static_cast<int>(early - 1), late, INT64_MAX);
-    commit_async();
-  }
-  for (int64_t stage = early; stage < kStages; ++stage) commit_async();
-
+  wait_for_previous_kernel();  // q is the kernel before's
   // Q fragments (rows quad_row and quad_row + 8 of this warp's 16), rounded to bf16.
   uint32_t q_frag[kDim / 16][4];
   const float* q_rows[2] = {nullptr, nullptr};
@@ -193,13 +254,29 @@ __device__ void attend(const float* q, const __nv_bfloat16* keys, const __nv_bfl
   float run_max[2] = {-FLT_MAX, -FLT_MAX};
   float run_sum[2] = {0.0f, 0.0f};  // this lane's columns only; summed over the quad at the end
 
+  const int slice_row = key_slice * kWarpKeys;  // this warp's first row of each tile
   for (int64_t t = 0; t < num_tiles; ++t) {
-    const int stage = static_cast<int>(t % kStages);
-    wait_async<kStages - 1>();
-    __syncthreads();
-    const __nv_bfloat16* k_s = sm.tiles.k[stage] + key_slice * kWarpKeys * kPitch;
-    const __nv_bfloat16* v_s = sm.tiles.v[stage] + key_slice * kWarpKeys * kPitch;
-    const int64_t warp_begin = key_begin + t * kKeys + key_slice * kWarpKeys;
+    const int64_t use = first_tile + t;
+    const int stage = static_cast<int>(use % kStages);
+    barrier_wait(shared_address(&sm.full[stage]), static_cast<int>(use / kStages % 2));
+    const unsigned char* k_s = sm.tiles.k[stage];
+    unsigned char* v_s = sm.tiles.v[stage];
+    const int64_t warp_begin = key_begin + t * kKeys + slice_row;
+    // Keys of this warp's slice before the run's end (all but in the last tile).
+    const int64_t left = key_end - warp_begin;
+    const int warp_keys = left < kWarpKeys ? static_cast<int>(left < 0 ? 0 : left) : kWarpKeys;
+    // Value rows past the run were not copied (or hold cache slots never written, possibly NaN):
+    // zeros, since their probabilities (0) still multiply them.
+    if (warp_keys < kWarpKeys) {
+      for (int i = lane; i < (kWarpKeys - warp_keys) * 2 * (kRowBytes / 16); i += 32) {
+        const int row = slice_row + warp_keys + i / (2 * (kRowBytes / 16));
+        const int chunk = i % (2 * (kRowBytes / 16));
+        *reinterpret_cast<uint4*>(v_s + row_offset(row, chunk / 8, box_shift) + (chunk % 8) * 16) =
+            make_uint4(0, 0, 0, 0);
+      }
+      fence_shared_for_async();  // before a later copy into this stage
+      __syncwarp();
+    }
 
     float s[kScoreBlocks][4];
 #pragma unroll
@@ -210,15 +287,13 @@ __device__ void attend(const float* q, const __nv_bfloat16* keys, const __nv_bfl
 #pragma unroll
       for (int nb = 0; nb < kScoreBlocks; ++nb) {
         uint32_t b[4];
-        load_matrices(b, k_s + (nb * 8 + (lane & 7)) * kPitch + kk * 16 + (lane >> 3) * 8);
+        load_matrices(b, reinterpret_cast<const __nv_bfloat16*>(
+                             k_s + tile_offset(slice_row + nb * 8 + (lane & 7), kk * 2 + (lane >> 3), box_shift)));
         mma(s[nb], q_frag[kk], b[0], b[1]);
         mma(s[nb], q_frag[kk + 1], b[2], b[3]);
       }
     }
 
-    // Keys of this warp's slice before the run's end (all but in the last tile).
-    const int64_t left = key_end - warp_begin;
-    const int warp_keys = left < kWarpKeys ? static_cast<int>(left) : kWarpKeys;
     float tile_max[2] = {-FLT_MAX, -FLT_MAX};
 #pragma unroll
     for (int nb = 0; nb < kScoreBlocks; ++nb) {
@@ -264,21 +339,21 @@ __device__ void attend(const float* q, const __nv_bfloat16* keys, const __nv_bfl
       const uint32_t p_frag[4] = {pack_bf16(s[2 * j][0], s[2 * j][1]), pack_bf16(s[2 * j][2], s[2 * j][3]),
                                   pack_bf16(s[2 * j + 1][0], s[2 * j + 1][1]),
                                   pack_bf16(s[2 * j + 1][2], s[2 * j + 1][3])};
-      const __nv_bfloat16* v_rows = v_s + (j * 16 + (lane & 7) + ((lane >> 3) & 1) * 8) * kPitch + (lane >> 4) * 8;
+      const int v_row = slice_row + j * 16 + (lane & 7) + ((lane >> 3) & 1) * 8;
 #pragma unroll
       for (int n = 0; n < kDim / 8; n += 2) {
         uint32_t b[4];
-        load_matrices_transposed(b, v_rows + n * 8);
+        load_matrices_transposed(
+            b, reinterpret_cast<const __nv_bfloat16*>(v_s + tile_offset(v_row, n + (lane >> 4), box_shift)));
         mma(o[n], p_frag, b[0], b[1]);
         mma(o[n + 1], p_frag, b[2], b[3]);
       }
     }
-    __syncthreads();  // every warp is done with this stage: refill it kStages tiles on
-    if (t + kStages < num_tiles) load_rows(t + kStages, stage, key_begin, INT64_MAX);
-    commit_async();
+    __syncwarp();
+    if (lane == 0) barrier_arrive(shared_address(&sm.empty[stage]));  // the copy warp may refill it
   }
-  wait_async<0>();
-  __syncthreads();  // the tiles' shared memory becomes the merge area
+  // Every tile has landed and been read: the tiles' shared memory becomes the merge area.
+  named_barrier_sync(kComputeBarrier, kThreads);
 
   for (int half = 0; half < 2; ++half) {
     run_sum[half] += __shfl_xor_sync(0xffffffffu, run_sum[half], 1);
@@ -293,7 +368,7 @@ __device__ void attend(const float* q, const __nv_bfloat16* keys, const __nv_bfl
     *reinterpret_cast<float2*>(&sm.merge.out[warp][quad_row][n * 8 + quad_col]) = make_float2(o[n][0], o[n][1]);
     *reinterpret_cast<float2*>(&sm.merge.out[warp][quad_row + 8][n * 8 + quad_col]) = make_float2(o[n][2], o[n][3]);
   }
-  __syncthreads();
+  named_barrier_sync(kComputeBarrier, kThreads);
   // The key warps' parts of each tile row r, 4 columns a thread: weights exp2(max_w − max) once
   // per (row, warp), then float4 reads of the parts.
   for (int unit = threadIdx.x; unit < tile_rows * (kDim / 4); unit += kThreads) {
@@ -323,6 +398,7 @@ __device__ void attend(const float* q, const __nv_bfloat16* keys, const __nv_bfl
       partial_lse[entry_head] = sum > 0.0f ? (max_all + log2f(sum)) * kLn2 : -INFINITY;
     }
   }
+  fence_shared_for_async();  // the merge area's accesses come before later copies into the tiles
 }
 
 // The last suffix block of (row, kv_head): out[row, h] = Σ_e w_e · partial_e / Σ_e w_e over the
@@ -414,15 +490,19 @@ __global__ void __launch_bounds__(kDim) merge_entries_kernel(const int32_t* entr
 // suffix items; 0 when this item is the row's only entry; -1 under a separate merge). An only entry
 // is written as the output; otherwise the item writes its entry and, unless a merge kernel follows,
 // counts itself in arrivals[row, kv_head], and the row's last suffix item merges the row.
-__global__ void __launch_bounds__(kThreads, kSuffixBlocksPerSm)
-    suffix_kernel(const float* q, const __nv_bfloat16* keys, const __nv_bfloat16* values, const int32_t* items,
-                  const int32_t* entry_offsets, int32_t* arrivals, const int32_t* block_tables, AttentionShape shape,
-                  float* partial_out, float* partial_lse, float* out) {
+__global__ void __launch_bounds__(kBlockThreads, kSuffixBlocksPerSm)
+    suffix_kernel(const __grid_constant__ CUtensorMap key_map, const __grid_constant__ CUtensorMap value_map,
+                  const float* q, const int32_t* items, const int32_t* entry_offsets, int32_t* arrivals,
+                  const int32_t* block_tables, AttentionShape shape, float* partial_out, float* partial_lse,
+                  float* out) {
   let_next_kernel_start();  // attend() waits for the kernel before
   const int32_t* item = items + int64_t{kSuffixInts} * blockIdx.x;
-  if (item[2] <= item[1]) return;  // padding
-  extern __shared__ __align__(128) unsigned char raw[];
-  auto& sm = *reinterpret_cast<Shared<kSuffixStages>*>(raw);
+  if (item[2] <= item[1]) {  // padding: still waits, so that this kernel ends after the one before
+    wait_for_previous_kernel();
+    return;
+  }
+  extern __shared__ unsigned char raw[];
+  auto& sm = shared_state<kSuffixStages>(raw);
   const int row = item[0];
   const bool only = item[5] == 0;
   if (threadIdx.x == 0) {
@@ -430,11 +510,12 @@ __global__ void __launch_bounds__(kThreads, kSuffixBlocksPerSm)
     sm.entries[0] = only ? row : item[3];
   }
   __syncthreads();
-  attend<1, kSuffixStages>(q, keys, values, block_tables + item[4], item[1], item[2], true, 1, shape, blockIdx.y,
-                           only ? out : partial_out, only ? nullptr : partial_lse, sm);
-  if (only || item[5] < 0) return;
+  int64_t tiles_before = 0;
+  attend<1, kSuffixStages>(key_map, value_map, q, block_tables + item[4], item[1], item[2], true, 1, shape, blockIdx.y,
+                           only ? out : partial_out, only ? nullptr : partial_lse, sm, tiles_before);
+  if (threadIdx.x >= kThreads || only || item[5] < 0) return;  // the copy warp is done
   __threadfence();  // this block's entry is visible before its arrival is
-  __syncthreads();
+  named_barrier_sync(kComputeBarrier, kThreads);
   int32_t* arrival = arrivals + int64_t{row} * shape.kv_heads + blockIdx.y;
   if (threadIdx.x == 0) {
     sm.entry_begin = entry_offsets[row];  // read while the atomic is in flight
@@ -442,7 +523,7 @@ __global__ void __launch_bounds__(kThreads, kSuffixBlocksPerSm)
     sm.last = atomicAdd(arrival, 1) == item[5] - 1;
     if (sm.last) *arrival = 0;  // every item of the row has arrived: ready for the next launch
   }
-  __syncthreads();
+  named_barrier_sync(kComputeBarrier, kThreads);
   if (!sm.last) return;
   __threadfence();
   merge_entries(sm.entry_begin, sm.entry_end, row, blockIdx.y, shape, partial_out, partial_lse, out);
@@ -452,26 +533,34 @@ __global__ void __launch_bounds__(kThreads, kSuffixBlocksPerSm)
 // rows, table offset, q rows. Entry of row r for chunk c: entry_offsets[r] + c. The grid is one
 // wave (kPrefixBlocksPerSm per SM), each block taking every gridDim.x-th item: a step without
 // shared prefixes (all items padding) costs one wave of empty blocks, not the capacity's.
-__global__ void __launch_bounds__(kThreads, kPrefixBlocksPerSm)
-    prefix_kernel(const float* q, const __nv_bfloat16* keys, const __nv_bfloat16* values, const int32_t* items,
-                  int capacity, const int32_t* tiles, const int32_t* entry_offsets, const int32_t* block_tables,
-                  AttentionShape shape, float* partial_out, float* partial_lse) {
+__global__ void __launch_bounds__(kBlockThreads, kPrefixBlocksPerSm)
+    prefix_kernel(const __grid_constant__ CUtensorMap key_map, const __grid_constant__ CUtensorMap value_map,
+                  const float* q, const int32_t* items, int capacity, const int32_t* tiles,
+                  const int32_t* entry_offsets, const int32_t* block_tables, AttentionShape shape, float* partial_out,
+                  float* partial_lse) {
   let_next_kernel_start();  // attend() waits for the kernel before
-  extern __shared__ __align__(128) unsigned char raw[];
-  auto& sm = *reinterpret_cast<Shared<kPrefixStages>*>(raw);
+  extern __shared__ unsigned char raw[];
+  auto& sm = shared_state<kPrefixStages>(raw);
+  int64_t tiles_before = 0;
   for (int i = blockIdx.x; i < capacity; i += gridDim.x) {
     const int32_t* item = items + int64_t{kPrefixInts} * i;
-    if (item[3] <= item[2]) return;  // padding, which only follows the items
+    if (item[3] <= item[2]) {  // padding, which only follows the items
+      // A step without shared prefixes runs no item here: the wait keeps the chain's guarantee
+      // (dependent_launch.cuh) that this kernel ends only after the kernel before it, which the
+      // suffix kernel's wait relies on for q and the new KV rows.
+      wait_for_previous_kernel();
+      return;
+    }
     const int32_t* tile = tiles + int64_t{kTileInts} * item[0];
-    __syncthreads();  // the previous item is done with sm.rows / sm.entries
+    __syncthreads();  // the previous item is done with sm.rows / sm.entries and the merge area
     if (threadIdx.x < tile[0]) {
       const int row = tile[2 + threadIdx.x];
       sm.rows[threadIdx.x] = row;
       sm.entries[threadIdx.x] = entry_offsets[row] + item[1];
     }
     __syncthreads();
-    attend<kWarps, kPrefixStages>(q, keys, values, block_tables + tile[1], item[2], item[3], false, tile[0], shape,
-                                  blockIdx.y, partial_out, partial_lse, sm);
+    attend<kWarps, kPrefixStages>(key_map, value_map, q, block_tables + tile[1], item[2], item[3], false, tile[0],
+                                  shape, blockIdx.y, partial_out, partial_lse, sm, tiles_before);
   }
 }
 
@@ -500,8 +589,8 @@ int64_t balanced_chunk(int64_t length, int64_t chunk) {
 bool decode_attention_fits(const AttentionShape& shape, ElementType cache_type) {
   const int64_t group = shape.kv_heads > 0 ? shape.heads / shape.kv_heads : 0;
   return shape.tensor_cores && cache_type == ElementType::kBF16 && !shape.v_in_k && shape.k_dim == kDim &&
-         shape.v_dim == kDim && group >= 1 && group <= 16 && shape.k_row % 8 == 0 && shape.v_row % 8 == 0 &&
-         shape.v_head_stride % 8 == 0 && shape.block_size % 8 == 0;
+         shape.v_dim == kDim && group >= 1 && group <= 16 && shape.k_row % 64 == 0 && shape.v_row % 64 == 0 &&
+         shape.v_head_stride % 64 == 0 && shape.block_size % 8 == 0;  // whole 64-column panels (tma.cuh)
 }
 
 DecodePlan plan_decode_attention(const DecodeRow* rows, int64_t num_rows, int64_t q_rows, const AttentionShape& shape) {
@@ -642,8 +731,11 @@ void decode_attention(const float* q, const void* keys, const void* values, cons
   const auto* keys_bf16 = static_cast<const __nv_bfloat16*>(keys);
   const auto* values_bf16 = static_cast<const __nv_bfloat16*>(values);
   const cudaStream_t cuda_stream = as_cuda(stream);
-  constexpr int kSuffixBytes = sizeof(Shared<kSuffixStages>);
-  constexpr int kPrefixBytes = sizeof(Shared<kPrefixStages>);
+  constexpr int kSuffixBytes = sizeof(Shared<kSuffixStages>) + 1024;  // + room to align it (shared_state)
+  constexpr int kPrefixBytes = sizeof(Shared<kPrefixStages>) + 1024;
+  const int box_rows = 1 << box_shift_for(shape.block_size);
+  const CUtensorMap key_map = panel_map(keys_bf16, shape.k_row, box_rows);
+  const CUtensorMap value_map = panel_map(values_bf16, shape.v_row, box_rows);
   // Per call, not once per process: the attribute belongs to the current device (tensor-parallel
   // ranks run on several).
   R1B_CUDA_CHECK(cudaFuncSetAttribute(suffix_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSuffixBytes));
@@ -653,13 +745,13 @@ void decode_attention(const float* q, const void* keys, const void* values, cons
   if (prefix_capacity > 0) {
     const auto blocks = static_cast<unsigned>(
         std::min<int64_t>(prefix_capacity, ceil_div(kPrefixBlocksPerSm * num_sms(), shape.kv_heads)));
-    launch_dependent(prefix_kernel, dim3(blocks, kv_heads), kThreads, kPrefixBytes, cuda_stream, q, keys_bf16,
-                     values_bf16, on_device.prefix_items, prefix_capacity, on_device.prefix_tiles,
+    launch_dependent(prefix_kernel, dim3(blocks, kv_heads), kBlockThreads, kPrefixBytes, cuda_stream, key_map,
+                     value_map, q, on_device.prefix_items, prefix_capacity, on_device.prefix_tiles,
                      on_device.entry_offsets, block_tables, shape, partial_out, partial_lse);
   }
   const auto suffix_capacity = static_cast<unsigned>(plan.suffix_items.size() / kSuffixInts);
-  launch_dependent(suffix_kernel, dim3(suffix_capacity, kv_heads), kThreads, kSuffixBytes, cuda_stream, q, keys_bf16,
-                   values_bf16, on_device.suffix_items, on_device.entry_offsets, arrivals, block_tables, shape,
+  launch_dependent(suffix_kernel, dim3(suffix_capacity, kv_heads), kBlockThreads, kSuffixBytes, cuda_stream, key_map,
+                   value_map, q, on_device.suffix_items, on_device.entry_offsets, arrivals, block_tables, shape,
                    partial_out, partial_lse, out);
   if (plan.separate_merge) {
     launch_dependent(merge_entries_kernel, dim3(static_cast<unsigned>(plan.q_rows), static_cast<unsigned>(shape.heads)),

@@ -16,7 +16,7 @@
 // to bf16 — the engine's "bf16 activations" precision; every sum is fp32.
 //
 // Copies: TMA (cp.async.bulk.tensor) through tensor maps over the layer's whole key and value cache
-// (built on the host by cuTensorMapEncodeTiled, reached through the runtime's driver entry point).
+// (tma.cuh's cache_map).
 // A box is one page's run of positions in a key tile (gcd(block_size, 128) rows: 16 in the engine)
 // × 64 dims, written 128-byte swizzled; per 128-key tile the producer's lanes look up one page each
 // in the block table and issue one box per 64-dim panel (16 boxes at blocks of 16). Keys and values
@@ -39,7 +39,6 @@
 // 16-byte chunk c of row r sits at chunk c ^ (r % 8) of its row (the 128-byte swizzle, as TMA writes
 // it), every panel and box starts on a 1024-byte boundary (one swizzle atom is 8 rows).
 #include <cuda_bf16.h>
-#include <cudaTypedefs.h>  // the driver's tensor map types; libcuda is reached through the runtime
 
 #include <cstdint>
 #include <cstdio>
@@ -49,6 +48,7 @@
 #include "kernels/attention_tc.cuh"
 #include "kernels/cuda_check.cuh"
 #include "kernels/mma_fragments.cuh"
+#include "kernels/tma.cuh"
 
 namespace r1b::kernels {
 
@@ -161,44 +161,7 @@ __device__ inline float fast_exp2(float x) {
   asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
   return y;
 }
-// Makes this thread's shared memory writes (plain stores, completed cp.async) visible to wgmma.
-__device__ inline void fence_shared_for_wgmma() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
 
-// ---- mbarriers, TMA and register reallocation (PTX ISA: mbarrier, cp.async.bulk.tensor, setmaxnreg) ----
-
-__device__ inline void barrier_init(uint32_t barrier, int count) {
-  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(barrier), "r"(count) : "memory");
-}
-// Arrives once on `barrier`.
-__device__ inline void barrier_arrive(uint32_t barrier) {
-  asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];\n" ::"r"(barrier) : "memory");
-}
-// Arrives once and makes the phase also wait for `bytes` of asynchronous copies.
-__device__ inline void barrier_arrive_expect(uint32_t barrier, int bytes) {
-  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(barrier), "r"(bytes) : "memory");
-}
-// Waits until the phase of parity `parity` has completed (a fresh barrier counts its phase "−1",
-// of parity 1, as completed).
-__device__ inline void barrier_wait(uint32_t barrier, int parity) {
-  asm volatile(
-      "{\n.reg .pred done;\nwait:\n"
-      "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
-      "@!done bra wait;\n}\n" ::"r"(barrier),
-      "r"(parity)
-      : "memory");
-}
-// Copies the box at (column, row) of `map` to shared `destination`; completes `bytes` on `barrier`.
-__device__ inline void tma_load(uint32_t destination, const CUtensorMap& map, int column, int row, uint32_t barrier) {
-  asm volatile(
-      "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3}], [%4];\n" ::"r"(
-          destination),
-      "l"(reinterpret_cast<uint64_t>(&map)), "r"(column), "r"(row), "r"(barrier)
-      : "memory");
-}
-// Synchronises `threads` threads (whole warps) on named barrier `id`.
-__device__ inline void named_barrier_sync(int id, int threads) {
-  asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
-}
 
 __global__ void __launch_bounds__(kThreads, 1)
     wgmma_attention_kernel(const __grid_constant__ CUtensorMap key_map, const __grid_constant__ CUtensorMap value_map,
@@ -239,7 +202,7 @@ __global__ void __launch_bounds__(kThreads, 1)
       barrier_init(empty_keys(stage), consumers);
       barrier_init(empty_values(stage), consumers);
     }
-    asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+    fence_barrier_init();
   }
   __syncthreads();  // the last block-wide barrier: the roles part here
 
@@ -315,7 +278,7 @@ __global__ void __launch_bounds__(kThreads, 1)
     const uint4 packed = {pack_bf16(a.x, a.y), pack_bf16(a.z, a.w), pack_bf16(b.x, b.y), pack_bf16(b.z, b.w)};
     *reinterpret_cast<uint4*>(shared + swizzled(r, c, kRows)) = packed;
   }
-  fence_shared_for_wgmma();
+  fence_shared_for_async();
   named_barrier_sync(kQBarrier + consumer, kGroupThreads);
 
   const int group_min_visible = first_visible + group_row;
@@ -438,7 +401,7 @@ __global__ void __launch_bounds__(kThreads, 1)
       const int r = valid + idx / kChunks, c = (idx % kChunks) * 8;
       *reinterpret_cast<uint4*>(tile_values + swizzled(r, c, kKeys)) = make_uint4(0, 0, 0, 0);
     }
-    fence_shared_for_wgmma();
+    fence_shared_for_async();
     named_barrier_sync(kTailBarrier, clearers * kGroupThreads);
   };
 
@@ -489,45 +452,6 @@ __global__ void __launch_bounds__(kThreads, 1)
       *reinterpret_cast<float2*>(dst + n * 8) = make_float2(o[4 * n + 2 * h] * inverse, o[4 * n + 2 * h + 1] * inverse);
     }
   }
-}
-
-// cuTensorMapEncodeTiled of the driver, looked up once through the runtime.
-PFN_cuTensorMapEncodeTiled_v12000 encode_tiled() {
-  static const PFN_cuTensorMapEncodeTiled_v12000 function = [] {
-    void* found = nullptr;
-    cudaDriverEntryPointQueryResult result{};
-    R1B_CUDA_CHECK(cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &found, 12000, cudaEnableDefault,
-                                                    &result));
-    if (result != cudaDriverEntryPointSuccess || found == nullptr) {
-      std::fprintf(stderr, "r1bench: the CUDA driver has no cuTensorMapEncodeTiled (%d) at %s:%d\n",
-                   static_cast<int>(result), __FILE__, __LINE__);
-      std::abort();
-    }
-    return reinterpret_cast<PFN_cuTensorMapEncodeTiled_v12000>(found);
-  }();
-  return function;
-}
-
-// Tensor map over a cache of rows of `row_width` bf16 (its row count unknown here: the largest a
-// 32-bit TMA coordinate reaches; only rows the block tables name are read), boxes of `box_rows`
-// rows × 64 columns stored 128-byte swizzled.
-CUtensorMap cache_map(const __nv_bfloat16* cache, int64_t row_width, int box_rows) {
-  CUtensorMap map;
-  const cuuint64_t dims[2] = {static_cast<cuuint64_t>(row_width), cuuint64_t{0x7FFFFFFF}};
-  const cuuint64_t strides[1] = {static_cast<cuuint64_t>(row_width) * sizeof(__nv_bfloat16)};
-  const cuuint32_t box[2] = {64, static_cast<cuuint32_t>(box_rows)};
-  const cuuint32_t element_strides[2] = {1, 1};
-  const CUresult result =
-      encode_tiled()(&map, CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, 2, const_cast<__nv_bfloat16*>(cache), dims, strides, box,
-                     element_strides, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
-                     CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
-  if (result != CUDA_SUCCESS) {
-    std::fprintf(stderr, "r1bench: cuTensorMapEncodeTiled failed (%d) for a cache at %p, rows of %lld at %s:%d\n",
-                 static_cast<int>(result), static_cast<const void*>(cache), static_cast<long long>(row_width),
-                 __FILE__, __LINE__);
-    std::abort();
-  }
-  return map;
 }
 
 }  // namespace

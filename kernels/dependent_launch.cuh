@@ -9,8 +9,11 @@
 // Contract for a kernel launched with launch_dependent(): before wait_for_previous_kernel() it reads
 // only data that no kernel of the step writes — weights, biases, norm vectors, index data uploaded
 // for the step (every upload is a copy that the kernels queued after it wait for), KV cache rows
-// of earlier steps — and writes nothing but its own shared memory. Both
-// device calls are no-ops in a kernel launched the ordinary way, so kernels call them unconditionally.
+// of earlier steps — and writes nothing but its own shared memory. Every block calls
+// wait_for_previous_kernel() before it exits, even one with no work: a kernel whose blocks all
+// left without waiting could end before the kernel it follows, and the next kernel's wait would
+// then no longer cover that one. Both device calls are no-ops in a kernel launched the ordinary
+// way, so kernels call them unconditionally.
 #pragma once
 
 #include <cuda_runtime.h>

@@ -214,8 +214,8 @@ void attention(const float* q, int64_t q_rows, const void* keys, const void* val
 inline constexpr int64_t kMaxDecodeTileTokens = 16;
 
 // Whether decode_attention() takes this shape and cache: tensor cores allowed, k_dim = v_dim = 128,
-// separate values, ≤ 16 query heads per KV head, bf16 cache, 16-byte aligned rows, pages
-// (block_size) of a multiple of 8 positions.
+// separate values, ≤ 16 query heads per KV head, bf16 cache, cache rows and value heads of whole
+// 64-column panels, pages (block_size) of a multiple of 8 positions.
 bool decode_attention_fits(const AttentionShape& shape, ElementType cache_type);
 
 // One decode row: its query row, its context (positions p < context_len are visible) and its

@@ -593,11 +593,13 @@ TEST_F(CudaBackendTest, Bf16KvCacheStoresRoundedRowsAndAttentionReadsThem) {
   struct Case {
     int64_t heads, kv_heads, k_dim, v_dim;
     bool v_in_k;
-    int64_t num_q;  // new tokens of the first sequence (1: decode-only step)
+    int64_t num_q;       // new tokens of the first sequence (1: decode-only step)
+    int64_t block_size;  // the decode kernel copies runs of gcd(block_size, 64) positions
   };
-  for (const Case& c : {Case{12, 2, 128, 128, false, 1}, Case{6, 2, 7, 5, false, 9}, Case{16, 1, 576, 512, true, 1},
-                        Case{16, 1, 576, 512, true, 12}}) {
-    constexpr int64_t kBlockSize = 16;
+  for (const Case& c : {Case{12, 2, 128, 128, false, 1, 16}, Case{12, 2, 128, 128, false, 1, 8},
+                        Case{12, 2, 128, 128, false, 1, 96}, Case{6, 2, 7, 5, false, 9, 16},
+                        Case{16, 1, 576, 512, true, 1, 16}, Case{16, 1, 576, 512, true, 12, 16}}) {
+    const int64_t kBlockSize = c.block_size;
     const std::vector<int64_t> contexts = {c.num_q + 40, 1, 300};
     std::vector<AttentionSeq> seqs;
     int32_t next_block = 0;
@@ -647,7 +649,7 @@ TEST_F(CudaBackendTest, Bf16KvCacheStoresRoundedRowsAndAttentionReadsThem) {
     gpu.attention(q.gpu, gpu_keys, gpu_values, seqs, params, gpu_out);
     expect_close_values(gpu.download(gpu_out), cpu_.download(cpu_out), kReduction,
                         "bf16-cache attention H=" + std::to_string(c.heads) + " k_dim=" + std::to_string(c.k_dim) +
-                            " num_q=" + std::to_string(c.num_q));
+                            " num_q=" + std::to_string(c.num_q) + " block_size=" + std::to_string(kBlockSize));
   }
 }
 
