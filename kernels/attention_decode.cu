@@ -174,6 +174,10 @@ __device__ void attend(const CUtensorMap& key_map, const CUtensorMap& value_map,
     // from cache row `row`. The row comes from the block table a
     // tile ahead of its copy (box_row), so that the read's latency passes while the warp waits for
     // a free stage rather than after it.
+    if (lane == 0) {
+      prefetch_tensor_map(key_map);
+      prefetch_tensor_map(value_map);
+    }
     const int block_size = static_cast<int>(shape.block_size);
     const int key_panel = static_cast<int>(kv_head * kDim / 64);
     const int value_panel = static_cast<int>(kv_head * shape.v_head_stride / 64);

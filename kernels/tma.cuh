@@ -65,6 +65,11 @@ __device__ inline void tma_load_panels(uint32_t destination, const CUtensorMap& 
       "l"(reinterpret_cast<uint64_t>(&map)), "r"(0), "r"(row), "r"(panel), "r"(barrier)
       : "memory");
 }
+// Starts fetching tensor map `map` (a __grid_constant__ kernel parameter) into the copy unit, so
+// that the first copy through it does not wait for the descriptor.
+__device__ inline void prefetch_tensor_map(const CUtensorMap& map) {
+  asm volatile("prefetch.tensormap [%0];\n" ::"l"(reinterpret_cast<uint64_t>(&map)) : "memory");
+}
 // Synchronises `threads` threads (whole warps) on named barrier `id`.
 __device__ inline void named_barrier_sync(int id, int threads) {
   asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
