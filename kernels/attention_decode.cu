@@ -170,10 +170,9 @@ __device__ void attend(const CUtensorMap& key_map, const CUtensorMap& value_map,
   tiles_before += num_tiles;
 
   if (warp == kWarps) {
-    // Lane b copies box b of a tile (its positions that exist), keys and values, both panels,
-    // from cache row `row`. The row comes from the block table a
-    // tile ahead of its copy (box_row), so that the read's latency passes while the warp waits for
-    // a free stage rather than after it.
+    // Lane b copies box b of a tile (its positions that exist), keys and values, both panels.
+    // Its cache row comes from the block table a tile ahead of the copy (box_row), so that the
+    // read's latency passes while the warp waits for a free stage rather than after it.
     if (lane == 0) {
       prefetch_tensor_map(key_map);
       prefetch_tensor_map(value_map);
