@@ -12,7 +12,8 @@
 // every K/V byte of the run is read once per block. The copies used to be 16-byte cp.async by
 // every thread, a third of the computing warps' instructions: the copy warp took B=1 decode steps
 // of the 1.5B shape on an H100 from 1.63-1.65 to 1.61 ms, B=64 at 8k from 7.67-7.77 to 7.46-7.48,
-// B=512 groups at 8k from 28.5 to 27.8 (B=64 at 1k unchanged).
+// B=512 groups at 8k from 28.5 to 27.8; B=64 at 1k unchanged, B=16 2-5% slower (its items are two
+// tiles long, and the copy warp's first copies wait on one block-table read).
 // Each warp runs S = Q·Kᵀ and O += P·V with mma.sync m16n8k16 (bf16 in, fp32 accumulate): the
 // score accumulator is re-packed in registers as the A operand of P·V (FlashAttention-2), and the
 // output stays in registers. A suffix tile has only 16 rows, so its 4 warps split each key tile
@@ -83,8 +84,8 @@ constexpr float kLn2 = 0.6931471805599453f;
 // A copy (one TMA box of tma.cuh's panel_map) is a run of 2^box_shift positions of one page ×
 // all 128 dims: gcd(block_size, 64) positions (box_shift_for), since tiles start at multiples of
 // that (items start at page boundaries or multiples of kKeys) and a page holds a multiple of it.
-// Fewer, larger copies stream faster (H100, B=64 at 1k: 8-position boxes as two 64-dim copies
-// each 38.5 us a layer's decode attention, as one copy 35.2 us).
+// Fewer, larger copies stream faster (H100, B=64 at 1k, the suffix kernel of one layer: 8-position
+// runs as two 64-dim copies each 38.5 us, as one copy 35.2, 16-position runs 34.1-37.0).
 __host__ __device__ inline int box_shift_for(int64_t block_size) {
   int shift = 3;  // block_size is a multiple of 8 (decode_attention_fits)
   while (shift < 6 && block_size % (int64_t{2} << shift) == 0) ++shift;
