@@ -272,11 +272,9 @@ __device__ void attend(const CUtensorMap& key_map, const CUtensorMap& value_map,
     // Value rows past the run were not copied (or hold cache slots never written, possibly NaN):
     // zeros, since their probabilities (0) still multiply them.
     if (warp_keys < kWarpKeys) {
-      for (int i = lane; i < (kWarpKeys - warp_keys) * 2 * (kRowBytes / 16); i += 32) {
-        const int row = slice_row + warp_keys + i / (2 * (kRowBytes / 16));
-        const int chunk = i % (2 * (kRowBytes / 16));
-        *reinterpret_cast<uint4*>(v_s + row_offset(row, chunk / 8, box_shift) + (chunk % 8) * 16) =
-            make_uint4(0, 0, 0, 0);
+      for (int i = lane; i < (kWarpKeys - warp_keys) * (kDim / 8); i += 32) {
+        const int row = slice_row + warp_keys + i / (kDim / 8);
+        *reinterpret_cast<uint4*>(v_s + tile_offset(row, i % (kDim / 8), box_shift)) = make_uint4(0, 0, 0, 0);
       }
       fence_shared_for_async();  // before a later copy into this stage
       __syncwarp();

@@ -162,7 +162,6 @@ __device__ inline float fast_exp2(float x) {
   return y;
 }
 
-
 __global__ void __launch_bounds__(kThreads, 1)
     wgmma_attention_kernel(const __grid_constant__ CUtensorMap key_map, const __grid_constant__ CUtensorMap value_map,
                            const float* q, const int32_t* tiles, const int32_t* block_tables, AttentionShape shape,
