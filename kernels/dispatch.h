@@ -303,14 +303,31 @@ struct ExpertShape {
   // otherwise (and when false) fp32 activations and fp32 dot products: up to kGemvMaxRows tokens
   // (bf16 weights, D and F multiples of 8) as small-batch products, else the exact path.
   bool bf16_activations = false;
+  // Width Fs of the shared experts moe_experts() adds (0: none); only where moe_experts_add_shared().
+  int64_t shared_ffn = 0;
 };
+// The experts' matrices: routed gate, up [E, F, D] and down [E, D, F]; with shape.shared_ffn the
+// shared experts as one SwiGLU MLP, shared_gate_up [2·Fs, D] (gate rows, then up rows) and
+// shared_down [D, Fs], bf16.
+struct ExpertMatrices {
+  const void* gate = nullptr;
+  const void* up = nullptr;
+  const void* down = nullptr;
+  const void* shared_gate_up = nullptr;
+  const void* shared_down = nullptr;
+};
+// Whether moe_experts() can add shared experts of width `shared_ffn` to `shape`'s routed ones in
+// the same passes: the few-token path (bf16 weights, at most kGemvMaxRows tokens) with Fs a
+// multiple of F, each F-wide part of the shared MLP run as one more pair of its token.
+bool moe_experts_add_shared(const ExpertShape& shape, int64_t shared_ffn);
 // out[t] = Σ_k weights[t, k] · down_e(silu(gate_e · x[t]) ⊙ up_e · x[t]), e = ids[t, k], k in
-// order, over the k with first_expert ≤ e < first_expert + experts (the others add nothing);
-// gate, up [E, F, D], down [E, D, F]; x, out [tokens, D]; overwrites out. Launch shapes depend on the sizes only, never on which experts are chosen (the
+// order, over the k with first_expert ≤ e < first_expert + experts (the others add nothing), plus
+// with shape.shared_ffn shared_down · (silu(gate_s · x[t]) ⊙ up_s · x[t]); x, out [tokens, D];
+// overwrites out. Launch shapes depend on the sizes only, never on which experts are chosen (the
 // per-expert grouping happens on the device), so a recorded CUDA graph stays valid for any routing.
 // Results do not depend on the routing of other tokens. Temporaries come from `scratch`.
-void moe_experts(const float* x, const int32_t* expert_ids, const float* expert_weights, const void* gate,
-                 const void* up, const void* down, const ExpertShape& shape, float* out, Scratch& scratch,
+void moe_experts(const float* x, const int32_t* expert_ids, const float* expert_weights,
+                 const ExpertMatrices& matrices, const ExpertShape& shape, float* out, Scratch& scratch,
                  Stream stream);
 
 // ---- sampling (sampling.cu) ----

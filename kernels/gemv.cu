@@ -71,7 +71,11 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
   const int64_t in = shape.in;
   const int64_t outs = shape.outs;
   const int64_t first = blockIdx.x * int64_t{kColumns};
-  const bool by_expert = product.ids != nullptr;  // the expert is known only after the wait
+  const bool by_expert = product.ids != nullptr;
+  // An expert pair's slot among its token's pairs: the shared parts first, then the routing slots.
+  const int64_t per_token = product.shared_parts + product.top_k;
+  const int64_t slot = by_expert ? blockIdx.y % per_token : 0;
+  int64_t row_stride = in;
   if (!by_expert) {
     const int64_t b = blockIdx.y;
     x += b * shape.x_batch_stride;
@@ -83,19 +87,33 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
       const int64_t bytes = rows * in * 2 < kPrefetchBytes ? rows * in * 2 : kPrefetchBytes;
       prefetch_to_l2((threadIdx.x == 0 ? w : second) + first * in, static_cast<uint32_t>(bytes));
     }
+  } else if (slot < product.shared_parts) {
+    // A shared part does not depend on the routing: the block fetches all of its rows into L2
+    // while the router still runs (these pairs come first, so their blocks are the ones resident).
+    const int64_t offset = slot * product.shared_part_offset;
+    w = static_cast<const __nv_bfloat16*>(product.shared) + offset;
+    if constexpr (kSwiglu) second = static_cast<const __nv_bfloat16*>(product.shared_up) + offset;
+    row_stride = product.shared_row_stride;
+    if (threadIdx.x < kMatrices * kColumns && first + threadIdx.x / kMatrices < outs) {
+      const int64_t row = first + threadIdx.x / kMatrices;
+      prefetch_to_l2((threadIdx.x % kMatrices == 0 ? w : second) + row * row_stride, static_cast<uint32_t>(in * 2));
+    }
   }
   let_next_kernel_start();
   wait_for_previous_kernel();
   float scale = 1.0f;
   if (by_expert) {
     const int64_t pair = blockIdx.y;
-    const int64_t e = product.ids[pair] - product.first_expert;
-    if (e < 0 || e >= product.experts) return;  // another rank's expert: the whole block leaves
-    w += e * outs * in;
-    if constexpr (kSwiglu) second += e * outs * in;
+    if (slot >= product.shared_parts) {
+      const int64_t routed = pair / per_token * product.top_k + slot - product.shared_parts;
+      const int64_t e = product.ids[routed] - product.first_expert;
+      if (e < 0 || e >= product.experts) return;  // another rank's expert: the whole block leaves
+      w += e * outs * in;
+      if constexpr (kSwiglu) second += e * outs * in;
+      if (product.scale != nullptr) scale = product.scale[routed];
+    }
     x += pair / product.pairs_per_x_row * in;
     out += pair * outs;
-    if (product.scale != nullptr) scale = product.scale[pair];
   }
   const int warp = static_cast<int>(threadIdx.x / 32);
   const int lane = static_cast<int>(threadIdx.x % 32);
@@ -104,7 +122,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
   const int64_t chunks = o < outs ? in / 8 : 0;
   const uint4* w_rows[kMatrices];
 #pragma unroll
-  for (int m = 0; m < kMatrices; ++m) w_rows[m] = reinterpret_cast<const uint4*>((m == 0 ? w : second) + o * in);
+  for (int m = 0; m < kMatrices; ++m) w_rows[m] = reinterpret_cast<const uint4*>((m == 0 ? w : second) + o * row_stride);
   float acc[kMatrices][kRows] = {};
   constexpr int64_t kStride = 32 * kSplit;
   for (int64_t base = part * 32 + lane; base < chunks; base += kStride * kLoadsInFlight) {

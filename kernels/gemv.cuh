@@ -33,20 +33,29 @@ void launch_gemv(const float* x, const void* w, const float* bias, const GemmSha
 void launch_gemv_swiglu(const float* x, const void* w, const float* bias, const GemmShape& shape, float* out,
                         cudaStream_t stream);
 
-// The few-token experts of moe.cu as small-batch products over device-chosen experts. Pair p of
-// `pairs` (p = t · top_k + k: token t's routing slot k) takes expert e = ids[p] − first_expert's
-// matrices (pairs whose expert another rank holds are skipped: their output rows are not written)
-// and x row p / pairs_per_x_row of `x`:
+// The few-token experts of moe.cu as small-batch products over device-chosen experts. The pairs
+// are grouped by token, shared_parts + top_k of them each: pair p = t · (shared_parts + top_k) + i
+// takes, for i < shared_parts, part i of the shared experts' matrices (`shared` +
+// i · shared_part_offset, rows shared_row_stride apart), and for i = shared_parts + k (token t's
+// routing slot k) expert e = ids[t · top_k + k] − first_expert's matrices (pairs whose expert
+// another rank holds are skipped: their output rows are not written); x row p / pairs_per_x_row:
 //   gated (up not null):  out[p, f] = silu(Σ_i x_row[i] · w[e, f, i]) · Σ_i x_row[i] · up[e, f, i]
-//   plain (up null):      out[p, o] = scale[p] · Σ_i x_row[i] · w[e, o, i]
-// for f, o < outs; w and up are [experts, outs, in] bf16, in a multiple of 8, out [pairs, outs].
+//   plain (up null):      out[p, o] = scale · Σ_i x_row[i] · w[e, o, i]
+// for f, o < outs, scale = scale[t · top_k + k] for routed pairs (1 without `scale`) and 1 for
+// shared ones; w and up are [experts, outs, in] bf16, in a multiple of 8, out [pairs, outs].
 struct ExpertProduct {
   const int32_t* ids = nullptr;
   int64_t first_expert = 0;
   int64_t experts = 0;
-  int64_t pairs = 0;
-  int64_t pairs_per_x_row = 1;  // top_k when the pairs share their token's x row, 1 when each has its own
-  const float* scale = nullptr; // per pair (plain products only), or null
+  int64_t top_k = 1;
+  int64_t pairs = 0;            // tokens · (shared_parts + top_k): the launch's pairs
+  int64_t pairs_per_x_row = 1;  // shared_parts + top_k when a token's pairs share its x row, 1 when each has its own
+  const float* scale = nullptr; // per routed pair (plain products only), or null
+  const void* shared = nullptr;     // bf16; null when shared_parts is 0
+  const void* shared_up = nullptr;  // bf16, gated products only
+  int64_t shared_parts = 0;
+  int64_t shared_part_offset = 0;   // elements
+  int64_t shared_row_stride = 0;    // elements
 };
 void launch_gemv_experts(const float* x, const void* w, const void* up, const ExpertProduct& product, int64_t in,
                          int64_t outs, float* out, cudaStream_t stream);

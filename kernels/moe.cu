@@ -34,6 +34,10 @@
 // five, with 16-byte weight streams sized to fill the GPU. H100, DeepSeek-V2-Lite's experts at one
 // token (ncu, one layer): 31 + 17 + 5 µs (2.0-2.2 TB/s of weights) against 69 µs for permute,
 // rounding, the two grouped GEMMs and the combine; the whole B=1 step 4.32 against 4.67 ms.
+// The shared experts (moe_experts_add_shared) ride along as F-wide parts, one more pair of each
+// token per part (weight 1), placed before the routed pairs: their blocks, scheduled first, fetch
+// their weights into L2 while the router still runs. The MoE block's six kernels (routed gate|up,
+// down, combine; shared gate|up, down; the add) become three.
 //
 // Experts, exact path (fp32 activations, or fp32 weights): two kernels without atomics.
 // (1) one warp per (token, k, f) computes act = silu(gate_e[f] · x) ⊙ (up_e[f] · x) into scratch
@@ -43,6 +47,9 @@
 // Both paths skip the pairs whose expert another rank holds (ExpertShape::first_expert).
 #include <cuda_bf16.h>
 #include <mma.h>
+
+#include <cstdio>
+#include <cstdlib>
 
 #include "kernels/async_copy.cuh"
 #include "kernels/cuda_check.cuh"
@@ -489,18 +496,23 @@ void launch_grouped_gemm(const GroupedGemm& g, int64_t max_tiles, Stream stream)
   R1B_CUDA_CHECK_LAUNCH();
 }
 
-// out[t, d] = Σ_k pair_out[t · top_k + k, d], k in order, over the pairs of experts held here.
+// Token t's pairs are rows t · P + i of pair_out, P = S + top_k (S = shared_ffn / ffn shared parts
+// first, gemv.cuh): out[t, d] = Σ_j pair_out[t · P + j, d], j < S in order, then
+// + Σ_k pair_out[t · P + S + k, d], k < top_k in order over the pairs of experts held here.
 __global__ void combine_pairs_kernel(const float* pair_out, const int32_t* expert_ids, ExpertShape shape, float* out) {
   let_next_kernel_start();
   wait_for_previous_kernel();
+  const int64_t parts = shape.shared_ffn / shape.ffn;
+  const int64_t per_token = parts + shape.top_k;
   const int64_t n = shape.tokens * shape.hidden;
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
     const int64_t t = i / shape.hidden, d = i % shape.hidden;
+    const float* rows = pair_out + t * per_token * shape.hidden + d;
     float total = 0.0f;
+    for (int64_t j = 0; j < parts; ++j) total += rows[j * shape.hidden];
     for (int64_t k = 0; k < shape.top_k; ++k) {
-      const int64_t pair = t * shape.top_k + k;
-      const int64_t e = expert_ids[pair] - shape.first_expert;
-      if (e >= 0 && e < shape.experts) total += pair_out[pair * shape.hidden + d];
+      const int64_t e = expert_ids[t * shape.top_k + k] - shape.first_expert;
+      if (e >= 0 && e < shape.experts) total += rows[(parts + k) * shape.hidden];
     }
     out[i] = total;
   }
@@ -560,26 +572,46 @@ void run_grouped_experts_tiled(const float* x, const int32_t* expert_ids, const 
 
 constexpr int64_t kFewTokens = kGemvMaxRows;
 
-void run_few_token_experts(const float* x, const int32_t* expert_ids, const float* expert_weights, const void* gate,
-                           const void* up, const void* down, const ExpertShape& shape, float* out, Scratch& scratch,
+// With shape.shared_ffn, each F-wide part j of the shared MLP is one more pair of every token (gemv.cuh):
+// its gate and up rows [j·F, (j+1)·F) of shared_gate_up's halves, its columns [j·F, (j+1)·F) of
+// shared_down.
+void run_few_token_experts(const float* x, const int32_t* expert_ids, const float* expert_weights,
+                           const ExpertMatrices& matrices, const ExpertShape& shape, float* out, Scratch& scratch,
                            Stream stream) {
-  const int64_t pairs = shape.tokens * shape.top_k;
+  const int64_t parts = shape.shared_ffn / shape.ffn;
+  const int64_t pairs = shape.tokens * (parts + shape.top_k);
   const int64_t act_bytes = aligned_bytes(pairs * shape.ffn * int64_t{sizeof(float)});
   auto* act = static_cast<float*>(reserve(scratch, act_bytes + pairs * shape.hidden * int64_t{sizeof(float)}, stream));
   float* pair_out = act + act_bytes / int64_t{sizeof(float)};
+  const auto* shared_gate_up = static_cast<const Bf16*>(matrices.shared_gate_up);
   ExpertProduct gated;
   gated.ids = expert_ids;
   gated.first_expert = shape.first_expert;
   gated.experts = shape.experts;
+  gated.top_k = shape.top_k;
   gated.pairs = pairs;
-  gated.pairs_per_x_row = shape.top_k;
-  launch_gemv_experts(x, gate, up, gated, shape.hidden, shape.ffn, act, as_cuda(stream));
+  gated.pairs_per_x_row = parts + shape.top_k;
+  gated.shared = shared_gate_up;
+  gated.shared_up = parts > 0 ? shared_gate_up + shape.shared_ffn * shape.hidden : nullptr;
+  gated.shared_parts = parts;
+  gated.shared_part_offset = shape.ffn * shape.hidden;
+  gated.shared_row_stride = shape.hidden;
+  launch_gemv_experts(x, matrices.gate, matrices.up, gated, shape.hidden, shape.ffn, act, as_cuda(stream));
   ExpertProduct weighted = gated;
   weighted.pairs_per_x_row = 1;
   weighted.scale = expert_weights;
-  launch_gemv_experts(act, down, nullptr, weighted, shape.ffn, shape.hidden, pair_out, as_cuda(stream));
+  weighted.shared = matrices.shared_down;
+  weighted.shared_up = nullptr;
+  weighted.shared_part_offset = shape.ffn;
+  weighted.shared_row_stride = shape.shared_ffn;
+  launch_gemv_experts(act, matrices.down, nullptr, weighted, shape.ffn, shape.hidden, pair_out, as_cuda(stream));
   launch_dependent(combine_pairs_kernel, grid_for(shape.tokens * shape.hidden, kCombineThreads), kCombineThreads, 0,
                    as_cuda(stream), pair_out, expert_ids, shape, out);
+}
+
+bool few_token_path(const ExpertShape& shape) {
+  return shape.weight_type == ElementType::kBF16 && shape.hidden % 8 == 0 && shape.ffn % 8 == 0 &&
+         shape.tokens <= kFewTokens;
 }
 
 // Row tiles of 16 while pairs per expert are few (decode: a 64-row tile would be mostly padding),
@@ -609,23 +641,32 @@ void moe_route(const float* logits, const float* correction_bias, const RouteSha
                    shape, expert_ids, expert_weights);
 }
 
-void moe_experts(const float* x, const int32_t* expert_ids, const float* expert_weights, const void* gate,
-                 const void* up, const void* down, const ExpertShape& shape, float* out, Scratch& scratch,
+bool moe_experts_add_shared(const ExpertShape& shape, int64_t shared_ffn) {
+  return few_token_path(shape) && shared_ffn > 0 && shared_ffn % shape.ffn == 0;
+}
+
+void moe_experts(const float* x, const int32_t* expert_ids, const float* expert_weights,
+                 const ExpertMatrices& matrices, const ExpertShape& shape, float* out, Scratch& scratch,
                  Stream stream) {
   if (shape.tokens == 0) return;
+  if (shape.shared_ffn > 0 && !moe_experts_add_shared(shape, shape.shared_ffn)) {
+    std::fprintf(stderr, "r1bench: moe_experts given shared experts it cannot add at %s:%d\n", __FILE__, __LINE__);
+    std::abort();
+  }
+  const auto* gate = static_cast<const Bf16*>(matrices.gate);
+  const auto* up = static_cast<const Bf16*>(matrices.up);
+  const auto* down = static_cast<const Bf16*>(matrices.down);
   const bool vectors = shape.weight_type == ElementType::kBF16 && shape.hidden % 8 == 0 && shape.ffn % 8 == 0;
-  if (vectors && shape.tokens <= kFewTokens) {
-    run_few_token_experts(x, expert_ids, expert_weights, gate, up, down, shape, out, scratch, stream);
+  if (few_token_path(shape)) {
+    run_few_token_experts(x, expert_ids, expert_weights, matrices, shape, out, scratch, stream);
   } else if (vectors && shape.bf16_activations) {
-    run_grouped_experts(x, expert_ids, expert_weights, static_cast<const Bf16*>(gate), static_cast<const Bf16*>(up),
-                        static_cast<const Bf16*>(down), shape, out, scratch, stream);
+    run_grouped_experts(x, expert_ids, expert_weights, gate, up, down, shape, out, scratch, stream);
   } else if (shape.weight_type == ElementType::kBF16) {
-    run_experts(x, expert_ids, expert_weights, static_cast<const __nv_bfloat16*>(gate),
-                static_cast<const __nv_bfloat16*>(up), static_cast<const __nv_bfloat16*>(down), shape, out, scratch,
-                stream);
+    run_experts(x, expert_ids, expert_weights, gate, up, down, shape, out, scratch, stream);
   } else {
-    run_experts(x, expert_ids, expert_weights, static_cast<const float*>(gate), static_cast<const float*>(up),
-                static_cast<const float*>(down), shape, out, scratch, stream);
+    run_experts(x, expert_ids, expert_weights, static_cast<const float*>(matrices.gate),
+                static_cast<const float*>(matrices.up), static_cast<const float*>(matrices.down), shape, out, scratch,
+                stream);
   }
 }
 

@@ -88,6 +88,10 @@ struct ExpertWeights {
   Tensor up;
   Tensor down;
   int64_t first_expert = 0;
+  // The shared experts as one SwiGLU MLP (swiglu_mlp()'s layout, no biases), or both empty:
+  // shared_gate_up [2·Fs, D] (gate rows, then up rows), shared_down [D, Fs].
+  Tensor shared_gate_up;
+  Tensor shared_down;
 };
 
 // Backend::absorb_query()'s sizes, checked against each other (R1B_CHECK): q [T, H, N + Rd],
@@ -237,7 +241,8 @@ class Backend {
                          Tensor& expert_ids, Tensor& expert_weights) = 0;
   // out[t] = Σ_k weights[t, k] · down_e(silu(gate_e · x[t]) ⊙ up_e · x[t]), e = expert_ids[t, k],
   // over the k whose expert this rank holds (experts.first_expert ≤ e < first_expert + E; the
-  // expert's weights are row e − first_expert); the others add nothing. x, out [T, D]. Overwrites out.
+  // expert's weights are row e − first_expert); the others add nothing. Then, with shared experts,
+  // out += swiglu_mlp(x, shared_gate_up, shared_down). x, out [T, D]. Overwrites out.
   virtual void moe_experts(const Tensor& x, const Tensor& expert_ids, const Tensor& expert_weights,
                            const ExpertWeights& experts, Tensor& out) = 0;
 };

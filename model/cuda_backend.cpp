@@ -812,10 +812,35 @@ void CudaBackend::moe_experts(const Tensor& x, const Tensor& expert_ids, const T
   R1B_CHECK(shape.experts <= kernels::kMaxRouterExperts && experts.gate.dim(2) == shape.hidden && experts.down.dim(1) == shape.hidden && experts.down.dim(2) == shape.ffn);
   R1B_CHECK(experts.up.dtype() == experts.gate.dtype() && experts.down.dtype() == experts.gate.dtype());
   R1B_CHECK(expert_ids.dtype() == DType::kI32 && out.numel() == x.numel());
-  if (replaying()) return;
-  kernels::moe_experts(x.data_as<float>(), expert_ids.data_as<int32_t>(), expert_weights.data_as<float>(),
-                       experts.gate.data_as<void>(), experts.up.data_as<void>(), experts.down.data_as<void>(), shape,
-                       out.data_as<float>(), work_scratch(), stream_);
+  const bool shared = !experts.shared_gate_up.empty();
+  const int64_t shared_ffn = shared ? experts.shared_down.dim(1) : 0;
+  // The shared experts ride in the routed experts' passes where the kernels can take them (few
+  // tokens), else they run as a SwiGLU MLP added after.
+  const bool together = shared && experts.shared_gate_up.dtype() == experts.gate.dtype() &&
+                        experts.shared_down.dtype() == experts.gate.dtype() &&
+                        kernels::moe_experts_add_shared(shape, shared_ffn);
+  if (together) {
+    R1B_CHECK(experts.shared_gate_up.dim(0) == 2 * shared_ffn && experts.shared_gate_up.dim(1) == shape.hidden &&
+              experts.shared_down.dim(0) == shape.hidden);
+    shape.shared_ffn = shared_ffn;
+  }
+  if (!replaying()) {
+    kernels::ExpertMatrices matrices;
+    matrices.gate = experts.gate.data_as<void>();
+    matrices.up = experts.up.data_as<void>();
+    matrices.down = experts.down.data_as<void>();
+    if (together) {
+      matrices.shared_gate_up = experts.shared_gate_up.data_as<void>();
+      matrices.shared_down = experts.shared_down.data_as<void>();
+    }
+    kernels::moe_experts(x.data_as<float>(), expert_ids.data_as<int32_t>(), expert_weights.data_as<float>(), matrices,
+                         shape, out.data_as<float>(), work_scratch(), stream_);
+  }
+  if (shared && !together) {
+    Tensor shared_out = alloc(x.shape(), DType::kF32);
+    swiglu_mlp(x, experts.shared_gate_up, Tensor(), experts.shared_down, Tensor(), shared_out);
+    add(out, shared_out, out);
+  }
 }
 
 }  // namespace r1b::model

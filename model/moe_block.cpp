@@ -45,12 +45,15 @@ Result<Moe> load_moe(WeightLoader& weights, const std::string& prefix, const Moe
     R1B_RETURN_IF_ERROR(up);
     Result<Tensor> down = weights.load_stacked(names("down_proj"), {hidden, ffn});
     R1B_RETURN_IF_ERROR(down);
-    moe.experts = ExpertWeights{*gate, *up, *down, first};
+    moe.experts.gate = *gate;
+    moe.experts.up = *up;
+    moe.experts.down = *down;
   }
   if (shape.num_shared_experts > 0) {
     Result<Mlp> shared = load_mlp(weights, prefix + "shared_experts", hidden, ffn * shape.num_shared_experts, false);
     R1B_RETURN_IF_ERROR(shared);
-    moe.shared = *shared;
+    moe.experts.shared_gate_up = shared->gate_up.weight;
+    moe.experts.shared_down = shared->down.weight;
   }
   return moe;
 }
@@ -66,7 +69,6 @@ Tensor run_moe(Backend& backend, const Moe& moe, const RouterParams& router, con
   record(batch, layer, "router_logits", router_logits);
   Tensor out = backend.alloc(h.shape(), DType::kF32);
   backend.moe_experts(h, expert_ids, expert_weights, moe.experts, out);
-  if (moe.shared) backend.add(out, run_mlp(backend, *moe.shared, h), out);
   return out;
 }
 

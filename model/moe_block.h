@@ -14,7 +14,6 @@
 // partial sum, for the caller to all_reduce_sum().
 #pragma once
 
-#include <optional>
 #include <string>
 
 #include "base/status.h"
@@ -33,8 +32,7 @@ struct MoeShape {
 struct Moe {
   Tensor router;           // [E, D]
   Tensor correction_bias;  // [E] or empty
-  ExpertWeights experts;
-  std::optional<Mlp> shared;
+  ExpertWeights experts;   // the routed experts and the shared ones
 };
 
 Result<Moe> load_moe(WeightLoader& weights, const std::string& prefix, const MoeShape& shape);

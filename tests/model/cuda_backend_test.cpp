@@ -987,30 +987,54 @@ TEST_F(CudaBackendTest, RouterChoosesTheSameExpertsAsCpuForEveryScoringAndGroupR
   }
 }
 
+// Every path of moe_experts: the exact one (D, F not multiples of 8, or fp32 weights), the
+// few-token products (≤ 4 tokens) with the shared experts in their passes (Fs a multiple of F) or
+// added after (not), and the grouped GEMMs (more tokens).
 TEST_F(CudaBackendTest, ExpertsMatchCpuForBf16AndF32Weights) {
   Result<std::unique_ptr<CudaBackend>> f32_gpu = CudaBackend::create(CudaBackendOptions{DType::kF32});
   ASSERT_TRUE(f32_gpu.is_ok());
-  const int64_t tokens = 5, experts = 8, hidden = 33, ffn = 19, top_k = 3;
-  for (bool f32_weights : {false, true}) {
-    CudaBackend& gpu = f32_weights ? **f32_gpu : *gpu_;
-    ExpertWeights cpu_experts, gpu_experts;
-    Pair gate = weight({experts, ffn, hidden}, 0.5f, gpu);
-    Pair up = weight({experts, ffn, hidden}, 0.5f, gpu);
-    Pair down = weight({experts, hidden, ffn}, 0.5f, gpu);
-    cpu_experts = ExpertWeights{gate.cpu, up.cpu, down.cpu};
-    gpu_experts = ExpertWeights{gate.gpu, up.gpu, down.gpu};
-    // Ids and weights from each backend's own router (equal: see the router test).
-    const RouterParams router{RouterScoring::kSoftmax, top_k, 1, 1, GroupScore::kNone, true, 1.5f};
-    Pair logits = random_activation({tokens, experts}, 2.0f);
-    Pair ids{cpu_.alloc({tokens, top_k}, DType::kI32), gpu_->alloc({tokens, top_k}, DType::kI32)};
-    Pair weights{cpu_.alloc({tokens, top_k}, DType::kF32), gpu_->alloc({tokens, top_k}, DType::kF32)};
-    cpu_.moe_route(logits.cpu, Tensor(), router, ids.cpu, weights.cpu);
-    gpu_->moe_route(logits.gpu, Tensor(), router, ids.gpu, weights.gpu);
-    Pair x = random_activation({tokens, hidden});
-    Output out = output({tokens, hidden});
-    cpu_.moe_experts(x.cpu, ids.cpu, weights.cpu, cpu_experts, out.cpu);
-    gpu_->moe_experts(x.gpu, ids.gpu, weights.gpu, gpu_experts, out.gpu);
-    expect_close(out, kReduction, f32_weights ? "moe_experts f32" : "moe_experts bf16");
+  struct Case {
+    int64_t tokens, hidden, ffn, shared_ffn;
+  };
+  const int64_t experts = 8, top_k = 3;
+  for (const Case& c : {Case{5, 33, 19, 0}, Case{5, 33, 19, 38}, Case{1, 64, 24, 48}, Case{3, 64, 24, 24},
+                        Case{3, 64, 24, 40}, Case{9, 64, 24, 48}}) {
+    for (bool f32_weights : {false, true}) {
+      CudaBackend& gpu = f32_weights ? **f32_gpu : *gpu_;
+      Pair gate = weight({experts, c.ffn, c.hidden}, 0.5f, gpu);
+      Pair up = weight({experts, c.ffn, c.hidden}, 0.5f, gpu);
+      Pair down = weight({experts, c.hidden, c.ffn}, 0.5f, gpu);
+      ExpertWeights cpu_experts, gpu_experts;
+      cpu_experts.gate = gate.cpu;
+      cpu_experts.up = up.cpu;
+      cpu_experts.down = down.cpu;
+      gpu_experts.gate = gate.gpu;
+      gpu_experts.up = up.gpu;
+      gpu_experts.down = down.gpu;
+      if (c.shared_ffn > 0) {
+        Pair shared_gate_up = weight({2 * c.shared_ffn, c.hidden}, 0.5f, gpu);
+        Pair shared_down = weight({c.hidden, c.shared_ffn}, 0.5f, gpu);
+        cpu_experts.shared_gate_up = shared_gate_up.cpu;
+        cpu_experts.shared_down = shared_down.cpu;
+        gpu_experts.shared_gate_up = shared_gate_up.gpu;
+        gpu_experts.shared_down = shared_down.gpu;
+      }
+      // Ids and weights from each backend's own router (equal: see the router test).
+      const RouterParams router{RouterScoring::kSoftmax, top_k, 1, 1, GroupScore::kNone, true, 1.5f};
+      Pair logits = random_activation({c.tokens, experts}, 2.0f);
+      Pair ids{cpu_.alloc({c.tokens, top_k}, DType::kI32), gpu_->alloc({c.tokens, top_k}, DType::kI32)};
+      Pair weights{cpu_.alloc({c.tokens, top_k}, DType::kF32), gpu_->alloc({c.tokens, top_k}, DType::kF32)};
+      cpu_.moe_route(logits.cpu, Tensor(), router, ids.cpu, weights.cpu);
+      gpu_->moe_route(logits.gpu, Tensor(), router, ids.gpu, weights.gpu);
+      Pair x = random_activation({c.tokens, c.hidden});
+      Output out = output({c.tokens, c.hidden});
+      cpu_.moe_experts(x.cpu, ids.cpu, weights.cpu, cpu_experts, out.cpu);
+      gpu_->moe_experts(x.gpu, ids.gpu, weights.gpu, gpu_experts, out.gpu);
+      expect_close(out, kReduction,
+                   std::string(f32_weights ? "moe_experts f32" : "moe_experts bf16") + " T=" + std::to_string(c.tokens) +
+                       " D=" + std::to_string(c.hidden) + " F=" + std::to_string(c.ffn) +
+                       " Fs=" + std::to_string(c.shared_ffn));
+    }
   }
 }
 
