@@ -112,7 +112,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
       if constexpr (kSwiglu) second += e * outs * in;
       if (product.scale != nullptr) scale = product.scale[routed];
     }
-    x += pair / product.pairs_per_x_row * in;
+    x += (product.x_by_token ? pair / per_token : pair) * in;
     out += pair * outs;
   }
   const int warp = static_cast<int>(threadIdx.x / 32);

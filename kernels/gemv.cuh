@@ -38,7 +38,8 @@ void launch_gemv_swiglu(const float* x, const void* w, const float* bias, const 
 // takes, for i < shared_parts, part i of the shared experts' matrices (`shared` +
 // i · shared_part_offset, rows shared_row_stride apart), and for i = shared_parts + k (token t's
 // routing slot k) expert e = ids[t · top_k + k] − first_expert's matrices (pairs whose expert
-// another rank holds are skipped: their output rows are not written); x row p / pairs_per_x_row:
+// another rank holds are skipped: their output rows are not written); x row t with x_by_token,
+// else x row p:
 //   gated (up not null):  out[p, f] = silu(Σ_i x_row[i] · w[e, f, i]) · Σ_i x_row[i] · up[e, f, i]
 //   plain (up null):      out[p, o] = scale · Σ_i x_row[i] · w[e, o, i]
 // for f, o < outs, scale = scale[t · top_k + k] for routed pairs (1 without `scale`) and 1 for
@@ -49,7 +50,7 @@ struct ExpertProduct {
   int64_t experts = 0;
   int64_t top_k = 1;
   int64_t pairs = 0;            // tokens · (shared_parts + top_k): the launch's pairs
-  int64_t pairs_per_x_row = 1;  // shared_parts + top_k when a token's pairs share its x row, 1 when each has its own
+  bool x_by_token = false;      // a token's pairs share its x row (gate|up), else each has its own (down)
   const float* scale = nullptr; // per routed pair (plain products only), or null
   const void* shared = nullptr;     // bf16; null when shared_parts is 0
   const void* shared_up = nullptr;  // bf16, gated products only

@@ -590,7 +590,7 @@ void run_few_token_experts(const float* x, const int32_t* expert_ids, const floa
   gated.experts = shape.experts;
   gated.top_k = shape.top_k;
   gated.pairs = pairs;
-  gated.pairs_per_x_row = parts + shape.top_k;
+  gated.x_by_token = true;
   gated.shared = shared_gate_up;
   gated.shared_up = parts > 0 ? shared_gate_up + shape.shared_ffn * shape.hidden : nullptr;
   gated.shared_parts = parts;
@@ -598,7 +598,7 @@ void run_few_token_experts(const float* x, const int32_t* expert_ids, const floa
   gated.shared_row_stride = shape.hidden;
   launch_gemv_experts(x, matrices.gate, matrices.up, gated, shape.hidden, shape.ffn, act, as_cuda(stream));
   ExpertProduct weighted = gated;
-  weighted.pairs_per_x_row = 1;
+  weighted.x_by_token = false;
   weighted.scale = expert_weights;
   weighted.shared = matrices.shared_down;
   weighted.shared_up = nullptr;
@@ -609,10 +609,12 @@ void run_few_token_experts(const float* x, const int32_t* expert_ids, const floa
                    as_cuda(stream), pair_out, expert_ids, shape, out);
 }
 
-bool few_token_path(const ExpertShape& shape) {
-  return shape.weight_type == ElementType::kBF16 && shape.hidden % 8 == 0 && shape.ffn % 8 == 0 &&
-         shape.tokens <= kFewTokens;
+// bf16 weights whose rows are whole 16-byte vectors: the few-token and grouped paths.
+bool bf16_vectors(const ExpertShape& shape) {
+  return shape.weight_type == ElementType::kBF16 && shape.hidden % 8 == 0 && shape.ffn % 8 == 0;
 }
+
+bool few_token_path(const ExpertShape& shape) { return bf16_vectors(shape) && shape.tokens <= kFewTokens; }
 
 // Row tiles of 16 while pairs per expert are few (decode: a 64-row tile would be mostly padding),
 // else 64 (four times the weight reuse per block).
@@ -656,10 +658,9 @@ void moe_experts(const float* x, const int32_t* expert_ids, const float* expert_
   const auto* gate = static_cast<const Bf16*>(matrices.gate);
   const auto* up = static_cast<const Bf16*>(matrices.up);
   const auto* down = static_cast<const Bf16*>(matrices.down);
-  const bool vectors = shape.weight_type == ElementType::kBF16 && shape.hidden % 8 == 0 && shape.ffn % 8 == 0;
   if (few_token_path(shape)) {
     run_few_token_experts(x, expert_ids, expert_weights, matrices, shape, out, scratch, stream);
-  } else if (vectors && shape.bf16_activations) {
+  } else if (bf16_vectors(shape) && shape.bf16_activations) {
     run_grouped_experts(x, expert_ids, expert_weights, gate, up, down, shape, out, scratch, stream);
   } else if (shape.weight_type == ElementType::kBF16) {
     run_experts(x, expert_ids, expert_weights, gate, up, down, shape, out, scratch, stream);
