@@ -149,14 +149,15 @@ void rope(float* x, const int32_t* positions, const float* inv_freq, const RopeS
 // shape.rot_offset. Other columns of out are not written.
 void rope_into(const float* x, const int32_t* positions, const float* inv_freq, const RopeShape& shape, float* out,
                int64_t out_head_dim, int64_t out_offset, Stream stream);
-// MLA's cache rows: row t of kv [tokens, lora + 2·half] (shape.heads 1, shape.head_dim the row's
-// width, shape.rot_offset = lora) becomes, in place, the RMSNorm of its first lora columns (as
-// rmsnorm() with norm_weight [lora]) followed by its last 2·half columns rotated as rope() rotates
-// them, and is stored to the cache row slots[t] (of `cache_type`, rounded to nearest-even when
-// bf16).
-void write_latent_rows(float* kv, const float* norm_weight, float eps, const int32_t* positions, const float* inv_freq,
-                       const RopeShape& shape, const int32_t* slots, void* cache, ElementType cache_type,
-                       Stream stream);
+// MLA's inputs from the fused [query ; kv_a] product, as model/backend.h's split_mla_projection:
+// proj [tokens, q_width + shape.head_dim] (shape.heads 1, shape.rot_offset = lora). Row t's last
+// shape.head_dim columns — the RMSNorm of their first lora (as rmsnorm() with kv_norm [lora]),
+// then their last 2·shape.half rotated as rope() rotates them — are stored to the cache row
+// slots[t] (of `cache_type`, rounded to nearest-even when bf16); its first q_width columns to
+// q [tokens, q_width], rms-normed by q_norm [q_width] when it is not null. proj is not written.
+void split_mla_projection(const float* proj, int64_t q_width, const float* q_norm, const float* kv_norm, float eps,
+                          const int32_t* positions, const float* inv_freq, const RopeShape& shape,
+                          const int32_t* slots, void* cache, ElementType cache_type, float* q, Stream stream);
 // The fused q|k|v rows qkv [tokens, (heads + 2·kv_heads)·head_dim] plus bias [(heads + 2·kv_heads)·
 // head_dim] (or null) added to every row first: q heads rotated into q_out
 // [tokens, heads, head_dim], k heads rotated and v heads copied into the caches' rows slots[t]

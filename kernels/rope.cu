@@ -3,8 +3,8 @@
 // inv_freq · position in fp32 and cos / sin are the accurate cosf / sinf (never the fast
 // intrinsics), as the CPU spec and transformers compute them. rope_write_qkv applies the same
 // rotation to the q and k heads of a fused projection on their way to q_out and the KV cache;
-// write_latent_rows normalises and rotates MLA's latent rows on their way to the cache, one block
-// per row.
+// split_mla_projection normalises and rotates MLA's latent rows on their way to the cache, one
+// block per row, and copies (or normalises) the query part of the same product beside it.
 #include <cuda_bf16.h>
 
 #include "kernels/cuda_check.cuh"
@@ -97,34 +97,53 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
-// Block t takes row t of kv: the mean square of its first shape.rot_offset (lora) columns is a
-// block reduction as in norm.cu, those columns are scaled, the shape.half pairs after them rotated;
-// each value goes back to kv and to the cache row slots[t].
+// The RMSNorm of the n values of `row` by weight (as norm.cu's: a block reduction for the mean
+// square): the block's threads hand value i to put(i, value).
+template <typename Put>
+__device__ inline void norm_row(const float* row, int n, const float* weight, float eps, float* scratch, Put put) {
+  float sum = 0.0f;
+  for (int i = threadIdx.x; i < n; i += kLatentThreads) sum += row[i] * row[i];
+  const float inv_rms = 1.0f / sqrtf(block_reduce(sum, scratch, /*is_max=*/false) / static_cast<float>(n) + eps);
+  for (int i = threadIdx.x; i < n; i += kLatentThreads) put(i, weight[i] * (row[i] * inv_rms));
+}
+
+// Block (t, 0) takes the latent part of proj's row t: its first shape.rot_offset (lora) columns
+// normalised, the shape.half pairs after them rotated, each value stored to the cache row
+// slots[t]. Block (t, 1) takes the query part: copied to q's row t, or normalised when q_norm is
+// not null. The two parts run side by side, so a decode step of one row is one short pass.
 template <typename C>
 __global__ void __launch_bounds__(kLatentThreads)
-    write_latent_rows_kernel(float* kv, const float* norm_weight, float eps, const int32_t* positions,
-                             const float* inv_freq, RopeShape shape, const int32_t* slots, C* cache) {
+    split_mla_projection_kernel(const float* proj, int64_t q_width, const float* q_norm, const float* kv_norm,
+                                float eps, const int32_t* positions, const float* inv_freq, RopeShape shape,
+                                const int32_t* slots, C* cache, float* q) {
   __shared__ float scratch[32];
   let_next_kernel_start();
   wait_for_previous_kernel();
-  const auto lora = static_cast<int>(shape.rot_offset);
-  float* row = kv + blockIdx.x * shape.head_dim;
-  C* dst = cache + int64_t{slots[blockIdx.x]} * shape.head_dim;
-  float sum = 0.0f;
-  for (int i = threadIdx.x; i < lora; i += kLatentThreads) sum += row[i] * row[i];
-  const float inv_rms = 1.0f / sqrtf(block_reduce(sum, scratch, /*is_max=*/false) / static_cast<float>(lora) + eps);
-  for (int i = threadIdx.x; i < lora; i += kLatentThreads) {
-    const float value = norm_weight[i] * (row[i] * inv_rms);
-    row[i] = value;
-    store(dst + i, value);
+  const float* row = proj + blockIdx.x * (q_width + shape.head_dim);
+  if (blockIdx.y == 1) {
+    float* dst = q + blockIdx.x * q_width;
+    const auto width = static_cast<int>(q_width);
+    if (q_norm != nullptr) {
+      norm_row(row, width, q_norm, eps, scratch, [&](int i, float value) { dst[i] = value; });
+    } else if (width % 4 == 0 && shape.head_dim % 4 == 0) {  // every row of proj and of q 16-byte aligned
+      const auto* from = reinterpret_cast<const float4*>(row);
+      auto* to = reinterpret_cast<float4*>(dst);
+#pragma unroll 8
+      for (int i = threadIdx.x; i < width / 4; i += kLatentThreads) to[i] = from[i];
+    } else {
+      for (int i = threadIdx.x; i < width; i += kLatentThreads) dst[i] = row[i];
+    }
+    return;
   }
+  row += q_width;
+  const auto lora = static_cast<int>(shape.rot_offset);
+  C* dst = cache + int64_t{slots[blockIdx.x]} * shape.head_dim;
+  norm_row(row, lora, kv_norm, eps, scratch, [&](int i, float value) { store(dst + i, value); });
   for (int pair = threadIdx.x; pair < shape.half; pair += kLatentThreads) {
     const int first = lora + (shape.interleaved ? 2 * pair : pair);
     const int second = lora + (shape.interleaved ? 2 * pair + 1 : pair + static_cast<int>(shape.half));
     float a = row[first], b = row[second];
     rotate_pair(a, b, inv_freq, pair, positions[blockIdx.x], shape);
-    row[first] = a;
-    row[second] = b;
     store(dst + first, a);
     store(dst + second, b);
   }
@@ -161,17 +180,18 @@ void rope(float* x, const int32_t* positions, const float* inv_freq, const RopeS
   rope_into(x, positions, inv_freq, shape, x, shape.head_dim, shape.rot_offset, stream);
 }
 
-void write_latent_rows(float* kv, const float* norm_weight, float eps, const int32_t* positions, const float* inv_freq,
-                       const RopeShape& shape, const int32_t* slots, void* cache, ElementType cache_type,
-                       Stream stream) {
+void split_mla_projection(const float* proj, int64_t q_width, const float* q_norm, const float* kv_norm, float eps,
+                          const int32_t* positions, const float* inv_freq, const RopeShape& shape,
+                          const int32_t* slots, void* cache, ElementType cache_type, float* q, Stream stream) {
   if (shape.tokens == 0) return;
-  const auto rows = static_cast<unsigned>(shape.tokens);
+  const dim3 grid(static_cast<unsigned>(shape.tokens), 2);
   if (cache_type == ElementType::kBF16) {
-    launch_dependent(write_latent_rows_kernel<__nv_bfloat16>, rows, kLatentThreads, 0, as_cuda(stream), kv,
-                     norm_weight, eps, positions, inv_freq, shape, slots, static_cast<__nv_bfloat16*>(cache));
+    launch_dependent(split_mla_projection_kernel<__nv_bfloat16>, grid, kLatentThreads, 0, as_cuda(stream), proj,
+                     q_width, q_norm, kv_norm, eps, positions, inv_freq, shape, slots,
+                     static_cast<__nv_bfloat16*>(cache), q);
   } else {
-    launch_dependent(write_latent_rows_kernel<float>, rows, kLatentThreads, 0, as_cuda(stream), kv, norm_weight, eps,
-                     positions, inv_freq, shape, slots, static_cast<float*>(cache));
+    launch_dependent(split_mla_projection_kernel<float>, grid, kLatentThreads, 0, as_cuda(stream), proj, q_width,
+                     q_norm, kv_norm, eps, positions, inv_freq, shape, slots, static_cast<float*>(cache), q);
   }
 }
 

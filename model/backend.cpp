@@ -32,15 +32,22 @@ void Backend::swiglu_mlp(const Tensor& x, const Tensor& gate_up, const Tensor& g
   matmul(act, down, down_bias, out);
 }
 
-void Backend::write_latent_kv(Tensor& kv, const Tensor& norm_weight, float eps, std::span<const int32_t> positions,
-                              const RopeTable& table, std::span<const int32_t> slots, Tensor& cache) {
-  const int64_t tokens = kv.dim(0);
-  const int64_t lora = norm_weight.numel();
+void Backend::split_mla_projection(const Tensor& proj, const Tensor& q_norm, const Tensor& kv_norm, float eps,
+                                   std::span<const int32_t> positions, const RopeTable& table,
+                                   std::span<const int32_t> slots, Tensor& cache, Tensor& q) {
+  const int64_t tokens = proj.dim(0);
+  const int64_t q_width = q.row_size();
+  const int64_t lora = kv_norm.numel();
+  const int64_t latent = proj.row_size() - q_width;
+  copy_columns(proj, 0, q, 0, q_width);
+  if (!q_norm.empty()) rmsnorm(q, q_norm, eps, q);
   Tensor c_kv = alloc({tokens, lora}, DType::kF32);
-  copy_columns(kv, 0, c_kv, 0, lora);
-  rmsnorm(c_kv, norm_weight, eps, c_kv);
+  copy_columns(proj, q_width, c_kv, 0, lora);
+  rmsnorm(c_kv, kv_norm, eps, c_kv);
+  Tensor kv = alloc({tokens, latent}, DType::kF32);
   copy_columns(c_kv, 0, kv, 0, lora);
-  Tensor one_head = kv.view({tokens, 1, kv.row_size()});
+  copy_columns(proj, q_width + lora, kv, lora, latent - lora);
+  Tensor one_head = kv.view({tokens, 1, latent});
   rope(one_head, positions, table, lora);
   write_kv(kv, slots, cache);
 }

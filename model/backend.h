@@ -215,13 +215,16 @@ class Backend {
   virtual void rope_write_qkv(const Tensor& qkv, const Tensor& bias, std::span<const int32_t> positions,
                               const RopeTable& table, std::span<const int32_t> slots, Tensor& q_out, Tensor& k_cache,
                               Tensor& v_cache) = 0;
-  // MLA's cache rows (the absorbed form of model/arch/deepseek_v3.cpp): kv [T, L + Rd] (the kv_a
-  // projection, L = norm_weight's length) becomes [rmsnorm(kv[:, :L]) | kv[:, L:] rotated] in place
-  // — the norm as rmsnorm(), the rotation as rope(…, rot_offset L) of a single head — and row t
-  // is stored to cache at slots[t] as write_kv() does. The default runs those ops one by one; a
-  // backend overrides it to do it in one pass.
-  virtual void write_latent_kv(Tensor& kv, const Tensor& norm_weight, float eps, std::span<const int32_t> positions,
-                               const RopeTable& table, std::span<const int32_t> slots, Tensor& cache);
+  // MLA's inputs from one product of the attention input by [query projection ; kv_a projection]
+  // (the absorbed form of model/arch/deepseek_v3.cpp): proj [T, Q + L + Rd], Q = q.row_size(),
+  // L = kv_norm's length. Row t's last L + Rd columns, kv, become the cache row at slots[t] (as
+  // write_kv() stores) [rmsnorm(kv[:L]) | kv[L:] rotated] — the norm as rmsnorm(), the rotation
+  // as rope(…, rot_offset L) of a single head; its first Q columns go to q [T, Q], rms-normed by
+  // q_norm [Q] when it is not empty (q_a_layernorm, with q_lora_rank). proj is left as it was.
+  // The default runs those ops one by one; a backend overrides it to do it in one pass.
+  virtual void split_mla_projection(const Tensor& proj, const Tensor& q_norm, const Tensor& kv_norm, float eps,
+                                    std::span<const int32_t> positions, const RopeTable& table,
+                                    std::span<const int32_t> slots, Tensor& cache, Tensor& q);
   // MLA's query in the latent space: from q [T, H, N + Rd] (the q projection, N = w_uk.dim(2)),
   // q_latent [T, H, L + Rd] (L = w_uk.dim(1)) gets w_uk[h] · q[t, h, :N] in its first L columns
   // (as head_matmul() with w_uk [H, L, N]) and q[t, h, N:] rotated as rope(…, rot_offset N) would

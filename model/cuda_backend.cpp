@@ -603,23 +603,30 @@ void CudaBackend::rope_write_qkv(const Tensor& qkv, const Tensor& bias, std::spa
                           k_cache.data_as<void>(), v_cache.data_as<void>(), element_type(k_cache), stream_);
 }
 
-void CudaBackend::write_latent_kv(Tensor& kv, const Tensor& norm_weight, float eps, std::span<const int32_t> positions,
-                                  const RopeTable& table, std::span<const int32_t> slots, Tensor& cache) {
-  const int64_t lora = norm_weight.numel();
-  const kernels::RopeShape shape = rope_shape(kv.view({kv.dim(0), 1, kv.row_size()}), table, lora);
-  R1B_CHECK(kv.dtype() == DType::kF32 && norm_weight.dtype() == DType::kF32 && lora + 2 * shape.half == shape.head_dim);
-  R1B_CHECK(cache.row_size() == shape.head_dim && static_cast<int64_t>(positions.size()) == shape.tokens &&
-            static_cast<int64_t>(slots.size()) == shape.tokens);
+void CudaBackend::split_mla_projection(const Tensor& proj, const Tensor& q_norm, const Tensor& kv_norm, float eps,
+                                       std::span<const int32_t> positions, const RopeTable& table,
+                                       std::span<const int32_t> slots, Tensor& cache, Tensor& q) {
+  const int64_t tokens = proj.dim(0);
+  const int64_t q_width = q.row_size();
+  const int64_t latent = proj.row_size() - q_width;
+  const int64_t lora = kv_norm.numel();
+  R1B_CHECK(cache.row_size() == latent);
+  kernels::RopeShape shape = rope_shape(cache.view({cache.dim(0), 1, latent}), table, lora);  // a latent head a row
+  shape.tokens = tokens;
+  R1B_CHECK(proj.dtype() == DType::kF32 && q.dtype() == DType::kF32 && kv_norm.dtype() == DType::kF32);
+  R1B_CHECK(q.dim(0) == tokens && lora + 2 * shape.half == latent);
+  R1B_CHECK(q_norm.empty() || (q_norm.numel() == q_width && q_norm.dtype() == DType::kF32));
+  R1B_CHECK(static_cast<int64_t>(positions.size()) == tokens && static_cast<int64_t>(slots.size()) == tokens);
   for (int32_t slot : slots) R1B_CHECK(slot >= 0 && slot < cache.dim(0));
   const auto [device_positions, inv_freq, device_slots] =
       stage_for_step(std::array{std::as_bytes(positions), std::as_bytes(std::span<const float>(table.inv_freq)),
                                 std::as_bytes(slots)});
   if (replaying()) return;
-  kernels::write_latent_rows(kv.data_as<float>(), norm_weight.data_as<float>(), eps,
-                             reinterpret_cast<const int32_t*>(device_positions),
-                             reinterpret_cast<const float*>(inv_freq), shape,
-                             reinterpret_cast<const int32_t*>(device_slots), cache.data_as<void>(),
-                             element_type(cache), stream_);
+  kernels::split_mla_projection(proj.data_as<float>(), q_width, q_norm.empty() ? nullptr : q_norm.data_as<float>(),
+                                kv_norm.data_as<float>(), eps, reinterpret_cast<const int32_t*>(device_positions),
+                                reinterpret_cast<const float*>(inv_freq), shape,
+                                reinterpret_cast<const int32_t*>(device_slots), cache.data_as<void>(),
+                                element_type(cache), q.data_as<float>(), stream_);
 }
 
 void CudaBackend::absorb_query(const Tensor& q, const Tensor& w_uk, std::span<const int32_t> positions,

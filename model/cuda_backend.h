@@ -129,8 +129,9 @@ class CudaBackend final : public Backend {
   void write_kv(const Tensor& rows, std::span<const int32_t> slots, Tensor& cache) override;
   void rope_write_qkv(const Tensor& qkv, const Tensor& bias, std::span<const int32_t> positions, const RopeTable& table,
                       std::span<const int32_t> slots, Tensor& q_out, Tensor& k_cache, Tensor& v_cache) override;
-  void write_latent_kv(Tensor& kv, const Tensor& norm_weight, float eps, std::span<const int32_t> positions,
-                       const RopeTable& table, std::span<const int32_t> slots, Tensor& cache) override;
+  void split_mla_projection(const Tensor& proj, const Tensor& q_norm, const Tensor& kv_norm, float eps,
+                            std::span<const int32_t> positions, const RopeTable& table, std::span<const int32_t> slots,
+                            Tensor& cache, Tensor& q) override;
   void absorb_query(const Tensor& q, const Tensor& w_uk, std::span<const int32_t> positions, const RopeTable& table,
                     Tensor& q_latent) override;
   void copy_kv_rows(Tensor& cache, int64_t src_slot, int64_t dst_slot, int64_t count) override;

@@ -71,43 +71,52 @@ Result<Tensor> WeightLoader::load_stacked(const std::vector<std::string>& names,
   return upload(stacked, full);
 }
 
-Result<Linear> load_fused_linear(WeightLoader& weights, const std::vector<std::string>& prefixes,
-                                 const std::vector<int64_t>& outs, int64_t in, bool with_bias, Split split) {
+Result<Linear> load_fused_linear(WeightLoader& weights, const std::vector<LinearPart>& parts, int64_t in) {
   const Shard& shard = weights.shard();
-  const bool has_bias = with_bias && (split != Split::kIn || shard.rank == 0);
+  const bool split_in = !parts.empty() && parts.front().split == Split::kIn;
+  bool has_bias = false;
+  for (const LinearPart& part : parts) {
+    R1B_CHECK((part.split == Split::kIn) == split_in);
+    has_bias = has_bias || (part.with_bias && (!split_in || shard.rank == 0));
+  }
   std::vector<float> weight_rows, bias_rows;
   int64_t rows = 0;
-  for (size_t i = 0; i < prefixes.size(); ++i) {
-    const int64_t out = outs[i];
-    Result<std::vector<float>> weight = weights.read(prefixes[i] + ".weight", {out, in});
+  for (const LinearPart& part : parts) {
+    const int64_t out = part.out;
+    Result<std::vector<float>> weight = weights.read(part.prefix + ".weight", {out, in});
     R1B_RETURN_IF_ERROR(weight);
-    std::vector<float> part = split == Split::kOut  ? slice_rows(*weight, {out, in}, shard.begin(out), shard.part(out))
-                              : split == Split::kIn ? slice_columns(*weight, {out, in}, shard.begin(in), shard.part(in))
-                                                    : std::move(*weight);
-    weight_rows.insert(weight_rows.end(), part.begin(), part.end());
-    rows += split == Split::kOut ? shard.part(out) : out;
-    if (has_bias) {
-      Result<std::vector<float>> bias = weights.read(prefixes[i] + ".bias", {out});
-      R1B_RETURN_IF_ERROR(bias);
-      std::vector<float> bias_part =
-          split == Split::kOut ? slice_rows(*bias, {out}, shard.begin(out), shard.part(out)) : std::move(*bias);
-      bias_rows.insert(bias_rows.end(), bias_part.begin(), bias_part.end());
+    std::vector<float> kept = part.split == Split::kOut ? slice_rows(*weight, {out, in}, shard.begin(out), shard.part(out))
+                              : split_in ? slice_columns(*weight, {out, in}, shard.begin(in), shard.part(in))
+                                         : std::move(*weight);
+    weight_rows.insert(weight_rows.end(), kept.begin(), kept.end());
+    const int64_t part_rows = part.split == Split::kOut ? shard.part(out) : out;
+    rows += part_rows;
+    if (!has_bias) continue;
+    if (!part.with_bias) {
+      bias_rows.insert(bias_rows.end(), part_rows, 0.0f);
+      continue;
     }
+    Result<std::vector<float>> bias = weights.read(part.prefix + ".bias", {out});
+    R1B_RETURN_IF_ERROR(bias);
+    std::vector<float> bias_part =
+        part.split == Split::kOut ? slice_rows(*bias, {out}, shard.begin(out), shard.part(out)) : std::move(*bias);
+    bias_rows.insert(bias_rows.end(), bias_part.begin(), bias_part.end());
   }
   Linear linear;
-  linear.weight = weights.upload(weight_rows, {rows, split == Split::kIn ? shard.part(in) : in});
+  linear.weight = weights.upload(weight_rows, {rows, split_in ? shard.part(in) : in});
   if (has_bias) linear.bias = weights.upload(bias_rows, {rows});
   return linear;
 }
 
 Result<Linear> load_linear(WeightLoader& weights, const std::string& prefix, int64_t out, int64_t in, bool with_bias,
                            Split split) {
-  return load_fused_linear(weights, {prefix}, {out}, in, with_bias, split);
+  return load_fused_linear(weights, {{prefix, out, with_bias, split}}, in);
 }
 
 Result<Mlp> load_mlp(WeightLoader& weights, const std::string& prefix, int64_t hidden, int64_t ffn, bool with_bias) {
-  Result<Linear> gate_up = load_fused_linear(weights, {prefix + ".gate_proj", prefix + ".up_proj"}, {ffn, ffn}, hidden,
-                                             with_bias, Split::kOut);
+  Result<Linear> gate_up = load_fused_linear(
+      weights, {{prefix + ".gate_proj", ffn, with_bias, Split::kOut}, {prefix + ".up_proj", ffn, with_bias, Split::kOut}},
+      hidden);
   R1B_RETURN_IF_ERROR(gate_up);
   Result<Linear> down = load_linear(weights, prefix + ".down_proj", hidden, ffn, with_bias, Split::kIn);
   R1B_RETURN_IF_ERROR(down);

@@ -86,11 +86,18 @@ enum class Split {
 // resp. in must split evenly).
 Result<Linear> load_linear(WeightLoader& weights, const std::string& prefix, int64_t out, int64_t in, bool with_bias,
                            Split split = Split::kNone);
-// Several projections of the same input as one Linear: "<prefix_i>.weight" [outs_i, in] (and
-// biases), each split as `split` says, joined along the output axis so that one product computes
-// them all (e.g. q, k and v). load_linear() is the case of one prefix.
-Result<Linear> load_fused_linear(WeightLoader& weights, const std::vector<std::string>& prefixes,
-                                 const std::vector<int64_t>& outs, int64_t in, bool with_bias, Split split);
+// One projection of a fused Linear: "<prefix>.weight" [out, in] and, when `with_bias`, "<prefix>.bias".
+struct LinearPart {
+  std::string prefix;
+  int64_t out = 0;
+  bool with_bias = false;
+  Split split = Split::kNone;
+};
+// Several projections of the same input as one Linear, joined along the output axis so that one
+// product computes them all (e.g. q, k and v), each split as its part says (Split::kIn for every
+// part or for none). Where only some parts have a bias, the others' rows of it are zero.
+// load_linear() is the case of one part.
+Result<Linear> load_fused_linear(WeightLoader& weights, const std::vector<LinearPart>& parts, int64_t in);
 
 struct Mlp {
   Linear gate_up;  // [2·ffn, hidden]: gate rows, then up rows

@@ -21,7 +21,9 @@
 // rope(k_pe)] (kv_lora_rank + qk_rope_head_dim), never per-head K/V. Per head, q_nope is mapped
 // into the latent space by W_UK (from kv_b_proj), attention runs as one shared KV head of width
 // kv_lora_rank + qk_rope_head_dim whose values are the latent part, and W_UV maps the result back
-// to v_head_dim. This equals transformers' expanded computation up to fp32 rounding.
+// to v_head_dim. This equals transformers' expanded computation up to fp32 rounding. The query
+// projection (q_a_proj with q_lora_rank, else q_proj) and kv_a_proj_with_mqa read the same input,
+// so they are joined into one product; split_mla_projection takes its two parts apart.
 //
 // Weights (prefix model.layers.<l>.): self_attn.q_a_proj, q_a_layernorm, q_b_proj (or q_proj),
 // kv_a_proj_with_mqa, kv_a_layernorm, kv_b_proj, o_proj; input_layernorm, post_attention_layernorm;
@@ -82,10 +84,11 @@ struct DeepseekConfig {
 
 struct DeepseekLayer {
   Tensor input_norm;
-  std::optional<Linear> q_a_proj;  // with q_lora_rank
-  Tensor q_a_norm;
-  Linear q_proj;                   // q_b_proj with q_lora_rank, else q_proj
-  Linear kv_a_proj;
+  // [q_a_proj (with q_lora_rank) or q_proj ; kv_a_proj_with_mqa]: one product of the attention input.
+  Linear q_kv_a_proj;
+  int64_t q_width = 0;             // its query rows: q_lora_rank, or this rank's heads' q_proj rows
+  Tensor q_a_norm;                 // with q_lora_rank, else empty
+  std::optional<Linear> q_b_proj;  // with q_lora_rank
   Tensor kv_a_norm;
   Tensor w_uk;                     // [H, kv_lora_rank, qk_nope]: q_nope -> latent
   Tensor w_uv;                     // [H, v_head_dim, kv_lora_rank]: latent -> v
@@ -169,7 +172,7 @@ class DeepseekModel final : public CausalLm {
  private:
   Status load_attention(WeightLoader& weights, const std::string& prefix, DeepseekLayer& layer);
   Tensor run_attention(const DeepseekLayer& layer, const Tensor& h, const ForwardBatch& batch, KvCache& cache, int l);
-  // The dtype of the input norm's output, which only the q (or q_a) and kv_a products read.
+  // The dtype of the input norm's output, which only the q|kv_a product reads.
   DType attention_input_dtype(const DeepseekLayer& layer, int64_t tokens) const;
 
   DeepseekConfig config_;
@@ -186,25 +189,26 @@ Status DeepseekModel::load_attention(WeightLoader& weights, const std::string& p
   const int64_t heads = config_.num_heads;
   const int64_t q_out = heads * config_.qk_head_dim();
   const int64_t first_head = shard_.begin(heads);
+  const bool bias = config_.attention_bias;
+  const LinearPart kv_a{prefix + "kv_a_proj_with_mqa", config_.latent_width(), bias, Split::kNone};
   if (config_.q_lora_rank) {
-    Result<Linear> q_a = load_linear(weights, prefix + "q_a_proj", *config_.q_lora_rank, hidden, config_.attention_bias);
-    R1B_RETURN_IF_ERROR(q_a);
-    layer.q_a_proj = *q_a;
-    Result<Tensor> q_a_norm = weights.load(prefix + "q_a_layernorm.weight", {*config_.q_lora_rank});
+    const int64_t q_lora = *config_.q_lora_rank;
+    Result<Linear> q_kv_a = load_fused_linear(weights, {{prefix + "q_a_proj", q_lora, bias, Split::kNone}, kv_a}, hidden);
+    R1B_RETURN_IF_ERROR(q_kv_a);
+    layer.q_kv_a_proj = *q_kv_a;
+    layer.q_width = q_lora;
+    Result<Tensor> q_a_norm = weights.load(prefix + "q_a_layernorm.weight", {q_lora});
     R1B_RETURN_IF_ERROR(q_a_norm);
     layer.q_a_norm = *q_a_norm;
-    Result<Linear> q_b = load_linear(weights, prefix + "q_b_proj", q_out, *config_.q_lora_rank, false, Split::kOut);
+    Result<Linear> q_b = load_linear(weights, prefix + "q_b_proj", q_out, q_lora, false, Split::kOut);
     R1B_RETURN_IF_ERROR(q_b);
-    layer.q_proj = *q_b;
+    layer.q_b_proj = *q_b;
   } else {
-    Result<Linear> q = load_linear(weights, prefix + "q_proj", q_out, hidden, false, Split::kOut);
-    R1B_RETURN_IF_ERROR(q);
-    layer.q_proj = *q;
+    Result<Linear> q_kv_a = load_fused_linear(weights, {{prefix + "q_proj", q_out, false, Split::kOut}, kv_a}, hidden);
+    R1B_RETURN_IF_ERROR(q_kv_a);
+    layer.q_kv_a_proj = *q_kv_a;
+    layer.q_width = shard_.part(q_out);
   }
-  Result<Linear> kv_a = load_linear(weights, prefix + "kv_a_proj_with_mqa", config_.latent_width(), hidden,
-                                    config_.attention_bias);
-  R1B_RETURN_IF_ERROR(kv_a);
-  layer.kv_a_proj = *kv_a;
   Result<Tensor> kv_a_norm = weights.load(prefix + "kv_a_layernorm.weight", {config_.kv_lora_rank});
   R1B_RETURN_IF_ERROR(kv_a_norm);
   layer.kv_a_norm = *kv_a_norm;
@@ -283,18 +287,14 @@ Tensor DeepseekModel::run_attention(const DeepseekLayer& layer, const Tensor& h,
   const int64_t lora = config_.kv_lora_rank;
   const int64_t latent = config_.latent_width();
 
-  Tensor q_input = h;
-  if (layer.q_a_proj) {
-    Tensor q_a = run_linear(backend_, *layer.q_a_proj, h);
-    backend_.rmsnorm(q_a, layer.q_a_norm, config_.rms_norm_eps, q_a);
-    q_input = q_a;
-  }
-  const Tensor q = run_linear(backend_, layer.q_proj, q_input).view({tokens, heads, config_.qk_head_dim()});
-
-  // The cached latent row: [kv_a_layernorm(c_kv) | rope(k_pe)].
-  Tensor kv = run_linear(backend_, layer.kv_a_proj, h);
-  backend_.write_latent_kv(kv, layer.kv_a_norm, config_.rms_norm_eps, batch.positions, rope_, batch.slots, cache.k[l]);
-  record(batch, l, "kv_latent", kv);
+  // The query (or q_lora's q_a, normed) and the cached latent row [kv_a_layernorm(c_kv) |
+  // rope(k_pe)] from one product.
+  const Tensor proj = run_linear(backend_, layer.q_kv_a_proj, h);
+  Tensor q = backend_.alloc({tokens, layer.q_width}, DType::kF32);
+  backend_.split_mla_projection(proj, layer.q_a_norm, layer.kv_a_norm, config_.rms_norm_eps, batch.positions, rope_,
+                                batch.slots, cache.k[l], q);
+  if (layer.q_b_proj) q = run_linear(backend_, *layer.q_b_proj, q);
+  q = q.view({tokens, heads, config_.qk_head_dim()});
 
   // Absorb W_UK into the query: q_full[h] = [W_UK[h] · q_nope[h] | rope(q_pe[h])].
   Tensor q_full = backend_.alloc({tokens, heads, latent}, DType::kF32);
@@ -311,9 +311,7 @@ Tensor DeepseekModel::run_attention(const DeepseekLayer& layer, const Tensor& h,
 }
 
 DType DeepseekModel::attention_input_dtype(const DeepseekLayer& layer, int64_t tokens) const {
-  const Tensor& q_weight = layer.q_a_proj ? layer.q_a_proj->weight : layer.q_proj.weight;
-  const DType q_input = backend_.product_input_dtype(q_weight, tokens);
-  return q_input == backend_.product_input_dtype(layer.kv_a_proj.weight, tokens) ? q_input : DType::kF32;
+  return backend_.product_input_dtype(layer.q_kv_a_proj.weight, tokens);
 }
 
 Tensor DeepseekModel::forward(const ForwardBatch& batch, KvCache& cache) {

@@ -129,9 +129,12 @@ Status Qwen2Model::load(WeightLoader& weights) {
     Result<Tensor> post_norm = weights.load(prefix + "post_attention_layernorm.weight", {hidden});
     R1B_RETURN_IF_ERROR(post_norm);
     layer.post_attention_norm = *post_norm;
-    Result<Linear> qkv = load_fused_linear(
-        weights, {prefix + "self_attn.q_proj", prefix + "self_attn.k_proj", prefix + "self_attn.v_proj"},
-        {q_width, kv_width, kv_width}, hidden, config_.qkv_bias, Split::kOut);
+    const bool bias = config_.qkv_bias;
+    Result<Linear> qkv = load_fused_linear(weights,
+                                           {{prefix + "self_attn.q_proj", q_width, bias, Split::kOut},
+                                            {prefix + "self_attn.k_proj", kv_width, bias, Split::kOut},
+                                            {prefix + "self_attn.v_proj", kv_width, bias, Split::kOut}},
+                                           hidden);
     R1B_RETURN_IF_ERROR(qkv);
     Result<Linear> o = load_linear(weights, prefix + "self_attn.o_proj", hidden, q_width, config_.o_bias, Split::kIn);
     R1B_RETURN_IF_ERROR(o);

@@ -430,8 +430,8 @@ TEST_F(CudaBackendTest, RopeWriteQkvMatchesCpuRopeAndWriteKv) {
 // MLA's fused input ops against the CPU backend, which runs the default composition of rmsnorm,
 // rope, copies, head_matmul and write_kv (the spec): DeepSeek-V2-Lite's widths, interleaved YaRN
 // pairs, 1 and 3 tokens (small-batch products) and 7 (cuBLAS with split activations), fp32 and
-// bf16 caches.
-TEST_F(CudaBackendTest, MlaLatentRowsAndAbsorbedQueryMatchTheOpsTheyFuse) {
+// bf16 caches, the query part of the q|kv_a product with and without q_lora_rank's norm.
+TEST_F(CudaBackendTest, MlaProjectionSplitAndAbsorbedQueryMatchTheOpsTheyFuse) {
   const int64_t heads = 16, nope = 128, rope_dim = 64, lora = 512, latent = lora + rope_dim;
   RopeTable table;
   for (int64_t i = 0; i < rope_dim / 2; ++i) table.inv_freq.push_back(std::pow(10000.0f, -2.0f * i / rope_dim));
@@ -445,26 +445,32 @@ TEST_F(CudaBackendTest, MlaLatentRowsAndAbsorbedQueryMatchTheOpsTheyFuse) {
       positions.push_back(static_cast<int32_t>(t * 613 + 9));
       slots.push_back(static_cast<int32_t>((t * 5 + 3) % 24));
     }
-    Pair kv = random_activation({tokens, latent});
-    Pair norm = weight({lora});
-    Pair cache = random_activation({24, latent});
-    Tensor cache_bf16 = gpu_->alloc({24, latent}, DType::kBF16);
-    const std::vector<float> kv_before = gpu_->download(kv.gpu);
-    cpu_.write_latent_kv(kv.cpu, norm.cpu, eps, positions, table, slots, cache.cpu);
-    gpu_->write_latent_kv(kv.gpu, norm.gpu, eps, positions, table, slots, cache.gpu);
-    expect_close_values(gpu_->download(kv.gpu), cpu_.download(kv.cpu), kReduction, what + "latent rows");
-    expect_close_values(gpu_->download(cache.gpu), cpu_.download(cache.cpu), kReduction, what + "fp32 cache");
-    Tensor kv_again = gpu_->alloc({tokens, latent}, DType::kF32);
-    gpu_->upload_activation(kv_before, kv_again);
-    gpu_->write_latent_kv(kv_again, norm.gpu, eps, positions, table, slots, cache_bf16);
-    const std::vector<float> rounded = gpu_->download(cache_bf16);
-    const std::vector<float> reference = cpu_.download(cache.cpu);
-    std::vector<float> got, want;
-    for (int32_t slot : slots) {
-      got.insert(got.end(), rounded.begin() + slot * latent, rounded.begin() + (slot + 1) * latent);
-      want.insert(want.end(), reference.begin() + slot * latent, reference.begin() + (slot + 1) * latent);
+    // The query part of the product copied (q_proj, V2-Lite's 16 heads) or normed (q_lora_rank 1536).
+    for (const bool q_lora : {false, true}) {
+      const std::string part = what + (q_lora ? "q_a normed, " : "q copied, ");
+      const int64_t q_width = q_lora ? 1536 : heads * (nope + rope_dim);
+      Pair proj = random_activation({tokens, q_width + latent});
+      const Pair q_norm = q_lora ? weight({q_width}) : Pair{};
+      Pair kv_norm = weight({lora});
+      Pair cache = random_activation({24, latent});
+      Output q = output({tokens, q_width});
+      const std::vector<float> proj_before = gpu_->download(proj.gpu);
+      cpu_.split_mla_projection(proj.cpu, q_norm.cpu, kv_norm.cpu, eps, positions, table, slots, cache.cpu, q.cpu);
+      gpu_->split_mla_projection(proj.gpu, q_norm.gpu, kv_norm.gpu, eps, positions, table, slots, cache.gpu, q.gpu);
+      expect_close(q, q_lora ? kReduction : kExact, part + "query");
+      expect_close_values(gpu_->download(cache.gpu), cpu_.download(cache.cpu), kReduction, part + "fp32 cache");
+      expect_close_values(gpu_->download(proj.gpu), proj_before, kExact, part + "proj left as it was");
+      Tensor cache_bf16 = gpu_->alloc({24, latent}, DType::kBF16);
+      gpu_->split_mla_projection(proj.gpu, q_norm.gpu, kv_norm.gpu, eps, positions, table, slots, cache_bf16, q.gpu);
+      const std::vector<float> rounded = gpu_->download(cache_bf16);
+      const std::vector<float> reference = cpu_.download(cache.cpu);
+      std::vector<float> got, want;
+      for (int32_t slot : slots) {
+        got.insert(got.end(), rounded.begin() + slot * latent, rounded.begin() + (slot + 1) * latent);
+        want.insert(want.end(), reference.begin() + slot * latent, reference.begin() + (slot + 1) * latent);
+      }
+      expect_close_values(got, want, kBf16Rounding, part + "bf16 cache");
     }
-    expect_close_values(got, want, kBf16Rounding, what + "bf16 cache");
 
     Pair q = random_activation({tokens, heads, nope + rope_dim});
     Pair w_uk = weight({heads, lora, nope}, 0.1f);
