@@ -87,7 +87,7 @@ __device__ inline int key_expert(uint64_t key) { return static_cast<int>(0xFFFFF
 
 // A warp's working arrays for one token (route_shared_bytes() each).
 struct RouteScratch {
-  double* exps;         // [E] softmax terms
+  double* exps;         // [E] softmax terms; then the top_k picks' scores
   float* scores;        // [E]
   float* choice;        // [E] scores + correction bias, dropped groups zeroed
   float* group_scores;  // [G]
@@ -182,9 +182,12 @@ __global__ void moe_route_kernel(const float* logits, const float* correction_bi
     }
     return best;
   };
+  // Lane 0 keeps the picks' scores in r.exps (free after the softmax) and their sum as it goes, so
+  // the weights need no reads of the ids it wrote to global memory.
   for (int e = lane; e < experts; e += 32) r.taken[e] = 0;
   uint64_t mine = lane_best();
   int32_t* ids = expert_ids + t * shape.top_k;
+  double total = 0.0;
   for (int64_t k = 0; k < shape.top_k; ++k) {
     uint64_t best = mine;
     for (int offset = 16; offset > 0; offset /= 2) best = max(best, __shfl_xor_sync(0xffffffffu, best, offset));
@@ -193,13 +196,15 @@ __global__ void moe_route_kernel(const float* logits, const float* correction_bi
       r.taken[e] = 1;
       mine = lane_best();
     }
-    if (lane == 0) ids[k] = e;
+    if (lane == 0) {
+      ids[k] = e;
+      r.exps[k] = r.scores[e];
+      total += r.scores[e];
+    }
   }
   if (lane != 0) return;
-  double total = 0.0;
-  for (int64_t k = 0; k < shape.top_k; ++k) total += r.scores[ids[k]];
   for (int64_t k = 0; k < shape.top_k; ++k) {
-    double weight = r.scores[ids[k]];
+    double weight = r.exps[k];
     if (shape.normalize) weight /= total + 1e-20;
     expert_weights[t * shape.top_k + k] = static_cast<float>(weight * shape.scaling_factor);
   }
