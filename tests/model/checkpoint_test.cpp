@@ -7,6 +7,7 @@
 
 #include "model/causal_lm.h"
 #include "model/cpu_backend.h"
+#include "model/layers.h"
 #include "test_checkpoints.h"
 
 namespace r1b::model {
@@ -31,6 +32,26 @@ TEST(CheckpointTest, ShardedFilesAreFoundThroughTheIndex) {
   Result<std::vector<float>> y = (*checkpoint)->read_fp32("y", shape);
   ASSERT_TRUE(y.is_ok()) << y.status().message();
   EXPECT_EQ(*y, std::vector<float>{3});
+}
+
+// A fused Linear keeps each part's split and bias: rank 1 of 2 holds its half of q's rows and all
+// of kv's, and the bias rows of q, which has none, are zeros.
+TEST(CheckpointTest, FusedLinearJoinsPartsWithTheirOwnSplitAndBias) {
+  const auto dir = fresh_dir();
+  write_config(dir, nlohmann::json::object());
+  testing::write_safetensors(dir / "model.safetensors",
+                             {testing::f32_tensor("q.weight", {4, 2}, {1, 2, 3, 4, 5, 6, 7, 8}),
+                              testing::f32_tensor("kv.weight", {1, 2}, {9, 10}),
+                              testing::f32_tensor("kv.bias", {1}, {11})});
+  Result<std::unique_ptr<Checkpoint>> checkpoint = Checkpoint::open(dir);
+  ASSERT_TRUE(checkpoint.is_ok()) << checkpoint.status().message();
+  CpuBackend backend(1, std::make_shared<CpuGroup>(2), /*rank=*/1);
+  WeightLoader weights(**checkpoint, backend);
+  Result<Linear> fused = load_fused_linear(weights, {{"q", 4, false, Split::kOut}, {"kv", 1, true, Split::kNone}}, 2);
+  ASSERT_TRUE(fused.is_ok()) << fused.status().message();
+  EXPECT_EQ(fused->weight.shape(), (std::vector<int64_t>{3, 2}));
+  EXPECT_EQ(backend.download(fused->weight), (std::vector<float>{5, 6, 7, 8, 9, 10}));
+  EXPECT_EQ(backend.download(fused->bias), (std::vector<float>{0, 0, 11}));
 }
 
 TEST(CheckpointTest, MissingTensorNamesItAndTheExpectedShape) {
