@@ -19,7 +19,7 @@
 // tile and two barriers per key tile.
 //
 // Decode (one token per tile) has too few blocks for the GPU, so the context is cut into splits
-// of ≥ kMinChunk positions until there is about one block per SM (flash-decode); each split writes
+// of ≥ kChunkTile positions until there is about one block per SM (flash-decode); each split writes
 // its normalised output and log-sum-exp, and mla_merge_kernel weights them by exp(lse − max),
 // spread over (row, head, 64 columns) blocks.
 // The launch shape depends only on (tiles, rows per tile, max_visible, shape), so a recorded
@@ -49,9 +49,10 @@ constexpr int kPitch = kDim + 8;         // bf16 per shared row: 1168 bytes, 8 l
 constexpr int kVectors = kDim / 8;       // 16-byte copies per row
 constexpr int kWarpColumns = kValueDim / kWarps;
 constexpr int kMaxBlockRows = 64;
-// Positions a split takes at least: one 64-key tile. At B=1 and 1k context (V2-Lite, H100) 16
-// splits of one tile took 9.2–9.5 µs against 11.7 for 8 of two, the merge 4.0 against 3.6.
-constexpr int64_t kMinChunk = 64;
+// A split's positions: a multiple of the widest variant's key tile, and at least one such tile.
+// At B=1 and 1k context (V2-Lite, H100) 16 splits of one tile took 9.2–9.5 µs against 11.7 for
+// 8 of two, the merge 4.0 against 3.6.
+constexpr int64_t kChunkTile = 64;
 constexpr int64_t kMaxRowsPerTile = 16;
 constexpr int kMergeColumns = 64;     // output columns per merge block
 constexpr int kMergeLanes = 8;        // splits a merge block reads side by side
@@ -401,9 +402,9 @@ void launch_mla_attention(const float* q, int64_t q_rows, const void* keys, cons
   // About one block per SM (each holds ~170–190 KB of shared memory): split the context until then.
   const int64_t blocks = num_tiles * head_blocks;
   const int64_t wanted = ceil_div(num_sms(), blocks);
-  const int64_t most = ceil_div(max_visible, kMinChunk);
+  const int64_t most = ceil_div(max_visible, kChunkTile);
   const int64_t splits = wanted < most ? wanted : most;
-  tiling.chunk = ceil_div(ceil_div(max_visible, splits), 64) * 64;
+  tiling.chunk = ceil_div(ceil_div(max_visible, splits), kChunkTile) * kChunkTile;
   tiling.splits = ceil_div(max_visible, tiling.chunk);
 
   float* partial_out = nullptr;
