@@ -158,6 +158,16 @@ void rope_into(const float* x, const int32_t* positions, const float* inv_freq, 
 void split_mla_projection(const float* proj, int64_t q_width, const float* q_norm, const float* kv_norm, float eps,
                           const int32_t* positions, const float* inv_freq, const RopeShape& shape,
                           const int32_t* slots, void* cache, ElementType cache_type, float* q, Stream stream);
+// The latent rows as split_mla_projection() stores them, and beside them the query's rotation
+// of the absorbed form without q_lora: proj [tokens, q_shape.heads · q_shape.head_dim +
+// shape.head_dim], its first columns the query heads; their rope pairs (from column
+// q_shape.rot_offset of each head, q_shape.half of them, rotated as rope() rotates) go to the
+// heads of q_latent [tokens, q_shape.heads, out_head_dim] from column out_offset, as rope_into()
+// writes them; other columns of q_latent are not written. proj is not written.
+void rope_query_write_latent(const float* proj, const RopeShape& q_shape, const float* kv_norm, float eps,
+                             const int32_t* positions, const float* inv_freq, const RopeShape& shape,
+                             const int32_t* slots, void* cache, ElementType cache_type, float* q_latent,
+                             int64_t out_head_dim, int64_t out_offset, Stream stream);
 // The fused q|k|v rows qkv [tokens, (heads + 2·kv_heads)·head_dim] plus bias [(heads + 2·kv_heads)·
 // head_dim] (or null) added to every row first: q heads rotated into q_out
 // [tokens, heads, head_dim], k heads rotated and v heads copied into the caches' rows slots[t]

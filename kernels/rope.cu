@@ -4,7 +4,9 @@
 // intrinsics), as the CPU spec and transformers compute them. rope_write_qkv applies the same
 // rotation to the q and k heads of a fused projection on their way to q_out and the KV cache;
 // split_mla_projection normalises and rotates MLA's latent rows on their way to the cache, one
-// block per row, and copies (or normalises) the query part of the same product beside it.
+// block per row, and copies (or normalises) the query part of the same product beside it;
+// rope_query_write_latent does the same latent rows and rotates the query's rope columns, read in
+// place from the product, into the absorbed query beside them.
 #include <cuda_bf16.h>
 
 #include "kernels/cuda_check.cuh"
@@ -107,9 +109,26 @@ __device__ inline void norm_row(const float* row, int n, const float* weight, fl
   for (int i = threadIdx.x; i < n; i += kLatentThreads) put(i, weight[i] * (row[i] * inv_rms));
 }
 
-// Block (t, 0) takes the latent part of proj's row t: its first shape.rot_offset (lora) columns
-// normalised, the shape.half pairs after them rotated, each value stored to the cache row
-// slots[t]. Block (t, 1) takes the query part: copied to q's row t, or normalised when q_norm is
+// The latent part `row` of a fused MLA projection row (shape.head_dim columns) to `cache_row`,
+// by the block's kLatentThreads threads: its first shape.rot_offset (lora) columns normalised by
+// kv_norm, the shape.half pairs after them rotated to `position`.
+template <typename C>
+__device__ inline void write_latent_row(const float* row, const float* kv_norm, float eps, int32_t position,
+                                        const float* inv_freq, const RopeShape& shape, C* cache_row, float* scratch) {
+  const auto lora = static_cast<int>(shape.rot_offset);
+  norm_row(row, lora, kv_norm, eps, scratch, [&](int i, float value) { store(cache_row + i, value); });
+  for (int pair = threadIdx.x; pair < shape.half; pair += kLatentThreads) {
+    const int first = lora + (shape.interleaved ? 2 * pair : pair);
+    const int second = lora + (shape.interleaved ? 2 * pair + 1 : pair + static_cast<int>(shape.half));
+    float a = row[first], b = row[second];
+    rotate_pair(a, b, inv_freq, pair, position, shape);
+    store(cache_row + first, a);
+    store(cache_row + second, b);
+  }
+}
+
+// Block (t, 0) takes the latent part of proj's row t (write_latent_row, to the cache row
+// slots[t]). Block (t, 1) takes the query part: copied to q's row t, or normalised when q_norm is
 // not null. The two parts run side by side, so a decode step of one row is one short pass.
 template <typename C>
 __global__ void __launch_bounds__(kLatentThreads)
@@ -120,32 +139,56 @@ __global__ void __launch_bounds__(kLatentThreads)
   let_next_kernel_start();
   wait_for_previous_kernel();
   const float* row = proj + blockIdx.x * (q_width + shape.head_dim);
-  if (blockIdx.y == 1) {
-    float* dst = q + blockIdx.x * q_width;
-    const auto width = static_cast<int>(q_width);
-    if (q_norm != nullptr) {
-      norm_row(row, width, q_norm, eps, scratch, [&](int i, float value) { dst[i] = value; });
-    } else if (width % 4 == 0 && shape.head_dim % 4 == 0) {  // every row of proj and of q 16-byte aligned
-      const auto* from = reinterpret_cast<const float4*>(row);
-      auto* to = reinterpret_cast<float4*>(dst);
-#pragma unroll 8
-      for (int i = threadIdx.x; i < width / 4; i += kLatentThreads) to[i] = from[i];
-    } else {
-      for (int i = threadIdx.x; i < width; i += kLatentThreads) dst[i] = row[i];
-    }
+  if (blockIdx.y == 0) {
+    write_latent_row(row + q_width, kv_norm, eps, positions[blockIdx.x], inv_freq, shape,
+                     cache + int64_t{slots[blockIdx.x]} * shape.head_dim, scratch);
     return;
   }
-  row += q_width;
-  const auto lora = static_cast<int>(shape.rot_offset);
-  C* dst = cache + int64_t{slots[blockIdx.x]} * shape.head_dim;
-  norm_row(row, lora, kv_norm, eps, scratch, [&](int i, float value) { store(dst + i, value); });
-  for (int pair = threadIdx.x; pair < shape.half; pair += kLatentThreads) {
-    const int first = lora + (shape.interleaved ? 2 * pair : pair);
-    const int second = lora + (shape.interleaved ? 2 * pair + 1 : pair + static_cast<int>(shape.half));
-    float a = row[first], b = row[second];
-    rotate_pair(a, b, inv_freq, pair, positions[blockIdx.x], shape);
-    store(dst + first, a);
-    store(dst + second, b);
+  float* dst = q + blockIdx.x * q_width;
+  const auto width = static_cast<int>(q_width);
+  if (q_norm != nullptr) {
+    norm_row(row, width, q_norm, eps, scratch, [&](int i, float value) { dst[i] = value; });
+  } else if (width % 4 == 0 && shape.head_dim % 4 == 0) {  // every row of proj and of q 16-byte aligned
+    const auto* from = reinterpret_cast<const float4*>(row);
+    auto* to = reinterpret_cast<float4*>(dst);
+#pragma unroll 8
+    for (int i = threadIdx.x; i < width / 4; i += kLatentThreads) to[i] = from[i];
+  } else {
+    for (int i = threadIdx.x; i < width; i += kLatentThreads) dst[i] = row[i];
+  }
+}
+
+// Block (t, 0) as in split_mla_projection_kernel. Block (t, 1) rotates the rope pairs of token t's
+// query heads, read in place from proj's row t (q_shape: heads of q_shape.head_dim columns, pairs
+// from q_shape.rot_offset), into q_latent's heads (out_head_dim apart) from column out_offset, as
+// rope_into() does.
+template <typename C>
+__global__ void __launch_bounds__(kLatentThreads)
+    rope_query_write_latent_kernel(const float* proj, RopeShape q_shape, const float* kv_norm, float eps,
+                                   const int32_t* positions, const float* inv_freq, RopeShape shape,
+                                   const int32_t* slots, C* cache, float* q_latent, int64_t out_head_dim,
+                                   int64_t out_offset) {
+  __shared__ float scratch[32];
+  let_next_kernel_start();
+  wait_for_previous_kernel();
+  const int64_t t = blockIdx.x;
+  const int64_t q_width = q_shape.heads * q_shape.head_dim;
+  const float* row = proj + t * (q_width + shape.head_dim);
+  if (blockIdx.y == 0) {
+    write_latent_row(row + q_width, kv_norm, eps, positions[t], inv_freq, shape,
+                     cache + int64_t{slots[t]} * shape.head_dim, scratch);
+    return;
+  }
+  for (int64_t i = threadIdx.x; i < q_shape.heads * q_shape.half; i += kLatentThreads) {
+    const int64_t h = i / q_shape.half, pair = i % q_shape.half;
+    const int64_t first = q_shape.interleaved ? 2 * pair : pair;
+    const int64_t second = q_shape.interleaved ? 2 * pair + 1 : pair + q_shape.half;
+    const float* head = row + h * q_shape.head_dim + q_shape.rot_offset;
+    float a = head[first], b = head[second];
+    rotate_pair(a, b, inv_freq, pair, positions[t], q_shape);
+    float* dst = q_latent + (t * q_shape.heads + h) * out_head_dim + out_offset;
+    dst[first] = a;
+    dst[second] = b;
   }
 }
 
@@ -192,6 +235,23 @@ void split_mla_projection(const float* proj, int64_t q_width, const float* q_nor
   } else {
     launch_dependent(split_mla_projection_kernel<float>, grid, kLatentThreads, 0, as_cuda(stream), proj, q_width,
                      q_norm, kv_norm, eps, positions, inv_freq, shape, slots, static_cast<float*>(cache), q);
+  }
+}
+
+void rope_query_write_latent(const float* proj, const RopeShape& q_shape, const float* kv_norm, float eps,
+                             const int32_t* positions, const float* inv_freq, const RopeShape& shape,
+                             const int32_t* slots, void* cache, ElementType cache_type, float* q_latent,
+                             int64_t out_head_dim, int64_t out_offset, Stream stream) {
+  if (shape.tokens == 0) return;
+  const dim3 grid(static_cast<unsigned>(shape.tokens), 2);
+  if (cache_type == ElementType::kBF16) {
+    launch_dependent(rope_query_write_latent_kernel<__nv_bfloat16>, grid, kLatentThreads, 0, as_cuda(stream), proj,
+                     q_shape, kv_norm, eps, positions, inv_freq, shape, slots, static_cast<__nv_bfloat16*>(cache),
+                     q_latent, out_head_dim, out_offset);
+  } else {
+    launch_dependent(rope_query_write_latent_kernel<float>, grid, kLatentThreads, 0, as_cuda(stream), proj, q_shape,
+                     kv_norm, eps, positions, inv_freq, shape, slots, static_cast<float*>(cache), q_latent,
+                     out_head_dim, out_offset);
   }
 }
 

@@ -74,4 +74,16 @@ void Backend::absorb_query(const Tensor& q, const Tensor& w_uk, std::span<const 
   rope(q_latent, positions, table, lora);
 }
 
+void Backend::absorb_mla_projection(const Tensor& proj, const Tensor& kv_norm, float eps, const Tensor& w_uk,
+                                    std::span<const int32_t> positions, const RopeTable& table,
+                                    std::span<const int32_t> slots, Tensor& cache, Tensor& q_latent) {
+  const int64_t tokens = proj.dim(0);
+  const int64_t heads = q_latent.dim(1);
+  const int64_t q_width = proj.row_size() - cache.row_size();
+  R1B_CHECK(q_width > 0 && q_width % heads == 0);
+  Tensor q = alloc({tokens, q_width}, DType::kF32);
+  split_mla_projection(proj, Tensor(), kv_norm, eps, positions, table, slots, cache, q);
+  absorb_query(q.view({tokens, heads, q_width / heads}), w_uk, positions, table, q_latent);
+}
+
 }  // namespace r1b::model

@@ -231,6 +231,15 @@ class Backend {
   // rotate it in the rest. q is left as it was. The default runs copies, head_matmul() and rope().
   virtual void absorb_query(const Tensor& q, const Tensor& w_uk, std::span<const int32_t> positions,
                             const RopeTable& table, Tensor& q_latent);
+  // split_mla_projection() and absorb_query() as one op, for MLA without q_lora_rank, where the
+  // query part of proj [T, H·(N + Rd) + L + Rd] is q itself: the cache rows as
+  // split_mla_projection(proj, no q_norm, kv_norm, …) stores them, and q_latent [T, H, L + Rd] as
+  // absorb_query(q, w_uk, …) computes it for q [T, H, N + Rd] = proj's first H·(N + Rd) columns.
+  // proj is left as it was. The default runs the two ops; a backend overrides it to read the
+  // query in place and to leave no pass for the split alone.
+  virtual void absorb_mla_projection(const Tensor& proj, const Tensor& kv_norm, float eps, const Tensor& w_uk,
+                                     std::span<const int32_t> positions, const RopeTable& table,
+                                     std::span<const int32_t> slots, Tensor& cache, Tensor& q_latent);
   // cache[dst_slot + i, :] = cache[src_slot + i, :] for i < count (copy-on-write of a KV block).
   virtual void copy_kv_rows(Tensor& cache, int64_t src_slot, int64_t dst_slot, int64_t count) = 0;
   // Causal attention of q [T, H, k_dim] over each sequence's cached keys/values (paged through its

@@ -46,6 +46,23 @@ kernels::RopeShape rope_shape(const Tensor& x, const RopeTable& table, int64_t r
   return shape;
 }
 
+// MLA's W_UK product (absorb_query): head h's first N columns of the query — rows x_row_stride
+// apart, heads N + Rd apart — times w_uk[h]ᵀ into the first L columns of q_latent[:, h].
+kernels::GemmShape absorb_product(const AbsorbedQueryShape& sizes, int64_t x_row_stride) {
+  const int64_t latent = sizes.lora + sizes.rope_dim;
+  kernels::GemmShape product;
+  product.rows = sizes.tokens;
+  product.in = sizes.nope;
+  product.outs = sizes.lora;
+  product.batch = sizes.heads;
+  product.x_row_stride = x_row_stride;
+  product.x_batch_stride = sizes.nope + sizes.rope_dim;
+  product.w_batch_stride = sizes.lora * sizes.nope;
+  product.out_row_stride = sizes.heads * latent;
+  product.out_batch_stride = latent;
+  return product;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<CudaBackend>> CudaBackend::create(CudaBackendOptions options) {
@@ -631,23 +648,14 @@ void CudaBackend::split_mla_projection(const Tensor& proj, const Tensor& q_norm,
 
 void CudaBackend::absorb_query(const Tensor& q, const Tensor& w_uk, std::span<const int32_t> positions,
                                const RopeTable& table, Tensor& q_latent) {
-  const auto [tokens, heads, nope, lora, rope_dim] = absorbed_query_shape(q, w_uk, q_latent);
+  const AbsorbedQueryShape sizes = absorbed_query_shape(q, w_uk, q_latent);
+  const auto [tokens, heads, nope, lora, rope_dim] = sizes;
   const kernels::RopeShape shape = rope_shape(q, table, nope);
   const int64_t latent = lora + rope_dim;
   R1B_CHECK(q.dtype() == DType::kF32 && rope_dim == 2 * shape.half && static_cast<int64_t>(positions.size()) == tokens);
-  // Head h: the nope columns of q[:, h] (rows H·(N + Rd) apart) times w_uk[h]ᵀ into the first L
-  // columns of q_latent[:, h]. The product may write all of q_latent's rows (gemm_xwt's contract),
-  // so the rotation, which fills the rest of each head, comes after it.
-  kernels::GemmShape product;
-  product.rows = tokens;
-  product.in = nope;
-  product.outs = lora;
-  product.batch = heads;
-  product.x_row_stride = heads * q.dim(2);
-  product.x_batch_stride = q.dim(2);
-  product.w_batch_stride = lora * nope;
-  product.out_row_stride = heads * latent;
-  product.out_batch_stride = latent;
+  // The product may write all of q_latent's rows (gemm_xwt's contract), so the rotation, which
+  // fills the rest of each head, comes after it.
+  const kernels::GemmShape product = absorb_product(sizes, heads * q.dim(2));
   const auto [device_positions, inv_freq] =
       stage_for_step(std::array{std::as_bytes(positions), std::as_bytes(std::span<const float>(table.inv_freq))});
   if (replaying()) return;
@@ -656,6 +664,40 @@ void CudaBackend::absorb_query(const Tensor& q, const Tensor& w_uk, std::span<co
   kernels::rope_into(q.data_as<float>(), reinterpret_cast<const int32_t*>(device_positions),
                      reinterpret_cast<const float*>(inv_freq), shape, q_latent.data_as<float>(), latent, lora,
                      stream_);
+}
+
+void CudaBackend::absorb_mla_projection(const Tensor& proj, const Tensor& kv_norm, float eps, const Tensor& w_uk,
+                                        std::span<const int32_t> positions, const RopeTable& table,
+                                        std::span<const int32_t> slots, Tensor& cache, Tensor& q_latent) {
+  const int64_t tokens = proj.dim(0);
+  const int64_t latent = cache.row_size();
+  const int64_t lora = kv_norm.numel();
+  const int64_t q_width = proj.row_size() - latent;
+  const AbsorbedQueryShape sizes{tokens, q_latent.dim(1), w_uk.dim(2), w_uk.dim(1), q_latent.dim(2) - w_uk.dim(1)};
+  R1B_CHECK(q_width == sizes.heads * (sizes.nope + sizes.rope_dim) && w_uk.dim(0) == sizes.heads);
+  R1B_CHECK(q_latent.dim(0) == tokens && sizes.lora == lora && lora + sizes.rope_dim == latent);
+  R1B_CHECK(proj.dtype() == DType::kF32 && q_latent.dtype() == DType::kF32 && kv_norm.dtype() == DType::kF32);
+  R1B_CHECK(static_cast<int64_t>(positions.size()) == tokens && static_cast<int64_t>(slots.size()) == tokens);
+  for (int32_t slot : slots) R1B_CHECK(slot >= 0 && slot < cache.dim(0));
+  kernels::RopeShape shape = rope_shape(cache.view({cache.dim(0), 1, latent}), table, lora);  // a latent head a row
+  shape.tokens = tokens;
+  kernels::RopeShape q_shape = shape;  // the query heads inside proj's rows
+  q_shape.heads = sizes.heads;
+  q_shape.head_dim = sizes.nope + sizes.rope_dim;
+  q_shape.rot_offset = sizes.nope;
+  R1B_CHECK(2 * shape.half == sizes.rope_dim);
+  const kernels::GemmShape product = absorb_product(sizes, proj.row_size());
+  const auto [device_positions, inv_freq, device_slots] =
+      stage_for_step(std::array{std::as_bytes(positions), std::as_bytes(std::span<const float>(table.inv_freq)),
+                                std::as_bytes(slots)});
+  if (replaying()) return;
+  kernels::gemm_xwt(blas_, proj.data_as<void>(), kernels::ElementType::kF32, w_uk.data_as<void>(), element_type(w_uk),
+                    split_x(), product, /*bias=*/nullptr, q_latent.data_as<float>(), work_scratch(), stream_);
+  kernels::rope_query_write_latent(proj.data_as<float>(), q_shape, kv_norm.data_as<float>(), eps,
+                                   reinterpret_cast<const int32_t*>(device_positions),
+                                   reinterpret_cast<const float*>(inv_freq), shape,
+                                   reinterpret_cast<const int32_t*>(device_slots), cache.data_as<void>(),
+                                   element_type(cache), q_latent.data_as<float>(), latent, lora, stream_);
 }
 
 void CudaBackend::copy_kv_rows(Tensor& cache, int64_t src_slot, int64_t dst_slot, int64_t count) {

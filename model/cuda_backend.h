@@ -134,6 +134,11 @@ class CudaBackend final : public Backend {
                             Tensor& cache, Tensor& q) override;
   void absorb_query(const Tensor& q, const Tensor& w_uk, std::span<const int32_t> positions, const RopeTable& table,
                     Tensor& q_latent) override;
+  // The W_UK product reading the query's columns of proj in place, then one kernel for the latent
+  // rows and the query's rotation (kernels::rope_query_write_latent).
+  void absorb_mla_projection(const Tensor& proj, const Tensor& kv_norm, float eps, const Tensor& w_uk,
+                             std::span<const int32_t> positions, const RopeTable& table,
+                             std::span<const int32_t> slots, Tensor& cache, Tensor& q_latent) override;
   void copy_kv_rows(Tensor& cache, int64_t src_slot, int64_t dst_slot, int64_t count) override;
   void attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cache, std::span<const AttentionSeq> seqs,
                  const AttentionParams& params, Tensor& out) override;

@@ -23,7 +23,8 @@
 // kv_lora_rank + qk_rope_head_dim whose values are the latent part, and W_UV maps the result back
 // to v_head_dim. This equals transformers' expanded computation up to fp32 rounding. The query
 // projection (q_a_proj with q_lora_rank, else q_proj) and kv_a_proj_with_mqa read the same input,
-// so they are joined into one product; split_mla_projection takes its two parts apart.
+// so they are joined into one product; split_mla_projection takes its two parts apart (with
+// q_lora_rank), or absorb_mla_projection, without it, absorbs the query where the product left it.
 //
 // Weights (prefix model.layers.<l>.): self_attn.q_a_proj, q_a_layernorm, q_b_proj (or q_proj),
 // kv_a_proj_with_mqa, kv_a_layernorm, kv_b_proj, o_proj; input_layernorm, post_attention_layernorm;
@@ -288,17 +289,20 @@ Tensor DeepseekModel::run_attention(const DeepseekLayer& layer, const Tensor& h,
   const int64_t latent = config_.latent_width();
 
   // The query (or q_lora's q_a, normed) and the cached latent row [kv_a_layernorm(c_kv) |
-  // rope(k_pe)] from one product.
+  // rope(k_pe)] from one product; W_UK absorbed into the query: q_full[h] = [W_UK[h] · q_nope[h] |
+  // rope(q_pe[h])]. Without q_lora the query is the product's first columns, taken in place.
   const Tensor proj = run_linear(backend_, layer.q_kv_a_proj, h);
-  Tensor q = backend_.alloc({tokens, layer.q_width}, DType::kF32);
-  backend_.split_mla_projection(proj, layer.q_a_norm, layer.kv_a_norm, config_.rms_norm_eps, batch.positions, rope_,
-                                batch.slots, cache.k[l], q);
-  if (layer.q_b_proj) q = run_linear(backend_, *layer.q_b_proj, q);
-  q = q.view({tokens, heads, config_.qk_head_dim()});
-
-  // Absorb W_UK into the query: q_full[h] = [W_UK[h] · q_nope[h] | rope(q_pe[h])].
   Tensor q_full = backend_.alloc({tokens, heads, latent}, DType::kF32);
-  backend_.absorb_query(q, layer.w_uk, batch.positions, rope_, q_full);
+  if (layer.q_b_proj) {
+    Tensor q_a = backend_.alloc({tokens, layer.q_width}, DType::kF32);
+    backend_.split_mla_projection(proj, layer.q_a_norm, layer.kv_a_norm, config_.rms_norm_eps, batch.positions, rope_,
+                                  batch.slots, cache.k[l], q_a);
+    const Tensor q = run_linear(backend_, *layer.q_b_proj, q_a);
+    backend_.absorb_query(q.view({tokens, heads, config_.qk_head_dim()}), layer.w_uk, batch.positions, rope_, q_full);
+  } else {
+    backend_.absorb_mla_projection(proj, layer.kv_a_norm, config_.rms_norm_eps, layer.w_uk, batch.positions, rope_,
+                                   batch.slots, cache.k[l], q_full);
+  }
   record(batch, l, "q", q_full);
 
   const AttentionParams params{heads, 1, latent, lora, /*v_in_k=*/true, config_.softmax_scale, cache.block_size};

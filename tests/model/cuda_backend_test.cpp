@@ -480,6 +480,33 @@ TEST_F(CudaBackendTest, MlaProjectionSplitAndAbsorbedQueryMatchTheOpsTheyFuse) {
     gpu_->absorb_query(q.gpu, w_uk.gpu, positions, table, q_latent.gpu);
     expect_close(q_latent, kGemm, what + "absorbed query");
     expect_close_values(gpu_->download(q.gpu), q_before, kExact, what + "q left as it was");
+
+    // Without q_lora, the split and the absorption as one op (the query read in place from the
+    // product): against the CPU, and against the two ops it fuses on the same device. Those agree
+    // exactly at ≤ 4 tokens, where both take the small-batch product over the same values; above,
+    // cuBLAS is given the query at another row stride.
+    Pair whole = random_activation({tokens, heads * (nope + rope_dim) + latent});
+    Pair kv_norm = weight({lora});
+    const std::vector<float> cache_values = random(24 * latent);
+    Pair cache = activation({24, latent}, cache_values);
+    Output absorbed = output({tokens, heads, latent});
+    const std::vector<float> whole_before = gpu_->download(whole.gpu);
+    cpu_.absorb_mla_projection(whole.cpu, kv_norm.cpu, eps, w_uk.cpu, positions, table, slots, cache.cpu,
+                               absorbed.cpu);
+    gpu_->absorb_mla_projection(whole.gpu, kv_norm.gpu, eps, w_uk.gpu, positions, table, slots, cache.gpu,
+                                absorbed.gpu);
+    expect_close(absorbed, kGemm, what + "absorbed projection");
+    expect_close_values(gpu_->download(cache.gpu), cpu_.download(cache.cpu), kReduction,
+                        what + "absorbed projection's cache rows");
+    expect_close_values(gpu_->download(whole.gpu), whole_before, kExact, what + "proj left as it was");
+    Pair two_ops_cache = activation({24, latent}, cache_values);
+    Tensor two_ops = gpu_->alloc({tokens, heads, latent}, DType::kF32);
+    gpu_->Backend::absorb_mla_projection(whole.gpu, kv_norm.gpu, eps, w_uk.gpu, positions, table, slots,
+                                         two_ops_cache.gpu, two_ops);
+    expect_close_values(gpu_->download(absorbed.gpu), gpu_->download(two_ops), tokens <= 4 ? kExact : kGemm,
+                        what + "absorbed projection against split + absorb");
+    expect_close_values(gpu_->download(cache.gpu), gpu_->download(two_ops_cache.gpu), kExact,
+                        what + "absorbed projection's cache against the split's");
   }
 }
 
