@@ -32,6 +32,13 @@ void Backend::swiglu_mlp(const Tensor& x, const Tensor& gate_up, const Tensor& g
   matmul(act, down, down_bias, out);
 }
 
+void Backend::add_shared_experts(const Tensor& x, const ExpertWeights& experts, Tensor& out) {
+  if (experts.shared_gate_up.empty()) return;
+  Tensor shared = alloc(x.shape(), DType::kF32);
+  swiglu_mlp(x, experts.shared_gate_up, Tensor(), experts.shared_down, Tensor(), shared);
+  add(out, shared, out);
+}
+
 void Backend::split_mla_projection(const Tensor& proj, const Tensor& q_norm, const Tensor& kv_norm, float eps,
                                    std::span<const int32_t> positions, const RopeTable& table,
                                    std::span<const int32_t> slots, Tensor& cache, Tensor& q) {

@@ -257,6 +257,11 @@ class Backend {
   // out += swiglu_mlp(x, shared_gate_up, shared_down). x, out [T, D]. Overwrites out.
   virtual void moe_experts(const Tensor& x, const Tensor& expert_ids, const Tensor& expert_weights,
                            const ExpertWeights& experts, Tensor& out) = 0;
+
+ protected:
+  // moe_experts()'s last step for a backend that does not take the shared experts in its routed
+  // passes: out += swiglu_mlp(x, experts.shared_gate_up, experts.shared_down), when there are any.
+  void add_shared_experts(const Tensor& x, const ExpertWeights& experts, Tensor& out);
 };
 
 }  // namespace r1b::model

@@ -404,11 +404,7 @@ void CpuBackend::moe_experts(const Tensor& x, const Tensor& expert_ids, const Te
       for (int64_t d = 0; d < hidden; ++d) dst[d] = static_cast<float>(accum[d]);
     }
   });
-  if (!experts.shared_gate_up.empty()) {
-    Tensor shared = alloc(x.shape(), DType::kF32);
-    swiglu_mlp(x, experts.shared_gate_up, Tensor(), experts.shared_down, Tensor(), shared);
-    add(out, shared, out);
-  }
+  add_shared_experts(x, experts, out);
 }
 
 }  // namespace r1b::model

@@ -885,11 +885,7 @@ void CudaBackend::moe_experts(const Tensor& x, const Tensor& expert_ids, const T
     kernels::moe_experts(x.data_as<float>(), expert_ids.data_as<int32_t>(), expert_weights.data_as<float>(), matrices,
                          shape, out.data_as<float>(), work_scratch(), stream_);
   }
-  if (shared && !together) {
-    Tensor shared_out = alloc(x.shape(), DType::kF32);
-    swiglu_mlp(x, experts.shared_gate_up, Tensor(), experts.shared_down, Tensor(), shared_out);
-    add(out, shared_out, out);
-  }
+  if (!together) add_shared_experts(x, experts, out);
 }
 
 }  // namespace r1b::model
