@@ -406,8 +406,14 @@ void launch_attention(const float* q, const T* keys, const T* values, const int3
 
 void attention(const float* q, int64_t q_rows, const void* keys, const void* values, ElementType cache_type,
                const int32_t* tiles, int64_t num_tiles, int64_t rows_per_tile, int64_t max_visible,
-               const int32_t* block_tables, const AttentionShape& shape, float* out, Scratch& scratch, Stream stream) {
+               const int32_t* block_tables, const AttentionShape& shape, float* out, Scratch& scratch, Stream stream,
+               const HeadProjection& projection) {
   if (num_tiles == 0 || shape.heads == 0) return;
+  if (projection.w != nullptr) {
+    launch_mla_attention(q, q_rows, keys, tiles, num_tiles, rows_per_tile, max_visible, block_tables, shape, out,
+                         scratch, as_cuda(stream), projection);
+    return;
+  }
   if (rows_per_tile > 1 && tensor_core_attention_fits(shape, cache_type)) {
     launch_tensor_core_attention(q, keys, values, cache_type, tiles, num_tiles, block_tables, shape, out,
                                  as_cuda(stream));
@@ -415,7 +421,7 @@ void attention(const float* q, int64_t q_rows, const void* keys, const void* val
   }
   if (mla_attention_fits(shape, cache_type)) {
     launch_mla_attention(q, q_rows, keys, tiles, num_tiles, rows_per_tile, max_visible, block_tables, shape, out,
-                         scratch, as_cuda(stream));
+                         scratch, as_cuda(stream), projection);
     return;
   }
   const int64_t group = shape.heads / shape.kv_heads;

@@ -21,7 +21,10 @@
 // Decode (one token per tile) has too few blocks for the GPU, so the context is cut into splits
 // of ≥ kChunkTile positions until there is about one block per SM (flash-decode); each split writes
 // its normalised output and log-sum-exp, and mla_merge_kernel weights them by exp(lse − max),
-// spread over (row, head, 64 columns) blocks.
+// spread over (row, head, 64 columns) blocks. With a HeadProjection (MLA's W_UV, a decode step's
+// few rows) mla_merge_project_kernel merges instead, even a single split: each of its (row, head,
+// 16 outputs) blocks merges the row's 512 columns and multiplies them by its 16 weight rows, which
+// it loaded before its wait, so the step has no separate merge kernel before the W_UV product.
 // The launch shape depends only on (tiles, rows per tile, max_visible, shape), so a recorded
 // decode step replays for any contexts up to its bucket. Both kernels are dependent launches
 // (dependent_launch.cuh) that wait before reading anything: the step's own cache rows are written
@@ -35,6 +38,7 @@
 #include "kernels/attention_tc.cuh"
 #include "kernels/cuda_check.cuh"
 #include "kernels/dependent_launch.cuh"
+#include "kernels/gemv.cuh"
 #include "kernels/mma_fragments.cuh"
 
 namespace r1b::kernels {
@@ -57,6 +61,16 @@ constexpr int64_t kMaxRowsPerTile = 16;
 constexpr int kMergeColumns = 64;     // output columns per merge block
 constexpr int kMergeLanes = 8;        // splits a merge block reads side by side
 constexpr int kMergeThreads = kMergeColumns / 4 * kMergeLanes;
+constexpr int kProjectColumns = 16;   // outputs per merge-and-project block
+constexpr int kProjectWarps = 8;
+constexpr int kProjectThreads = kProjectWarps * 32;
+constexpr int kProjectVectors = kValueDim / 4;                          // float4 of a merged row
+constexpr int kProjectSplitLanes = kProjectThreads / kProjectVectors;  // split lanes, as in the merge
+constexpr int kProjectLoads = 8;                                        // splits a thread loads at once
+constexpr int kProjectRowsPerWarp = kProjectColumns / kProjectWarps;
+constexpr int kProjectChunksPerLane = kValueDim / 8 / 32;              // 16-byte weight chunks per row
+static_assert(kProjectThreads % kProjectVectors == 0 && kProjectColumns % kProjectWarps == 0 &&
+              kValueDim % (8 * 32) == 0);
 constexpr float kLog2e = 1.4426950408889634f;
 constexpr float kLn2 = 0.6931471805599453f;
 
@@ -306,13 +320,13 @@ __global__ void __launch_bounds__(kThreads, 1)
 #pragma unroll
       for (int other = 0; other < Shared::kSlices; ++other) sum += sm.slice_max[other][r];
       const float inverse = sum > 0.0f ? 1.0f / sum : 0.0f;
-      float* dst = tiling.splits == 1 ? out + row * kValueDim : partial_out + (row * tiling.splits + split) * kValueDim;
+      float* dst = partial_out == nullptr ? out + row * kValueDim : partial_out + (row * tiling.splits + split) * kValueDim;
 #pragma unroll
       for (int n = 0; n < kWarpColumns / 8; ++n) {
         *reinterpret_cast<float2*>(dst + warp * kWarpColumns + n * 8 + quad_col) =
             make_float2(o[g][n][2 * half] * inverse, o[g][n][2 * half + 1] * inverse);
       }
-      if (tiling.splits > 1 && warp == 0 && lane % 4 == 0) {
+      if (partial_out != nullptr && warp == 0 && lane % 4 == 0) {
         partial_lse[row * tiling.splits + split] = sum > 0.0f ? (sm.row_max[r] + log2f(sum)) * kLn2 : -INFINITY;
       }
     }
@@ -366,6 +380,107 @@ __global__ void __launch_bounds__(kMergeThreads) mla_merge_kernel(const int32_t*
       make_float4(sum.x / total, sum.y / total, sum.z / total, sum.w / total);
 }
 
+// Block (query row slot, head h, kProjectColumns outputs from o0): the merge of mla_merge_kernel
+// over all 512 columns of (row, h) into shared memory, then out[row, h, o0 + j] = w[h, o0 + j] ·
+// merged, warp w taking outputs 2w and 2w + 1 (kProjectRowsPerWarp). Its weight rows are in
+// registers before the wait: nothing in a step writes weights. Thread (split lane, float4 column)
+// keeps its own running maximum, rescaled once per kProjectLoads splits loaded together, so no
+// load waits for the splits' maximum; the split lanes meet in shared memory. Each block of a
+// (row, head) repeats its merge (32 KB of L2 reads at 16 splits) rather than wait for a merge
+// kernel. out [q_rows, heads, outs].
+__global__ void __launch_bounds__(kProjectThreads)
+    mla_merge_project_kernel(const int32_t* tiles, int64_t rows_per_tile, int64_t heads, int64_t splits,
+                             const float* partial_out, const float* partial_lse, const __nv_bfloat16* w,
+                             int64_t outs, float* out) {
+  __shared__ float4 sum_s[kProjectSplitLanes][kProjectVectors];
+  __shared__ float max_s[kProjectSplitLanes];
+  __shared__ float total_s[kProjectSplitLanes];
+  __shared__ float4 merged_s[kProjectVectors];
+  const int warp = static_cast<int>(threadIdx.x / 32);
+  const int lane = static_cast<int>(threadIdx.x % 32);
+  const int64_t head = blockIdx.y;
+  const int64_t first_out = blockIdx.z * int64_t{kProjectColumns} + warp * kProjectRowsPerWarp;
+  uint4 weights[kProjectRowsPerWarp][kProjectChunksPerLane];
+#pragma unroll
+  for (int i = 0; i < kProjectRowsPerWarp; ++i) {
+    const auto* row = reinterpret_cast<const uint4*>(w + ((head * outs) + first_out + i) * kValueDim);
+#pragma unroll
+    for (int j = 0; j < kProjectChunksPerLane; ++j) weights[i][j] = __ldg(row + lane + 32 * j);
+  }
+  let_next_kernel_start();
+  wait_for_previous_kernel();
+  const int32_t* tile = tiles + 4 * (blockIdx.x / rows_per_tile);
+  const int64_t r = blockIdx.x % rows_per_tile;
+  if (r >= tile[1]) return;
+  const int64_t row = (tile[0] + r) * heads + head;
+
+  const int vector = static_cast<int>(threadIdx.x) % kProjectVectors;
+  const int split_lane = static_cast<int>(threadIdx.x) / kProjectVectors;
+  const float* lse = partial_lse + row * splits;
+  const float4* column = reinterpret_cast<const float4*>(partial_out + row * splits * kValueDim) + vector;
+  float run_max = -INFINITY;
+  float total = 0.0f;
+  float4 sum = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+  for (int64_t base = split_lane; base < splits; base += kProjectSplitLanes * kProjectLoads) {
+    float part_lse[kProjectLoads];
+    float4 part[kProjectLoads];
+    float batch_max = run_max;
+#pragma unroll
+    for (int u = 0; u < kProjectLoads; ++u) {
+      const int64_t s = base + u * kProjectSplitLanes;
+      part_lse[u] = s < splits ? lse[s] : -INFINITY;
+      part[u] = s < splits ? column[s * kProjectVectors] : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+      batch_max = fmaxf(batch_max, part_lse[u]);
+    }
+    if (batch_max == -INFINITY) continue;  // no position of these splits is visible
+    const float rescale = expf(run_max - batch_max);
+    total *= rescale;
+    sum = make_float4(sum.x * rescale, sum.y * rescale, sum.z * rescale, sum.w * rescale);
+#pragma unroll
+    for (int u = 0; u < kProjectLoads; ++u) {
+      const float weight = expf(part_lse[u] - batch_max);
+      total += weight;
+      sum = make_float4(sum.x + weight * part[u].x, sum.y + weight * part[u].y, sum.z + weight * part[u].z,
+                        sum.w + weight * part[u].w);
+    }
+    run_max = batch_max;
+  }
+  sum_s[split_lane][vector] = sum;
+  if (vector == 0) {
+    max_s[split_lane] = run_max;
+    total_s[split_lane] = total;
+  }
+  __syncthreads();
+  if (split_lane == 0) {
+    float row_max = -INFINITY;
+    for (int other = 0; other < kProjectSplitLanes; ++other) row_max = fmaxf(row_max, max_s[other]);
+    float row_total = 0.0f;
+    float4 merged = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    for (int other = 0; other < kProjectSplitLanes; ++other) {
+      if (max_s[other] == -INFINITY) continue;
+      const float weight = expf(max_s[other] - row_max);
+      const float4 value = sum_s[other][vector];
+      row_total += weight * total_s[other];
+      merged = make_float4(merged.x + weight * value.x, merged.y + weight * value.y, merged.z + weight * value.z,
+                           merged.w + weight * value.w);
+    }
+    merged_s[vector] =
+        make_float4(merged.x / row_total, merged.y / row_total, merged.z / row_total, merged.w / row_total);
+  }
+  __syncthreads();
+
+  const auto* merged = reinterpret_cast<const float*>(merged_s);
+#pragma unroll
+  for (int i = 0; i < kProjectRowsPerWarp; ++i) {
+    float acc = 0.0f;
+#pragma unroll
+    for (int j = 0; j < kProjectChunksPerLane; ++j) accumulate_bf16x8(weights[i][j], merged, lane + 32 * j, acc);
+#pragma unroll
+    for (int offset = 16; offset > 0; offset /= 2) acc += __shfl_xor_sync(0xffffffffu, acc, offset);
+    if (lane == 0) out[row * outs + first_out + i] = acc;
+  }
+}
+
 template <int kGroups, int kKeys, int kStages>
 void launch_variant(dim3 grid, const float* q, const __nv_bfloat16* keys, const int32_t* tiles, int64_t num_tiles,
                     const int32_t* block_tables, const AttentionShape& shape, const MlaTiling& tiling, float* out,
@@ -386,6 +501,11 @@ bool mla_attention_fits(const AttentionShape& shape, ElementType cache_type) {
          shape.v_dim == kValueDim && shape.k_row == kDim && shape.block_size >= 1 && cache_type == ElementType::kBF16;
 }
 
+bool attention_projects(const AttentionShape& shape, ElementType cache_type, int64_t q_rows, int64_t outs) {
+  return mla_attention_fits(shape, cache_type) && q_rows >= 1 && q_rows <= kGemvMaxRows && outs >= kProjectColumns &&
+         outs % kProjectColumns == 0;
+}
+
 int64_t mla_rows_per_tile(const AttentionShape& shape) {
   const int64_t heads_per_block = shape.heads < kMaxBlockRows ? shape.heads : kMaxBlockRows;
   const int64_t rows = kMaxBlockRows / heads_per_block;
@@ -394,7 +514,8 @@ int64_t mla_rows_per_tile(const AttentionShape& shape) {
 
 void launch_mla_attention(const float* q, int64_t q_rows, const void* keys, const int32_t* tiles, int64_t num_tiles,
                           int64_t rows_per_tile, int64_t max_visible, const int32_t* block_tables,
-                          const AttentionShape& shape, float* out, Scratch& scratch, cudaStream_t stream) {
+                          const AttentionShape& shape, float* out, Scratch& scratch, cudaStream_t stream,
+                          const HeadProjection& projection) {
   MlaTiling tiling;
   tiling.heads_per_block = shape.heads < kMaxBlockRows ? shape.heads : kMaxBlockRows;
   const int64_t head_blocks = ceil_div(shape.heads, tiling.heads_per_block);
@@ -407,9 +528,10 @@ void launch_mla_attention(const float* q, int64_t q_rows, const void* keys, cons
   tiling.chunk = ceil_div(ceil_div(max_visible, splits), kChunkTile) * kChunkTile;
   tiling.splits = ceil_div(max_visible, tiling.chunk);
 
+  const bool merged = tiling.splits > 1 || projection.w != nullptr;
   float* partial_out = nullptr;
   float* partial_lse = nullptr;
-  if (tiling.splits > 1) {
+  if (merged) {
     const int64_t entries = q_rows * shape.heads * tiling.splits;
     partial_out = static_cast<float*>(
         reserve(scratch, entries * (kValueDim + 1) * static_cast<int64_t>(sizeof(float)), stream));
@@ -428,7 +550,13 @@ void launch_mla_attention(const float* q, int64_t q_rows, const void* keys, cons
     launch_variant<4, 32, 3>(grid, q, keys_bf16, tiles, num_tiles, block_tables, shape, tiling, out, partial_out,
                              partial_lse, stream);
   }
-  if (tiling.splits > 1) {
+  if (projection.w != nullptr) {
+    const dim3 project_grid(static_cast<unsigned>(num_tiles * rows_per_tile), static_cast<unsigned>(shape.heads),
+                            static_cast<unsigned>(projection.outs / kProjectColumns));
+    launch_dependent(mla_merge_project_kernel, project_grid, kProjectThreads, 0, stream, tiles, rows_per_tile,
+                     shape.heads, tiling.splits, partial_out, partial_lse,
+                     static_cast<const __nv_bfloat16*>(projection.w), projection.outs, out);
+  } else if (merged) {
     const dim3 merge_grid(static_cast<unsigned>(num_tiles * rows_per_tile), static_cast<unsigned>(shape.heads),
                           kValueDim / kMergeColumns);
     launch_dependent(mla_merge_kernel, merge_grid, kMergeThreads, 0, stream, tiles, rows_per_tile, shape.heads,

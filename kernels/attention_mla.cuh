@@ -20,10 +20,12 @@ bool mla_attention_fits(const AttentionShape& shape, ElementType cache_type);
 int64_t mla_rows_per_tile(const AttentionShape& shape);
 
 // attention() for mla_attention_fits() shapes (same arguments and contract): queues the kernel
-// and, when it splits the context over the GPU, the merge of the splits, whose partial results
-// use `scratch`. The launch shape depends only on (num_tiles, rows_per_tile, max_visible, shape).
+// and, when it splits the context over the GPU or `projection` is given, the merge of the splits
+// (applying the projection), whose partial results use `scratch`. The launch shape depends only on
+// (num_tiles, rows_per_tile, max_visible, shape, projection.outs).
 void launch_mla_attention(const float* q, int64_t q_rows, const void* keys, const int32_t* tiles, int64_t num_tiles,
                           int64_t rows_per_tile, int64_t max_visible, const int32_t* block_tables,
-                          const AttentionShape& shape, float* out, Scratch& scratch, cudaStream_t stream);
+                          const AttentionShape& shape, float* out, Scratch& scratch, cudaStream_t stream,
+                          const HeadProjection& projection);
 
 }  // namespace r1b::kernels

@@ -206,9 +206,23 @@ int64_t attention_rows_per_tile(const AttentionShape& shape, ElementType cache_t
 // q [q_rows, heads, k_dim], out [q_rows, heads, v_dim]; keys and values of `cache_type`;
 // max_visible ≥ every row's visible count. Long contexts with few rows are split over the GPU;
 // the partial results use `scratch`.
+//
+// With `projection` (w not null; only where attention_projects()), each head's output row goes
+// through that head's matrix before it is written: out[t, h, o] = Σ_c w[h, o, c] · a[t, h, c] for
+// the attention output a above, w bf16 [heads, outs, v_dim]; out is then [q_rows, heads, outs].
+struct HeadProjection {
+  const void* w = nullptr;
+  int64_t outs = 0;
+};
 void attention(const float* q, int64_t q_rows, const void* keys, const void* values, ElementType cache_type,
                const int32_t* tiles, int64_t num_tiles, int64_t rows_per_tile, int64_t max_visible,
-               const int32_t* block_tables, const AttentionShape& shape, float* out, Scratch& scratch, Stream stream);
+               const int32_t* block_tables, const AttentionShape& shape, float* out, Scratch& scratch, Stream stream,
+               const HeadProjection& projection = {});
+// Whether attention() takes a HeadProjection of `outs` rows for q_rows query rows: MLA's latent
+// shape over a bf16 cache (the kernel of attention_mla.cu applies it where it merges the splits),
+// at most kGemvMaxRows rows (a decode step's few tokens: the products run on the CUDA cores, each
+// row's weights read by its own blocks) and outs a multiple of 16.
+bool attention_projects(const AttentionShape& shape, ElementType cache_type, int64_t q_rows, int64_t outs);
 
 // ---- decode attention on the tensor cores, shared prefixes once per group (attention_decode.cu) ----
 //

@@ -37,24 +37,6 @@ constexpr int64_t kPrefetchBytes = 4096;
 // Most products of a batch: the grid's second axis.
 constexpr int64_t kGemvMaxBatch = 65535;
 
-__device__ inline void accumulate(const uint4& packed, const float* x_row, int64_t chunk, float& acc) {
-  const float4 lo = reinterpret_cast<const float4*>(x_row)[2 * chunk];
-  const float4 hi = reinterpret_cast<const float4*>(x_row)[2 * chunk + 1];
-  const auto* w = reinterpret_cast<const __nv_bfloat162*>(&packed);
-  const float2 w0 = __bfloat1622float2(w[0]);
-  const float2 w1 = __bfloat1622float2(w[1]);
-  const float2 w2 = __bfloat1622float2(w[2]);
-  const float2 w3 = __bfloat1622float2(w[3]);
-  acc = fmaf(lo.x, w0.x, acc);
-  acc = fmaf(lo.y, w0.y, acc);
-  acc = fmaf(lo.z, w1.x, acc);
-  acc = fmaf(lo.w, w1.y, acc);
-  acc = fmaf(hi.x, w2.x, acc);
-  acc = fmaf(hi.y, w2.y, acc);
-  acc = fmaf(hi.z, w3.x, acc);
-  acc = fmaf(hi.w, w3.y, acc);
-}
-
 // Output column o of `outs` is summed by kSplit warps of one block: warp part p takes the 16-byte
 // chunks p·32 + lane + i·32·kSplit of row o of w (with kSwiglu also of row o of `second`, the up
 // rows), so each load instruction of a warp reads 512 contiguous bytes, and the parts meet in
@@ -142,7 +124,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
 #pragma unroll
       for (int m = 0; m < kMatrices; ++m) {
 #pragma unroll
-        for (int r = 0; r < kRows; ++r) accumulate(packed[m][u], x + r * shape.x_row_stride, chunk, acc[m][r]);
+        for (int r = 0; r < kRows; ++r) accumulate_bf16x8(packed[m][u], x + r * shape.x_row_stride, chunk, acc[m][r]);
       }
     }
   }

@@ -6,6 +6,7 @@
 // loads, and adds the bias in the same pass.
 #pragma once
 
+#include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -13,6 +14,26 @@
 #include "kernels/dispatch.h"
 
 namespace r1b::kernels {
+
+// The small-batch products' inner step: acc += Σ_j w_j · x_row[8·chunk + j] for the 8 bf16
+// weights packed in one 16-byte load; x_row 16-byte aligned (read as two float4).
+__device__ inline void accumulate_bf16x8(const uint4& packed, const float* x_row, int64_t chunk, float& acc) {
+  const float4 lo = reinterpret_cast<const float4*>(x_row)[2 * chunk];
+  const float4 hi = reinterpret_cast<const float4*>(x_row)[2 * chunk + 1];
+  const auto* w = reinterpret_cast<const __nv_bfloat162*>(&packed);
+  const float2 w0 = __bfloat1622float2(w[0]);
+  const float2 w1 = __bfloat1622float2(w[1]);
+  const float2 w2 = __bfloat1622float2(w[2]);
+  const float2 w3 = __bfloat1622float2(w[3]);
+  acc = fmaf(lo.x, w0.x, acc);
+  acc = fmaf(lo.y, w0.y, acc);
+  acc = fmaf(lo.z, w1.x, acc);
+  acc = fmaf(lo.w, w1.y, acc);
+  acc = fmaf(hi.x, w2.x, acc);
+  acc = fmaf(hi.y, w2.y, acc);
+  acc = fmaf(hi.z, w3.x, acc);
+  acc = fmaf(hi.w, w3.y, acc);
+}
 
 // Whether `shape` takes the small-batch kernel: bf16 weights, 1 to kGemvMaxRows rows (dispatch.h),
 // 1 to 65535 products, `in` a multiple of 8, x's row and batch strides multiples of 4 (each row

@@ -93,4 +93,11 @@ void Backend::absorb_mla_projection(const Tensor& proj, const Tensor& kv_norm, f
   absorb_query(q.view({tokens, heads, q_width / heads}), w_uk, positions, table, q_latent);
 }
 
+void Backend::mla_attention(const Tensor& q_latent, const Tensor& cache, std::span<const AttentionSeq> seqs,
+                            const AttentionParams& params, const Tensor& w_uv, Tensor& out) {
+  Tensor latent = alloc({q_latent.dim(0), params.num_heads, params.v_dim}, DType::kF32);
+  attention(q_latent, cache, Tensor(), seqs, params, latent);
+  head_matmul(latent, w_uv, out);
+}
+
 }  // namespace r1b::model

@@ -247,6 +247,12 @@ class Backend {
   // [slots, KH·v_dim] or empty when params.v_in_k. out [T, H, v_dim].
   virtual void attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cache,
                          std::span<const AttentionSeq> seqs, const AttentionParams& params, Tensor& out) = 0;
+  // MLA's attention in the absorbed form, ending in W_UV: out[t, h, :] = w_uv[h] · a[t, h, :] for
+  // a = attention(q_latent, cache, no v_cache, seqs, params) (params.v_in_k; a [T, H, v_dim]),
+  // w_uv [H, O, v_dim], out [T, H, O]. The default runs attention() and head_matmul(); a backend
+  // overrides it to apply W_UV where the attention's splits are merged.
+  virtual void mla_attention(const Tensor& q_latent, const Tensor& cache, std::span<const AttentionSeq> seqs,
+                             const AttentionParams& params, const Tensor& w_uv, Tensor& out);
   // Expert choice per token from router logits [T, E]: expert_ids (I32) and weights (F32), both
   // [T, top_k]. correction_bias [E] (or empty) shifts the scores used for selection only.
   virtual void moe_route(const Tensor& router_logits, const Tensor& correction_bias, const RouterParams& params,

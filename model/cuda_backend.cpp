@@ -714,6 +714,26 @@ void CudaBackend::copy_kv_rows(Tensor& cache, int64_t src_slot, int64_t dst_slot
 
 void CudaBackend::attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cache,
                             std::span<const AttentionSeq> seqs, const AttentionParams& params, Tensor& out) {
+  R1B_CHECK(out.row_size() == params.num_heads * params.v_dim);
+  queue_attention(q, k_cache, v_cache, seqs, params, attention_shape(params), kernels::HeadProjection{}, out);
+}
+
+void CudaBackend::mla_attention(const Tensor& q_latent, const Tensor& cache, std::span<const AttentionSeq> seqs,
+                                const AttentionParams& params, const Tensor& w_uv, Tensor& out) {
+  const kernels::AttentionShape shape = attention_shape(params);
+  const int64_t outs = w_uv.dim(1);
+  R1B_CHECK(params.v_in_k && w_uv.dim(0) == params.num_heads && w_uv.dim(2) == params.v_dim);
+  R1B_CHECK(out.dim(0) == q_latent.dim(0) && out.row_size() == params.num_heads * outs);
+  if (w_uv.dtype() != DType::kBF16 ||
+      !kernels::attention_projects(shape, element_type(cache), q_latent.dim(0), outs)) {
+    Backend::mla_attention(q_latent, cache, seqs, params, w_uv, out);
+    return;
+  }
+  queue_attention(q_latent, cache, Tensor(), seqs, params, shape, kernels::HeadProjection{w_uv.data_as<void>(), outs},
+                  out);
+}
+
+kernels::AttentionShape CudaBackend::attention_shape(const AttentionParams& params) const {
   kernels::AttentionShape shape;
   shape.heads = params.num_heads;
   shape.kv_heads = params.num_kv_heads;
@@ -726,8 +746,15 @@ void CudaBackend::attention(const Tensor& q, const Tensor& k_cache, const Tensor
   shape.block_size = params.block_size;
   shape.scale = params.scale;
   shape.tensor_cores = !split_x();  // bf16 activations: q and p may be rounded like GEMM inputs
+  return shape;
+}
+
+void CudaBackend::queue_attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cache,
+                                  std::span<const AttentionSeq> seqs, const AttentionParams& params,
+                                  const kernels::AttentionShape& shape, const kernels::HeadProjection& projection,
+                                  Tensor& out) {
   R1B_CHECK(params.num_kv_heads > 0 && shape.heads % shape.kv_heads == 0 && q.row_size() == shape.heads * shape.k_dim);
-  R1B_CHECK(out.row_size() == shape.heads * shape.v_dim && k_cache.row_size() == shape.k_row);
+  R1B_CHECK(k_cache.row_size() == shape.k_row);
   R1B_CHECK(params.v_in_k ? params.v_dim <= params.k_dim : v_cache.row_size() == shape.v_row);
 
   int64_t max_rows = 0;
@@ -746,7 +773,7 @@ void CudaBackend::attention(const Tensor& q, const Tensor& k_cache, const Tensor
     max_visible = step_context_;
     table_stride = (step_context_ + params.block_size - 1) / params.block_size;
   }
-  if (max_rows <= 1 && kernels::decode_attention_fits(shape, element_type(k_cache))) {
+  if (max_rows <= 1 && projection.w == nullptr && kernels::decode_attention_fits(shape, element_type(k_cache))) {
     decode_attention(q, k_cache, v_cache, seqs, shape, table_stride, out);
     return;
   }
@@ -772,7 +799,7 @@ void CudaBackend::attention(const Tensor& q, const Tensor& k_cache, const Tensor
   kernels::attention(q.data_as<float>(), q.dim(0), keys, params.v_in_k ? keys : v_cache.data_as<void>(),
                      element_type(k_cache), reinterpret_cast<const int32_t*>(device_tiles), static_cast<int64_t>(tiles.size() / 4),
                      rows_per_tile, max_visible, reinterpret_cast<const int32_t*>(device_tables), shape,
-                     out.data_as<float>(), work_scratch(), stream_);
+                     out.data_as<float>(), work_scratch(), stream_, projection);
 }
 
 void CudaBackend::decode_attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cache,

@@ -142,6 +142,10 @@ class CudaBackend final : public Backend {
   void copy_kv_rows(Tensor& cache, int64_t src_slot, int64_t dst_slot, int64_t count) override;
   void attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cache, std::span<const AttentionSeq> seqs,
                  const AttentionParams& params, Tensor& out) override;
+  // With bf16 W_UV and at most kernels::kGemvMaxRows tokens, the MLA kernel's merge applies W_UV
+  // (kernels::attention_projects()); otherwise attention() and head_matmul().
+  void mla_attention(const Tensor& q_latent, const Tensor& cache, std::span<const AttentionSeq> seqs,
+                     const AttentionParams& params, const Tensor& w_uv, Tensor& out) override;
   void moe_route(const Tensor& router_logits, const Tensor& correction_bias, const RouterParams& params,
                  Tensor& expert_ids, Tensor& expert_weights) override;
   void moe_experts(const Tensor& x, const Tensor& expert_ids, const Tensor& expert_weights,
@@ -172,6 +176,13 @@ class CudaBackend final : public Backend {
   std::byte* staging_area(int64_t bytes);
 
   bool split_x() const { return options_.gemm_activations == GemmActivations::kSplit; }
+  // attention() of `shape` (attention_shape(params)); with `projection`, out [T, H, outs] as
+  // kernels::attention() applies it.
+  void queue_attention(const Tensor& q, const Tensor& k_cache, const Tensor& v_cache,
+                       std::span<const AttentionSeq> seqs, const AttentionParams& params,
+                       const kernels::AttentionShape& shape, const kernels::HeadProjection& projection, Tensor& out);
+  // The kernels' shape of `params` (tensor cores allowed unless split_x()).
+  kernels::AttentionShape attention_shape(const AttentionParams& params) const;
   // attention() of a decode step whose shape kernels::decode_attention() takes: rows that share
   // leading blocks attend that prefix as one group (kernels/attention_decode.cu). Block tables
   // are padded to `table_stride` blocks when > 0 (a recorded step).

@@ -306,10 +306,8 @@ Tensor DeepseekModel::run_attention(const DeepseekLayer& layer, const Tensor& h,
   record(batch, l, "q", q_full);
 
   const AttentionParams params{heads, 1, latent, lora, /*v_in_k=*/true, config_.softmax_scale, cache.block_size};
-  Tensor attn_latent = backend_.alloc({tokens, heads, lora}, DType::kF32);
-  backend_.attention(q_full, cache.k[l], Tensor(), batch.seqs, params, attn_latent);
   Tensor attn = backend_.alloc({tokens, heads, config_.v_head_dim}, DType::kF32);
-  backend_.head_matmul(attn_latent, layer.w_uv, attn);
+  backend_.mla_attention(q_full, cache.k[l], batch.seqs, params, layer.w_uv, attn);
   record(batch, l, "attn", attn);
   return run_linear(backend_, layer.o_proj, attn.view({tokens, heads * config_.v_head_dim}));
 }

@@ -5,7 +5,8 @@
 // many decode rows of different lengths, prefill chunks mixed with decode rows in one step, head
 // counts 16 (V2-Lite), 128 (V3), 24 and 8 (V3 under tensor parallelism, not multiples of the
 // 64-row block), and a decode step recorded as a CUDA graph and replayed while the contexts and
-// block tables change. Every test skips when no CUDA device is visible (CI has none).
+// block tables change; and mla_attention(), the attention ending in W_UV, whose few-token form
+// applies W_UV in the kernel's merge. Every test skips when no CUDA device is visible (CI has none).
 //
 // Error = max |gpu − cpu| / max |cpu| over the output. Bound kTensorCores = 1e-2, the bound of the
 // dense tensor-core prefill test: the GPU rounds q and the softmax probabilities to bf16 (2^-9
@@ -193,6 +194,75 @@ TEST_F(CudaMlaAttentionTest, ReplayedDecodeStepFollowsChangingContexts) {
     gpu_->attention(q, gpu_cache_, Tensor(), seqs, params, out);
     gpu_->end_decode_step();
     expect_close_values(gpu_->download(out), cpu_attention(q_values, seqs, params), kTensorCores, "replayed decode, step " + std::to_string(step));
+  }
+}
+
+// mla_attention(): the attention above ending in each head's W_UV (O = 128, as in V2-Lite and V3).
+// At ≤ 4 tokens the MLA kernel's merge applies W_UV (kernels::attention_projects()), even over a
+// single split: against the CPU spec (attention, then head_matmul with the same bf16-exact weights)
+// to kTensorCores, and against attention() then head_matmul() on the same GPU to kReordered — the
+// same partial results, merged and summed in another order (fp32 rounding only). Five tokens take
+// those two ops. Then a decode step recorded as a CUDA graph and replayed as the contexts move
+// (2, 3 and 4 rows for the three head counts: recorded steps are kept per row count and context
+// bucket, so each head count needs its own).
+TEST_F(CudaMlaAttentionTest, AttentionEndingInWuvMatchesCpuAndTheOpsItFuses) {
+  constexpr double kReordered = 1e-5;
+  constexpr int64_t kOuts = 128;
+  const int64_t head_counts[] = {16, 8, 128};
+  for (int64_t i = 0; i < 3; ++i) {
+    const int64_t heads = head_counts[i];
+    const AttentionParams params = mla_params(heads);
+    std::vector<float> w_values = random(heads * kOuts * kValues, 0.05f);
+    for (float& value : w_values) value = round_to_bf16(value);
+    Tensor cpu_w = cpu_.alloc({heads, kOuts, kValues}, DType::kF32);
+    cpu_.upload(w_values, cpu_w);
+    Tensor gpu_w = gpu_->alloc({heads, kOuts, kValues}, DType::kF32);
+    gpu_->upload(w_values, gpu_w);
+    ASSERT_EQ(gpu_w.dtype(), DType::kBF16);
+    const std::vector<std::vector<SeqShape>> steps = {
+        {{1, 1}}, {{1, 64}}, {{1, 1024}}, {{1, 8300}}, {{1, 37}, {1, 1500}, {1, 5}}, {{4, 600}},
+        {{2, 5}, {1, 900}, {1, 70}}, {{5, 300}}};
+    for (const std::vector<SeqShape>& shapes : steps) {
+      const std::vector<AttentionSeq> seqs = make_seqs(shapes);
+      const int64_t rows = rows_of(seqs);
+      std::string what = "H=" + std::to_string(heads) + ", rows (new, context):";
+      for (const SeqShape& shape : shapes) what += " (" + std::to_string(shape.num_q) + ", " + std::to_string(shape.context) + ")";
+      const std::vector<float> q_values = random(rows * heads * kLatent, 2.0f);
+      Tensor cpu_q = cpu_.alloc({rows, heads, kLatent}, DType::kF32);
+      cpu_.upload(q_values, cpu_q);
+      Tensor cpu_out = cpu_.alloc({rows, heads, kOuts}, DType::kF32);
+      cpu_.mla_attention(cpu_q, cpu_cache_, seqs, params, cpu_w, cpu_out);
+      Tensor q = gpu_->alloc({rows, heads, kLatent}, DType::kF32);
+      gpu_->upload_activation(q_values, q);
+      Tensor out = gpu_->alloc({rows, heads, kOuts}, DType::kF32);
+      gpu_->mla_attention(q, gpu_cache_, seqs, params, gpu_w, out);
+      const std::vector<float> fused = gpu_->download(out);
+      expect_close_values(fused, cpu_.download(cpu_out), kTensorCores, what + ", against the CPU");
+      gpu_->Backend::mla_attention(q, gpu_cache_, seqs, params, gpu_w, out);
+      expect_close_values(fused, gpu_->download(out), kReordered, what + ", against attention() + head_matmul()");
+    }
+
+    const int64_t rows = 2 + i;
+    Tensor q = gpu_->alloc({rows, heads, kLatent}, DType::kF32);
+    Tensor out = gpu_->alloc({rows, heads, kOuts}, DType::kF32);
+    Tensor cpu_q = cpu_.alloc({rows, heads, kLatent}, DType::kF32);
+    Tensor cpu_out = cpu_.alloc({rows, heads, kOuts}, DType::kF32);
+    const std::vector<std::vector<int64_t>> contexts = {
+        {900, 30, 1200, 77}, {901, 31, 1201, 78}, {3, 2000, 640, 1500}, {4, 2001, 641, 1501}};
+    for (size_t step = 0; step < contexts.size(); ++step) {
+      std::vector<SeqShape> shapes;
+      for (int64_t row = 0; row < rows; ++row) shapes.push_back({1, contexts[step][row]});
+      const std::vector<AttentionSeq> seqs = make_seqs(shapes);
+      const std::vector<float> q_values = random(rows * heads * kLatent, 2.0f);
+      gpu_->upload_activation(q_values, q);
+      cpu_.upload(q_values, cpu_q);
+      gpu_->begin_decode_step(rows, 2048);
+      gpu_->mla_attention(q, gpu_cache_, seqs, params, gpu_w, out);
+      gpu_->end_decode_step();
+      cpu_.mla_attention(cpu_q, cpu_cache_, seqs, params, cpu_w, cpu_out);
+      expect_close_values(gpu_->download(out), cpu_.download(cpu_out), kTensorCores,
+                          "H=" + std::to_string(heads) + ", replayed step " + std::to_string(step));
+    }
   }
 }
 
