@@ -25,9 +25,10 @@
 // few rows) mla_merge_project_kernel merges instead, even a single split: each of its (row, head,
 // 16 outputs) blocks merges the row's 512 columns and multiplies them by its 16 weight rows, which
 // it loaded before its wait, so the step has no separate merge kernel before the W_UV product.
-// The launch shape depends only on (tiles, rows per tile, max_visible, shape), so a recorded
-// decode step replays for any contexts up to its bucket. Both kernels are dependent launches
-// (dependent_launch.cuh) that wait before reading anything: the step's own cache rows are written
+// The launch shape depends only on (tiles, rows per tile, max_visible, shape, the projection's
+// width), so a recorded decode step replays for any contexts up to its bucket. All three kernels
+// are dependent launches (dependent_launch.cuh) that wait before reading anything the step writes
+// (the merge-and-project kernel loads its weights before): the step's own cache rows are written
 // by the kernel before.
 #include <cuda_bf16.h>
 
