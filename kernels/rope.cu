@@ -32,6 +32,23 @@ __device__ inline void rotate_pair(float& a, float& b, const float* inv_freq, in
   a = rotated_a;
 }
 
+__device__ inline void store(float* dst, float value) { *dst = value; }
+__device__ inline void store(__nv_bfloat16* dst, float value) { *dst = __float2bfloat16_rn(value); }
+
+// Rotated pair `pair` of one head: its two columns of `src` (the head's rotated part; pair and
+// pair + half, or 2·pair and 2·pair + 1 when interleaved) rotated to `position` and stored at the
+// same columns of `dst`. dst may be src (in place).
+template <typename T>
+__device__ inline void rotate_head_pair(const float* src, T* dst, int64_t pair, int32_t position, const float* inv_freq,
+                                        const RopeShape& shape) {
+  const int64_t first = shape.interleaved ? 2 * pair : pair;
+  const int64_t second = shape.interleaved ? 2 * pair + 1 : pair + shape.half;
+  float a = src[first], b = src[second];
+  rotate_pair(a, b, inv_freq, pair, position, shape);
+  store(dst + first, a);
+  store(dst + second, b);
+}
+
 // Heads of x and of out are head_dim and out_head_dim apart; the pair's columns start at
 // shape.rot_offset in x's head and at out_offset in out's. out may be x (in place).
 __global__ void rope_kernel(const float* x, const int32_t* positions, const float* inv_freq, RopeShape shape,
@@ -40,22 +57,11 @@ __global__ void rope_kernel(const float* x, const int32_t* positions, const floa
   wait_for_previous_kernel();
   const int64_t n = shape.tokens * shape.heads * shape.half;
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
-    const int64_t pair = i % shape.half;
     const int64_t head_row = i / shape.half;  // t · heads + h
-    const int64_t t = head_row / shape.heads;
-    const int64_t first = shape.interleaved ? 2 * pair : pair;
-    const int64_t second = shape.interleaved ? 2 * pair + 1 : pair + shape.half;
-    const float* head = x + head_row * shape.head_dim + shape.rot_offset;
-    float a = head[first], b = head[second];
-    rotate_pair(a, b, inv_freq, pair, positions[t], shape);
-    float* dst = out + head_row * out_head_dim + out_offset;
-    dst[first] = a;
-    dst[second] = b;
+    rotate_head_pair(x + head_row * shape.head_dim + shape.rot_offset, out + head_row * out_head_dim + out_offset,
+                     i % shape.half, positions[head_row / shape.heads], inv_freq, shape);
   }
 }
-
-__device__ inline void store(float* dst, float value) { *dst = value; }
-__device__ inline void store(__nv_bfloat16* dst, float value) { *dst = __float2bfloat16_rn(value); }
 
 // Thread u of token row t (grid y, striding) takes two columns of head u / (head_dim / 2) of the
 // fused row: a rotated pair of a q or k head, or two neighbouring columns past the rotated ones or
@@ -118,12 +124,7 @@ __device__ inline void write_latent_row(const float* row, const float* kv_norm, 
   const auto lora = static_cast<int>(shape.rot_offset);
   norm_row(row, lora, kv_norm, eps, scratch, [&](int i, float value) { store(cache_row + i, value); });
   for (int pair = threadIdx.x; pair < shape.half; pair += kLatentThreads) {
-    const int first = lora + (shape.interleaved ? 2 * pair : pair);
-    const int second = lora + (shape.interleaved ? 2 * pair + 1 : pair + static_cast<int>(shape.half));
-    float a = row[first], b = row[second];
-    rotate_pair(a, b, inv_freq, pair, position, shape);
-    store(cache_row + first, a);
-    store(cache_row + second, b);
+    rotate_head_pair(row + lora, cache_row + lora, pair, position, inv_freq, shape);
   }
 }
 
@@ -180,15 +181,10 @@ __global__ void __launch_bounds__(kLatentThreads)
     return;
   }
   for (int64_t i = threadIdx.x; i < q_shape.heads * q_shape.half; i += kLatentThreads) {
-    const int64_t h = i / q_shape.half, pair = i % q_shape.half;
-    const int64_t first = q_shape.interleaved ? 2 * pair : pair;
-    const int64_t second = q_shape.interleaved ? 2 * pair + 1 : pair + q_shape.half;
-    const float* head = row + h * q_shape.head_dim + q_shape.rot_offset;
-    float a = head[first], b = head[second];
-    rotate_pair(a, b, inv_freq, pair, positions[t], q_shape);
-    float* dst = q_latent + (t * q_shape.heads + h) * out_head_dim + out_offset;
-    dst[first] = a;
-    dst[second] = b;
+    const int64_t h = i / q_shape.half;
+    rotate_head_pair(row + h * q_shape.head_dim + q_shape.rot_offset,
+                     q_latent + (t * q_shape.heads + h) * out_head_dim + out_offset, i % q_shape.half, positions[t],
+                     inv_freq, q_shape);
   }
 }
 
