@@ -409,16 +409,13 @@ void attention(const float* q, int64_t q_rows, const void* keys, const void* val
                const int32_t* block_tables, const AttentionShape& shape, float* out, Scratch& scratch, Stream stream,
                const HeadProjection& projection) {
   if (num_tiles == 0 || shape.heads == 0) return;
-  if (projection.w != nullptr) {
-    launch_mla_attention(q, q_rows, keys, tiles, num_tiles, rows_per_tile, max_visible, block_tables, shape, out,
-                         scratch, as_cuda(stream), projection);
-    return;
-  }
   if (rows_per_tile > 1 && tensor_core_attention_fits(shape, cache_type)) {
     launch_tensor_core_attention(q, keys, values, cache_type, tiles, num_tiles, block_tables, shape, out,
                                  as_cuda(stream));
     return;
   }
+  // MLA's latent shape (v_in_k, which the tensor-core kernels above never take); the only one
+  // that takes a projection (attention_projects()).
   if (mla_attention_fits(shape, cache_type)) {
     launch_mla_attention(q, q_rows, keys, tiles, num_tiles, rows_per_tile, max_visible, block_tables, shape, out,
                          scratch, as_cuda(stream), projection);
