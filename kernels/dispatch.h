@@ -163,11 +163,24 @@ void split_mla_projection(const float* proj, int64_t q_width, const float* q_nor
 // shape.head_dim], its first columns the query heads; their rope pairs (from column
 // q_shape.rot_offset of each head, q_shape.half of them, rotated as rope() rotates) go to the
 // heads of q_latent [tokens, q_shape.heads, out_head_dim] from column out_offset, as rope_into()
-// writes them; other columns of q_latent are not written. proj is not written.
+// writes them; other columns of q_latent are not written, except, given absorb.w_uk, the product
+// below. proj is not written.
+struct QueryAbsorption {
+  const void* w_uk = nullptr;  // bf16 [q_shape.heads, lora, nope] with nope = q_shape.rot_offset; or null
+  int64_t lora = 0;
+};
+// With absorb.w_uk the same pass also writes columns [0, lora) of q_latent's heads: q_latent[t, h,
+// c] = Σ_{i < nope} proj[t, h · q_shape.head_dim + i] · w_uk[h, c, i], summed in the order of the
+// small-batch product (gemv.cuh), so the values equal gemm_xwt()'s where that takes it for the same
+// per-head shape. Only where query_absorption_fits(): bf16 w_uk, 1 to kGemvMaxRows tokens, nope a
+// multiple of 8 up to 256, lora a multiple of 32, proj's rows (proj_row floats) and heads and
+// w_uk 16-byte aligned.
+bool query_absorption_fits(const float* proj, int64_t proj_row, const RopeShape& q_shape,
+                           const QueryAbsorption& absorb, ElementType w_type);
 void rope_query_write_latent(const float* proj, const RopeShape& q_shape, const float* kv_norm, float eps,
                              const int32_t* positions, const float* inv_freq, const RopeShape& shape,
                              const int32_t* slots, void* cache, ElementType cache_type, float* q_latent,
-                             int64_t out_head_dim, int64_t out_offset, Stream stream);
+                             int64_t out_head_dim, int64_t out_offset, const QueryAbsorption& absorb, Stream stream);
 // The fused q|k|v rows qkv [tokens, (heads + 2·kv_heads)·head_dim] plus bias [(heads + 2·kv_heads)·
 // head_dim] (or null) added to every row first: q heads rotated into q_out
 // [tokens, heads, head_dim], k heads rotated and v heads copied into the caches' rows slots[t]

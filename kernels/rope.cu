@@ -6,12 +6,15 @@
 // split_mla_projection normalises and rotates MLA's latent rows on their way to the cache, one
 // block per row, and copies (or normalises) the query part of the same product beside it;
 // rope_query_write_latent does the same latent rows and rotates the query's rope columns, read in
-// place from the product, into the absorbed query beside them.
+// place from the product, into the absorbed query beside them; given W_UK (a decode step's few
+// rows) the same pass also runs the absorbed query's per-head product in blocks of its own, so
+// the step has no product kernel before it.
 #include <cuda_bf16.h>
 
 #include "kernels/cuda_check.cuh"
 #include "kernels/dependent_launch.cuh"
 #include "kernels/dispatch.h"
+#include "kernels/gemv.cuh"
 
 namespace r1b::kernels {
 
@@ -19,6 +22,9 @@ namespace {
 
 constexpr int kThreads = 256;
 constexpr int kLatentThreads = 128;  // a latent row of 512 + 64 columns: 4 + 1 values a thread
+// W_UK rows a warp of rope_query_write_latent's product blocks sums; a block's rows.
+constexpr int kAbsorbRowsPerWarp = 8;
+constexpr int kAbsorbRowsPerBlock = kLatentThreads / 32 * kAbsorbRowsPerWarp;
 
 // Rotates the pair (a, b) of frequency `pair` to `position`, scaled by the attention factor (the
 // spec's order of operations: every kernel below must round alike).
@@ -159,23 +165,63 @@ __global__ void __launch_bounds__(kLatentThreads)
   }
 }
 
-// Block (t, 0) as in split_mla_projection_kernel. Block (t, 1) rotates the rope pairs of token t's
-// query heads, read in place from proj's row t (q_shape: heads of q_shape.head_dim columns, pairs
-// from q_shape.rot_offset), into q_latent's heads (out_head_dim apart) from column out_offset, as
-// rope_into() does.
+// A product block of rope_query_write_latent_kernel: warp w of block b sums the kAbsorbRowsPerWarp
+// rows from (b · kLatentThreads / 32 + w) · kAbsorbRowsPerWarp of W_UK flattened over
+// [heads, lora] (lora a multiple of kAbsorbRowsPerBlock, so they lie in one head) for every token,
+// as gemv.cu's kernel sums a row with one warp: lane l takes the 8 nope columns of chunk l, then
+// a butterfly over the warp, so the values equal that product's. The weights are in registers
+// before the wait (nothing in a step writes them); lane i stores row i.
+__device__ inline void absorb_query_rows(const float* proj, int64_t proj_row, const RopeShape& q_shape,
+                                         const QueryAbsorption& absorb, float* q_latent, int64_t out_head_dim) {
+  const int warp = static_cast<int>(threadIdx.x / 32), lane = static_cast<int>(threadIdx.x % 32);
+  const int64_t first = (blockIdx.x * int64_t{kLatentThreads / 32} + warp) * kAbsorbRowsPerWarp;
+  const int64_t head = first / absorb.lora;
+  const int64_t nope = q_shape.rot_offset;
+  const bool loads = lane < nope / 8;
+  const auto* rows = reinterpret_cast<const uint4*>(static_cast<const __nv_bfloat16*>(absorb.w_uk) + first * nope);
+  uint4 w[kAbsorbRowsPerWarp];
+#pragma unroll
+  for (int i = 0; i < kAbsorbRowsPerWarp; ++i) w[i] = loads ? __ldg(rows + i * nope / 8 + lane) : make_uint4(0, 0, 0, 0);
+  let_next_kernel_start();
+  wait_for_previous_kernel();
+  for (int64_t t = 0; t < q_shape.tokens; ++t) {
+    const float* x = proj + t * proj_row + head * q_shape.head_dim;
+    float mine = 0.0f;
+#pragma unroll
+    for (int i = 0; i < kAbsorbRowsPerWarp; ++i) {
+      float acc = 0.0f;
+      if (loads) accumulate_bf16x8(w[i], x, lane, acc);
+#pragma unroll
+      for (int offset = 16; offset > 0; offset /= 2) acc += __shfl_xor_sync(0xffffffffu, acc, offset);
+      if (lane == i) mine = acc;
+    }
+    if (lane < kAbsorbRowsPerWarp) q_latent[(t * q_shape.heads + head) * out_head_dim + first % absorb.lora + lane] = mine;
+  }
+}
+
+// Blocks b < product_blocks: absorb_query_rows. Then per token t two blocks: the first as block
+// (t, 0) of split_mla_projection_kernel (the latent row), the second rotating the rope pairs of
+// token t's query heads, read in place from proj's row t (q_shape: heads of q_shape.head_dim
+// columns, pairs from q_shape.rot_offset), into q_latent's heads (out_head_dim apart) from column
+// out_offset, as rope_into() does.
 template <typename C>
 __global__ void __launch_bounds__(kLatentThreads)
     rope_query_write_latent_kernel(const float* proj, RopeShape q_shape, const float* kv_norm, float eps,
                                    const int32_t* positions, const float* inv_freq, RopeShape shape,
                                    const int32_t* slots, C* cache, float* q_latent, int64_t out_head_dim,
-                                   int64_t out_offset) {
+                                   int64_t out_offset, QueryAbsorption absorb, int64_t product_blocks) {
   __shared__ float scratch[32];
+  const int64_t q_width = q_shape.heads * q_shape.head_dim;
+  const int64_t proj_row = q_width + shape.head_dim;
+  if (blockIdx.x < product_blocks) {
+    absorb_query_rows(proj, proj_row, q_shape, absorb, q_latent, out_head_dim);
+    return;
+  }
   let_next_kernel_start();
   wait_for_previous_kernel();
-  const int64_t t = blockIdx.x;
-  const int64_t q_width = q_shape.heads * q_shape.head_dim;
-  const float* row = proj + t * (q_width + shape.head_dim);
-  if (blockIdx.y == 0) {
+  const int64_t t = (blockIdx.x - product_blocks) / 2;
+  const float* row = proj + t * proj_row;
+  if ((blockIdx.x - product_blocks) % 2 == 0) {
     write_latent_row(row + q_width, kv_norm, eps, positions[t], inv_freq, shape,
                      cache + int64_t{slots[t]} * shape.head_dim, scratch);
     return;
@@ -234,20 +280,31 @@ void split_mla_projection(const float* proj, int64_t q_width, const float* q_nor
   }
 }
 
+bool query_absorption_fits(const float* proj, int64_t proj_row, const RopeShape& q_shape,
+                           const QueryAbsorption& absorb, ElementType w_type) {
+  const int64_t nope = q_shape.rot_offset;
+  const auto aligned = [](const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; };
+  return w_type == ElementType::kBF16 && q_shape.tokens >= 1 && q_shape.tokens <= kGemvMaxRows && nope >= 8 &&
+         nope % 8 == 0 && nope / 8 <= 32 && absorb.lora >= kAbsorbRowsPerBlock &&
+         absorb.lora % kAbsorbRowsPerBlock == 0 && q_shape.head_dim % 4 == 0 && proj_row % 4 == 0 && aligned(proj) &&
+         aligned(absorb.w_uk);
+}
+
 void rope_query_write_latent(const float* proj, const RopeShape& q_shape, const float* kv_norm, float eps,
                              const int32_t* positions, const float* inv_freq, const RopeShape& shape,
                              const int32_t* slots, void* cache, ElementType cache_type, float* q_latent,
-                             int64_t out_head_dim, int64_t out_offset, Stream stream) {
+                             int64_t out_head_dim, int64_t out_offset, const QueryAbsorption& absorb, Stream stream) {
   if (shape.tokens == 0) return;
-  const dim3 grid(static_cast<unsigned>(shape.tokens), 2);
+  const int64_t product_blocks = absorb.w_uk != nullptr ? q_shape.heads * absorb.lora / kAbsorbRowsPerBlock : 0;
+  const auto grid = static_cast<unsigned>(product_blocks + 2 * shape.tokens);
   if (cache_type == ElementType::kBF16) {
     launch_dependent(rope_query_write_latent_kernel<__nv_bfloat16>, grid, kLatentThreads, 0, as_cuda(stream), proj,
                      q_shape, kv_norm, eps, positions, inv_freq, shape, slots, static_cast<__nv_bfloat16*>(cache),
-                     q_latent, out_head_dim, out_offset);
+                     q_latent, out_head_dim, out_offset, absorb, product_blocks);
   } else {
     launch_dependent(rope_query_write_latent_kernel<float>, grid, kLatentThreads, 0, as_cuda(stream), proj, q_shape,
                      kv_norm, eps, positions, inv_freq, shape, slots, static_cast<float*>(cache), q_latent,
-                     out_head_dim, out_offset);
+                     out_head_dim, out_offset, absorb, product_blocks);
   }
 }
 

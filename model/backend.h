@@ -236,7 +236,8 @@ class Backend {
   // split_mla_projection(proj, no q_norm, kv_norm, …) stores them, and q_latent [T, H, L + Rd] as
   // absorb_query(q, w_uk, …) computes it for q [T, H, N + Rd] = proj's first H·(N + Rd) columns.
   // proj is left as it was. The default runs the two ops; a backend overrides it to read the
-  // query in place and to leave no pass for the split alone.
+  // query in place and to leave no pass for the split alone (CUDA, at a decode step's few rows:
+  // one pass for the product, the rotation and the cache row).
   virtual void absorb_mla_projection(const Tensor& proj, const Tensor& kv_norm, float eps, const Tensor& w_uk,
                                      std::span<const int32_t> positions, const RopeTable& table,
                                      std::span<const int32_t> slots, Tensor& cache, Tensor& q_latent);

@@ -686,18 +686,23 @@ void CudaBackend::absorb_mla_projection(const Tensor& proj, const Tensor& kv_nor
   q_shape.head_dim = sizes.nope + sizes.rope_dim;
   q_shape.rot_offset = sizes.nope;
   R1B_CHECK(2 * shape.half == sizes.rope_dim);
-  const kernels::GemmShape product = absorb_product(sizes, proj.row_size());
   const auto [device_positions, inv_freq, device_slots] =
       stage_for_step(std::array{std::as_bytes(positions), std::as_bytes(std::span<const float>(table.inv_freq)),
                                 std::as_bytes(slots)});
   if (replaying()) return;
-  kernels::gemm_xwt(blas_, proj.data_as<void>(), kernels::ElementType::kF32, w_uk.data_as<void>(), element_type(w_uk),
-                    split_x(), product, /*bias=*/nullptr, q_latent.data_as<float>(), work_scratch(), stream_);
+  // A decode step's few rows: the W_UK product runs in the rotation's pass; otherwise before it.
+  kernels::QueryAbsorption absorb{w_uk.data_as<void>(), lora};
+  if (!kernels::query_absorption_fits(proj.data_as<float>(), proj.row_size(), q_shape, absorb, element_type(w_uk))) {
+    absorb = kernels::QueryAbsorption{};
+    kernels::gemm_xwt(blas_, proj.data_as<void>(), kernels::ElementType::kF32, w_uk.data_as<void>(),
+                      element_type(w_uk), split_x(), absorb_product(sizes, proj.row_size()), /*bias=*/nullptr,
+                      q_latent.data_as<float>(), work_scratch(), stream_);
+  }
   kernels::rope_query_write_latent(proj.data_as<float>(), q_shape, kv_norm.data_as<float>(), eps,
                                    reinterpret_cast<const int32_t*>(device_positions),
                                    reinterpret_cast<const float*>(inv_freq), shape,
                                    reinterpret_cast<const int32_t*>(device_slots), cache.data_as<void>(),
-                                   element_type(cache), q_latent.data_as<float>(), latent, lora, stream_);
+                                   element_type(cache), q_latent.data_as<float>(), latent, lora, absorb, stream_);
 }
 
 void CudaBackend::copy_kv_rows(Tensor& cache, int64_t src_slot, int64_t dst_slot, int64_t count) {

@@ -134,8 +134,9 @@ class CudaBackend final : public Backend {
                             Tensor& cache, Tensor& q) override;
   void absorb_query(const Tensor& q, const Tensor& w_uk, std::span<const int32_t> positions, const RopeTable& table,
                     Tensor& q_latent) override;
-  // The W_UK product reading the query's columns of proj in place, then one kernel for the latent
-  // rows and the query's rotation (kernels::rope_query_write_latent).
+  // One kernel for the latent rows and the query's rotation (kernels::rope_query_write_latent);
+  // the W_UK product, reading the query's columns of proj in place, runs in that kernel's pass at
+  // a decode step's few rows (kernels::query_absorption_fits) and before it otherwise.
   void absorb_mla_projection(const Tensor& proj, const Tensor& kv_norm, float eps, const Tensor& w_uk,
                              std::span<const int32_t> positions, const RopeTable& table,
                              std::span<const int32_t> slots, Tensor& cache, Tensor& q_latent) override;

@@ -483,8 +483,9 @@ TEST_F(CudaBackendTest, MlaProjectionSplitAndAbsorbedQueryMatchTheOpsTheyFuse) {
 
     // Without q_lora, the split and the absorption as one op (the query read in place from the
     // product): against the CPU, and against the two ops it fuses on the same device. Those agree
-    // exactly at ≤ 4 tokens, where both take the small-batch product over the same values; above,
-    // cuBLAS is given the query at another row stride.
+    // exactly at ≤ 4 tokens, where the op's pass runs the W_UK product in the small-batch
+    // product's order and absorb_query runs that product itself; above, cuBLAS is given the query
+    // at another row stride.
     Pair whole = random_activation({tokens, heads * (nope + rope_dim) + latent});
     Pair kv_norm = weight({lora});
     const std::vector<float> cache_values = random(24 * latent);
