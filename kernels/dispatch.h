@@ -171,10 +171,10 @@ struct QueryAbsorption {
 };
 // With absorb.w_uk the same pass also writes columns [0, lora) of q_latent's heads: q_latent[t, h,
 // c] = Σ_{i < nope} proj[t, h · q_shape.head_dim + i] · w_uk[h, c, i], summed in the order of the
-// small-batch product (gemv.cuh), so the values equal gemm_xwt()'s where that takes it for the same
-// per-head shape. Only where query_absorption_fits(): bf16 w_uk, 1 to kGemvMaxRows tokens, nope a
-// multiple of 8 up to 256, lora a multiple of 32, proj's rows (proj_row floats) and heads and
-// w_uk 16-byte aligned.
+// small-batch product (gemv.cuh) when it gives each row one warp, as it does for heads · lora ≥
+// 4096 rows (V2-Lite's and V3's): there the values equal gemm_xwt()'s. Only where
+// query_absorption_fits(): bf16 w_uk, 1 to kGemvMaxRows tokens, nope a multiple of 8 up to 256,
+// lora a multiple of 32, proj's rows (proj_row floats) and heads and w_uk 16-byte aligned.
 bool query_absorption_fits(const float* proj, int64_t proj_row, const RopeShape& q_shape,
                            const QueryAbsorption& absorb, ElementType w_type);
 void rope_query_write_latent(const float* proj, const RopeShape& q_shape, const float* kv_norm, float eps,
