@@ -165,6 +165,11 @@ __global__ void __launch_bounds__(kLatentThreads)
   }
 }
 
+// rope_query_write_latent_kernel's product blocks: none without W_UK.
+__host__ __device__ inline int64_t absorb_blocks(const RopeShape& q_shape, const QueryAbsorption& absorb) {
+  return absorb.w_uk != nullptr ? q_shape.heads * absorb.lora / kAbsorbRowsPerBlock : 0;
+}
+
 // A product block of rope_query_write_latent_kernel: warp w of block b sums the kAbsorbRowsPerWarp
 // rows from (b · kLatentThreads / 32 + w) · kAbsorbRowsPerWarp of W_UK flattened over
 // [heads, lora] (lora a multiple of kAbsorbRowsPerBlock, so they lie in one head) for every token,
@@ -199,7 +204,7 @@ __device__ inline void absorb_query_rows(const float* proj, int64_t proj_row, co
   }
 }
 
-// Blocks b < product_blocks: absorb_query_rows. Then per token t two blocks: the first as block
+// Blocks b < absorb_blocks(): absorb_query_rows. Then per token t two blocks: the first as block
 // (t, 0) of split_mla_projection_kernel (the latent row), the second rotating the rope pairs of
 // token t's query heads, read in place from proj's row t (q_shape: heads of q_shape.head_dim
 // columns, pairs from q_shape.rot_offset), into q_latent's heads (out_head_dim apart) from column
@@ -209,19 +214,21 @@ __global__ void __launch_bounds__(kLatentThreads)
     rope_query_write_latent_kernel(const float* proj, RopeShape q_shape, const float* kv_norm, float eps,
                                    const int32_t* positions, const float* inv_freq, RopeShape shape,
                                    const int32_t* slots, C* cache, float* q_latent, int64_t out_head_dim,
-                                   int64_t out_offset, QueryAbsorption absorb, int64_t product_blocks) {
+                                   int64_t out_offset, QueryAbsorption absorb) {
   __shared__ float scratch[32];
   const int64_t q_width = q_shape.heads * q_shape.head_dim;
   const int64_t proj_row = q_width + shape.head_dim;
+  const int64_t product_blocks = absorb_blocks(q_shape, absorb);
   if (blockIdx.x < product_blocks) {
     absorb_query_rows(proj, proj_row, q_shape, absorb, q_latent, out_head_dim);
     return;
   }
   let_next_kernel_start();
   wait_for_previous_kernel();
-  const int64_t t = (blockIdx.x - product_blocks) / 2;
+  const int64_t j = blockIdx.x - product_blocks;  // 2t: token t's latent row; 2t + 1: its query
+  const int64_t t = j / 2;
   const float* row = proj + t * proj_row;
-  if ((blockIdx.x - product_blocks) % 2 == 0) {
+  if (j % 2 == 0) {
     write_latent_row(row + q_width, kv_norm, eps, positions[t], inv_freq, shape,
                      cache + int64_t{slots[t]} * shape.head_dim, scratch);
     return;
@@ -295,16 +302,15 @@ void rope_query_write_latent(const float* proj, const RopeShape& q_shape, const 
                              const int32_t* slots, void* cache, ElementType cache_type, float* q_latent,
                              int64_t out_head_dim, int64_t out_offset, const QueryAbsorption& absorb, Stream stream) {
   if (shape.tokens == 0) return;
-  const int64_t product_blocks = absorb.w_uk != nullptr ? q_shape.heads * absorb.lora / kAbsorbRowsPerBlock : 0;
-  const auto grid = static_cast<unsigned>(product_blocks + 2 * shape.tokens);
+  const auto grid = static_cast<unsigned>(absorb_blocks(q_shape, absorb) + 2 * shape.tokens);
   if (cache_type == ElementType::kBF16) {
     launch_dependent(rope_query_write_latent_kernel<__nv_bfloat16>, grid, kLatentThreads, 0, as_cuda(stream), proj,
                      q_shape, kv_norm, eps, positions, inv_freq, shape, slots, static_cast<__nv_bfloat16*>(cache),
-                     q_latent, out_head_dim, out_offset, absorb, product_blocks);
+                     q_latent, out_head_dim, out_offset, absorb);
   } else {
     launch_dependent(rope_query_write_latent_kernel<float>, grid, kLatentThreads, 0, as_cuda(stream), proj, q_shape,
                      kv_norm, eps, positions, inv_freq, shape, slots, static_cast<float*>(cache), q_latent,
-                     out_head_dim, out_offset, absorb, product_blocks);
+                     out_head_dim, out_offset, absorb);
   }
 }
 
